@@ -1,0 +1,77 @@
+"""Summarise a pytest JUnit XML report for tests/run.sh: Odoo tests vs Odoo-free tests.
+
+Prints which Odoo ran and how many Odoo tests ran, names every skipped Odoo test (a skip is
+never silent), and ends with the plain closing line ``Total: N passed, N failed``. Exits 1 when
+anything failed, or when Odoo was found but no Odoo test ran.
+"""
+
+import argparse
+import sys
+import xml.etree.ElementTree as ET
+
+ODOO_TEST_PREFIXES = ("pleo_connector.tests", "odoo.addons.pleo_connector.tests")
+
+
+def outcome(case):
+    for tag in ("failure", "error"):
+        if case.find(tag) is not None:
+            return "failed"
+    if case.find("skipped") is not None:
+        return "skipped"
+    return "passed"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("junit")
+    parser.add_argument("--odoo", help="'<version> at <path>' of the Odoo that ran the suite")
+    parser.add_argument("--odoo-skipped", action="store_true")
+    parser.add_argument("--check", action="append", default=[], help="name=ok|failed")
+    args = parser.parse_args()
+
+    counts = {True: dict.fromkeys(("passed", "failed", "skipped"), 0)}
+    counts[False] = dict(counts[True])
+    skipped_odoo = []
+    try:
+        root = ET.parse(args.junit).getroot()
+    except (OSError, ET.ParseError) as exc:
+        print(f"no test report ({exc}): the test run did not complete")
+        print("Total: 0 passed, 1 failed")
+        return 1
+    for case in root.iter("testcase"):
+        is_odoo = case.get("classname", "").startswith(ODOO_TEST_PREFIXES)
+        result = outcome(case)
+        counts[is_odoo][result] += 1
+        if is_odoo and result == "skipped":
+            skipped_odoo.append(f"{case.get('classname')}.{case.get('name')}")
+
+    def line(c):
+        return f"{sum(c.values())} ran: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped"
+
+    print("\n" + "=" * 78)
+    print(f"Odoo-free tests: {line(counts[False])}")
+    failed = counts[False]["failed"] + counts[True]["failed"]
+    passed = counts[False]["passed"] + counts[True]["passed"]
+    if args.odoo_skipped:
+        print("Odoo suite: SKIPPED (no Odoo 19 found; see the banner above)")
+    else:
+        print(f"Odoo suite: Odoo {args.odoo}: {line(counts[True])} Odoo tests")
+        for name in skipped_odoo:
+            print(f"  SKIPPED Odoo test: {name}")
+        if sum(counts[True].values()) == 0:
+            print("Odoo suite: NO Odoo test ran although Odoo was found: failing the run")
+            failed += 1
+    for check in args.check:
+        name, _, state = check.partition("=")
+        print(f"Odoo check {name}: {state}")
+        if state == "ok":
+            passed += 1
+        else:
+            failed += 1
+    print("=" * 78)
+    print(f"Total: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

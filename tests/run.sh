@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The one test command of pleo_connector: lint, the Odoo-free tests and, when an Odoo 19 is found,
+# the install of the addon on a fresh database plus the Odoo suite (pytest-odoo), in one pytest run.
+#
+#   ODOO_PATH     an Odoo 19 source tree (holding odoo-bin); default: the `odoo` importable by ODOO_PYTHON
+#   ODOO_PYTHON   the Python that runs Odoo and the tests (default: python3 on the PATH)
+#   PGHOST PGPORT PGUSER PGPASSWORD   PostgreSQL (default 127.0.0.1:5432, current user)
+#   PLEO_KEEP_DB=1                    keep the test database afterwards (for debugging)
+#   PLEO_REQUIRE_ODOO=1               fail instead of skipping the Odoo suite when no Odoo is found
+#   PYTEST_ADDOPTS                    extra pytest options (e.g. -k rotate)
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo" || exit 2
+PY=${ODOO_PYTHON:-python3}
+export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-$(id -un)}
+work=$(mktemp -d "${TMPDIR:-/tmp}/pleo-tests.XXXXXX")
+db="pleo_test_$(date +%s)_$$"
+db_created=0
+
+say() { printf '\n==> %s\n' "$*"; }
+loud() { printf '\n%s\n%s\n%s\n' "$(printf '!%.0s' {1..78})" "$*" "$(printf '!%.0s' {1..78})"; }
+cleanup() {
+    if [ "$db_created" = 1 ] && [ "${PLEO_KEEP_DB:-0}" != 1 ]; then
+        dropdb --if-exists "$db" >/dev/null 2>&1 && echo "dropped database $db"
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ----------------------------------------------------------------- 1. what the run needs
+say "Python: $("$PY" -c 'import sys; print(sys.executable, sys.version.split()[0])')"
+if ! "$PY" -c "import pytest, ruff, pylint_odoo, openapi_core, hypothesis, requests, cryptography" 2>/dev/null; then
+    say "installing the test tools (tests/requirements.txt)"
+    "$PY" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt || exit 2
+fi
+
+# ----------------------------------------------------------------- 2. lint
+say "lint: ruff"
+"$PY" -m ruff check . || { echo "ruff found problems"; exit 1; }
+"$PY" -m ruff format --check . || { echo "ruff format: run 'ruff format .'"; exit 1; }
+say "lint: pylint-odoo (OCA checks)"
+"$PY" -m pylint --rcfile=setup.cfg pleo_connector || { echo "pylint-odoo found problems"; exit 1; }
+
+# ----------------------------------------------------------------- 3. find Odoo
+odoo_root=""
+if [ -n "${ODOO_PATH:-}" ]; then
+    if [ -f "$ODOO_PATH/odoo/release.py" ]; then
+        odoo_root=$(cd "$ODOO_PATH" && pwd)
+        export PYTHONPATH="$odoo_root${PYTHONPATH:+:$PYTHONPATH}"
+    else
+        echo "ODOO_PATH=$ODOO_PATH holds no Odoo source tree (no odoo/release.py)"; exit 2
+    fi
+elif odoo_pkg=$("$PY" -c "import odoo.release, os; print(os.path.dirname(odoo.release.__file__))" 2>/dev/null); then
+    odoo_root=$(dirname "$odoo_pkg")
+fi
+odoo_why=""
+if [ -n "$odoo_root" ]; then
+    odoo_version=$("$PY" -c "import odoo.release as r; print(r.version)" 2>&1) || odoo_why="import odoo failed: $odoo_version"
+    if [ -z "$odoo_why" ] && [ "${odoo_version%%.*}" != 19 ]; then odoo_why="found Odoo $odoo_version at $odoo_root, need 19.0"; fi
+    if [ -z "$odoo_why" ] && ! psql -d postgres -Atc "select 1" >/dev/null 2>&1; then
+        odoo_why="PostgreSQL unreachable at $PGHOST:$PGPORT as $PGUSER"
+    fi
+else
+    odoo_why="no Odoo: ODOO_PATH is unset and '$PY -c \"import odoo\"' fails"
+fi
+
+junit="$work/junit.xml"
+if [ -n "$odoo_why" ]; then
+    # ------------------------------------------------------------- 4a. no Odoo: Odoo-free tests only
+    if [ "${PLEO_REQUIRE_ODOO:-0}" = 1 ]; then loud "ODOO SUITE NOT RUN: $odoo_why (PLEO_REQUIRE_ODOO=1)"; exit 1; fi
+    say "Odoo-free tests (pytest)"
+    "$PY" -m pytest -p no:odoo -p no:cacheprovider tests --junitxml="$junit"
+    rc=$?
+    loud "ODOO SUITE SKIPPED: $odoo_why.
+Only the Odoo-free tests ran. Set ODOO_PATH to an Odoo 19 tree (see README.md) to run the Odoo suite."
+    "$PY" tests/junit_summary.py "$junit" --odoo-skipped
+    exit $rc
+fi
+
+# ----------------------------------------------------------------- 4b. with Odoo
+if [ -x "$odoo_root/odoo-bin" ] || [ -f "$odoo_root/odoo-bin" ]; then odoo_cmd=("$PY" "$odoo_root/odoo-bin"); else odoo_cmd=("$PY" -m odoo); fi
+addons="$repo"
+for d in "$odoo_root/addons" "$odoo_root/odoo/addons"; do [ -d "$d" ] && addons="$addons,$d"; done
+conf="$work/odoo.conf"
+cat > "$conf" <<CONF
+[options]
+db_host = $PGHOST
+db_port = $PGPORT
+db_user = $PGUSER
+db_password = ${PGPASSWORD:-False}
+addons_path = $addons
+data_dir = $work/data
+http_interface = 127.0.0.1
+log_level = info
+CONF
+say "Odoo $odoo_version from $odoo_root (python $PY)"
+say "installing pleo_connector on a fresh database $db"
+db_created=1
+install_log="$work/install.log"
+"${odoo_cmd[@]}" -c "$conf" -d "$db" -i pleo_connector --stop-after-init --no-http >"$install_log" 2>&1
+install_rc=$?
+bad=$(grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$install_log" \
+      | grep -vE "odoo\.tools\.config|running as user 'root'|unknown option" || true)
+if [ $install_rc -ne 0 ] || grep -q "pleo_connector" <<<"$bad" || ! grep -q "Modules loaded" "$install_log"; then
+    tail -n 60 "$install_log"; loud "INSTALL FAILED: pleo_connector did not install cleanly on Odoo $odoo_version"; exit 1
+fi
+if [ -n "$bad" ]; then echo "warnings from Odoo itself during the install (not from pleo_connector):"; echo "$bad" | cut -c1-300; fi
+echo "install: pleo_connector installed with no ERROR/WARNING from our code"
+
+say "tests: Odoo suite (pytest-odoo on $db) and Odoo-free tests, one pytest run"
+"$PY" -m pytest -p no:cacheprovider --odoo-config="$conf" --odoo-database="$db" --odoo-http \
+    --odoo-log-level=warn pleo_connector/tests tests --junitxml="$junit"
+rc=$?
+
+say "uninstall: pleo_connector"
+uninstall_log="$work/uninstall.log"
+"${odoo_cmd[@]}" module uninstall -c "$conf" -d "$db" pleo_connector >"$uninstall_log" 2>&1
+uninstall_rc=$?
+uninstall=ok
+if [ $uninstall_rc -ne 0 ] || grep -E ' (ERROR|CRITICAL) ' "$uninstall_log" >/dev/null; then
+    tail -n 40 "$uninstall_log"; echo "uninstall: FAILED"; uninstall=failed
+elif [ "$(psql -d "$db" -Atc "select count(*) from information_schema.tables where table_name like 'pleo\_%'")" != 0 ]; then
+    echo "uninstall: FAILED, pleo_* tables remain"; uninstall=failed
+else
+    echo "uninstall: clean (no pleo_* table left)"
+fi
+
+"$PY" tests/junit_summary.py "$junit" --odoo "$odoo_version at $odoo_root" \
+    --check install=ok --check "uninstall=$uninstall" || rc=1
+exit $rc
