@@ -1,0 +1,12 @@
+"""Odoo-free tests: make ``import pleolib`` (the addon's pure-Python layer) and
+``import tests.pleo_sandbox`` work without Odoo."""
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+ADDON_DIR = REPO / "pleo_connector"
+
+for _path in (str(REPO), str(ADDON_DIR)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)

@@ -1,0 +1,302 @@
+"""Pleo's External API as the sandbox serves it: routing, auth, rate limit, scopes, endpoints.
+
+Spec sources: ``app-marketplace.yml`` (introspect, installations) and ``companies.yml``.
+Choices for what Pleo leaves undocumented are marked [unknown] and listed in README.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from collections.abc import Callable
+
+from .models import (
+    HTML_CONTENT_TYPE,
+    INSTALLATION_ERROR_CODES,
+    INSTALLATION_STATUSES,
+    ApiKey,
+    Behaviour,
+    Response,
+    application_ids,
+    error_response,
+    is_uuid,
+    json_response,
+)
+from .state import AuthResult, SandboxState
+
+Query = dict[str, list[str]]
+Handler = Callable[..., Response]
+
+DEFAULT_PAGE_SIZE = 20  # [unknown] Pleo's default and maximum page sizes
+MAX_PAGE_SIZE = 100
+DEFAULT_INSTALLATION_STATUS = "ACTIVATED"  # [unknown] status of a POST without one
+
+
+class _BadRequest(Exception):
+    """A request Pleo would answer with 400; the message says what is wrong."""
+
+
+# ---------------------------------------------------------------------- parsing helpers
+def _one(query: Query, name: str) -> str | None:
+    values = query.get(name)
+    return values[0] if values else None
+
+
+def _int_param(query: Query, name: str, default: int, minimum: int) -> int:
+    raw = _one(query, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise _BadRequest(f"{name} must be an integer") from None
+    if value < minimum:
+        raise _BadRequest(f"{name} must be >= {minimum}")
+    return value
+
+
+def _json_object(body: bytes) -> dict:
+    if not body:
+        raise _BadRequest("a JSON request body is required")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise _BadRequest("the request body is not valid JSON") from None
+    if not isinstance(payload, dict):
+        raise _BadRequest("the request body must be a JSON object")
+    return payload
+
+
+def _enum(payload: dict, name: str, choices: tuple[str, ...], default: str | None) -> str | None:
+    value = payload.get(name)
+    if value is None:  # absent or null: Pleo's Kotlin/Jackson stack treats both as missing
+        return default
+    if value not in choices:
+        raise _BadRequest(f"{name} must be one of {', '.join(choices)}")
+    return value
+
+
+def _metadata(payload: dict) -> dict | None:
+    value = payload.get("metadata")
+    if value is None:
+        return None
+    # spec: metadata.additionalProperties is {type: object}, so every value must be an object
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise _BadRequest("metadata must be an object whose values are objects")
+    return value
+
+
+def _encode_cursor(position: int) -> str:
+    """Encode a list position as a cursor matching the spec's pattern ``^[A-Z2-7=~]+$``."""
+    return base64.b32encode(str(position).encode()).decode()
+
+
+def _decode_cursor(cursor: str, name: str) -> int:
+    try:
+        position = int(base64.b32decode(cursor.encode(), casefold=False).decode())
+    except ValueError:
+        raise _BadRequest(f"{name} is not a valid cursor") from None
+    if position < 0:
+        raise _BadRequest(f"{name} is not a valid cursor")
+    return position
+
+
+# ---------------------------------------------------------------------- endpoints
+def introspect(state: SandboxState, key: ApiKey, query: Query, body: bytes) -> Response:
+    """``GET /v1/introspect``: who the credentials belong to, and their scopes."""
+    return json_response(
+        200,
+        {
+            "data": {
+                "authMethod": key.auth_method,
+                "clientId": application_ids(key.application_name)[1],
+                "scope": " ".join(key.scopes),
+                "applicationName": key.application_name,
+                "subjectURN": key.subject_urn,
+            }
+        },
+    )
+
+
+def _missing_installation(behaviour: Behaviour) -> Response:
+    if behaviour.missing_installation == "empty":
+        return Response(204)
+    return error_response(404, "INSTALLATION_NOT_FOUND", "no installation for this client")
+
+
+def get_installation(state: SandboxState, key: ApiKey, query: Query, body: bytes) -> Response:
+    """``GET /v1/installations/me[?company_id=]``."""
+    company_id = _one(query, "company_id")
+    if company_id is not None and not is_uuid(company_id):
+        raise _BadRequest("company_id must be a UUID")
+    installation = state.find_installation(key, company_id)
+    if installation is None:
+        return _missing_installation(state.behaviour)
+    return json_response(200, installation)
+
+
+def create_installation(state: SandboxState, key: ApiKey, query: Query, body: bytes) -> Response:
+    """``POST /v1/installations/me``: one installation per application and subject."""
+    payload = _json_object(body)
+    status = _enum(payload, "status", INSTALLATION_STATUSES, DEFAULT_INSTALLATION_STATUS)
+    metadata = _metadata(payload) or {}
+    installation, created = state.create_installation(key, status, metadata)
+    if not created and state.behaviour.duplicate_installation == "409":
+        return error_response(
+            409, "INSTALLATION_ALREADY_EXISTS", "an installation exists already for this client"
+        )
+    return json_response(200, installation)
+
+
+def update_installation(state: SandboxState, key: ApiKey, query: Query, body: bytes) -> Response:
+    """``PUT /v1/installations/me``: status required, errorCode and metadata optional."""
+    payload = _json_object(body)
+    status = _enum(payload, "status", INSTALLATION_STATUSES, None)
+    if status is None:
+        raise _BadRequest("status is required")
+    error_code = _enum(payload, "errorCode", INSTALLATION_ERROR_CODES, None)
+    installation = state.update_installation(key, status, error_code, _metadata(payload))
+    if installation is None:
+        return error_response(404, "INSTALLATION_NOT_FOUND", "no installation for this client")
+    return json_response(200, installation)
+
+
+def delete_installation(state: SandboxState, key: ApiKey, query: Query, body: bytes) -> Response:
+    """``DELETE /v1/installations/me``: 204, or 404 when there is none (both per spec)."""
+    if state.delete_installation(key):
+        return Response(204)
+    return error_response(404, "INSTALLATION_NOT_FOUND", "no installation for this client")
+
+
+def activate_installation(state: SandboxState, key: ApiKey, query: Query, body: bytes) -> Response:
+    """``POST /v1/installations/me:activate``."""
+    installation = state.activate_installation(key)
+    if installation is None:
+        return error_response(404, "INSTALLATION_NOT_FOUND", "no installation for this client")
+    return json_response(200, installation)
+
+
+def get_company(
+    state: SandboxState, key: ApiKey, query: Query, body: bytes, company_id: str
+) -> Response:
+    """``GET /v1/companies/{companyId}``: 404 unknown, 403 [unknown] outside the key's subject."""
+    company, visible = (
+        state.company_as_seen_by(key, company_id) if is_uuid(company_id) else (None, False)
+    )
+    if company is None:
+        return error_response(404, "COMPANY_NOT_FOUND", "company not found")
+    if not visible:
+        return error_response(403, "FORBIDDEN", "this key may not read that company")
+    return json_response(200, {"data": company})
+
+
+def list_companies(state: SandboxState, key: ApiKey, query: Query, body: bytes) -> Response:
+    """``GET /v1/companies``: the companies the key covers, cursor-paginated per spec.
+
+    ``sorting_keys``/``sorting_order`` are accepted and ignored (always name, then id).
+    """
+    organization_id = _one(query, "organization_id")
+    if organization_id is not None and not is_uuid(organization_id):
+        raise _BadRequest("organization_id must be a UUID")
+    limit = min(_int_param(query, "limit", DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE)
+    before, after = _one(query, "before"), _one(query, "after")
+    if sum(p is not None for p in (before, after, _one(query, "offset"))) > 1:
+        raise _BadRequest("before, after and offset cannot be used together")
+    if organization_id is not None and organization_id != state.organization_of(key):
+        return error_response(403, "FORBIDDEN", "this key may not search that organization")
+    companies = state.visible_companies(key)
+    current: dict = {"parameters": {}, "limit": limit}
+    if organization_id is not None:
+        current["parameters"]["organization_id"] = [organization_id]
+    if after is not None:
+        start = _decode_cursor(after, "after") + 1
+        end, current["after"] = start + limit, after
+    elif before is not None:
+        end = min(_decode_cursor(before, "before"), len(companies))
+        start, current["before"] = max(0, end - limit), before
+    else:
+        start = current["offset"] = _int_param(query, "offset", 0, 0)
+        end = start + limit
+    page = companies[start:end]
+    pagination = {
+        "currentRequestPagination": current,
+        "hasNextPage": end < len(companies),
+        "hasPreviousPage": start > 0,
+        "total": len(companies),
+    }
+    if page:
+        pagination["startCursor"] = _encode_cursor(start)
+        pagination["endCursor"] = _encode_cursor(start + len(page) - 1)
+    return json_response(200, {"data": page, "pagination": pagination})
+
+
+# ---------------------------------------------------------------------- routing
+_ROUTES: tuple[tuple[re.Pattern[str], dict[str, Handler], str | None], ...] = (
+    (re.compile(r"/v1/introspect"), {"GET": introspect}, None),
+    (
+        re.compile(r"/v1/installations/me"),
+        {
+            "GET": get_installation,
+            "POST": create_installation,
+            "PUT": update_installation,
+            "DELETE": delete_installation,
+        },
+        None,
+    ),
+    (re.compile(r"/v1/installations/me:activate"), {"POST": activate_installation}, None),
+    (re.compile(r"/v1/companies"), {"GET": list_companies}, "companies:read"),
+    (re.compile(r"/v1/companies/(?P<company_id>[^/]+)"), {"GET": get_company}, "companies:read"),
+)
+
+#: (method, path template) of every endpoint the sandbox serves.
+ENDPOINTS = tuple(
+    (method, pattern.pattern.replace("(?P<company_id>[^/]+)", "{companyId}"))
+    for pattern, handlers, _ in _ROUTES
+    for method in handlers
+)
+
+
+def unauthorized(behaviour: Behaviour, reason: str) -> Response:
+    """Answer 401 with the body shape ``behaviour.unauthorized_body`` selects."""
+    if behaviour.unauthorized_body == "empty":
+        return Response(401)
+    if behaviour.unauthorized_body == "html":
+        page = f"<html><body><h1>401 Unauthorized</h1><p>{reason}</p></body></html>"
+        return Response(401, page.encode(), HTML_CONTENT_TYPE)
+    return error_response(401, "UNAUTHORIZED", reason)
+
+
+def dispatch(
+    state: SandboxState, method: str, path: str, query: Query, auth: AuthResult, body: bytes
+) -> Response:
+    """Answer one request to a Pleo path (faults and latency are applied by the server)."""
+    route = next(
+        ((m, handlers, scope) for p, handlers, scope in _ROUTES if (m := p.fullmatch(path))), None
+    )
+    if route is None:
+        return error_response(404, "NOT_FOUND", "no such endpoint")
+    match, handlers, scope = route
+    handler = handlers.get(method)
+    if handler is None:
+        return error_response(
+            405,
+            "METHOD_NOT_ALLOWED",
+            f"{method} is not supported here",
+            {"Allow": ", ".join(handlers)},
+        )
+    if auth.key is None:
+        return unauthorized(state.behaviour, auth.reason)
+    wait = state.rate_limited(auth.key)
+    if wait is not None:
+        headers = (
+            {"Retry-After": str(math.ceil(wait))} if state.behaviour.retry_after_on_429 else {}
+        )
+        return error_response(429, "TOO_MANY_REQUESTS", "rate limit exceeded", headers)
+    if scope is not None and scope not in auth.key.scopes:
+        return error_response(403, "FORBIDDEN", f"the key lacks the scope {scope}")
+    try:
+        return handler(state, auth.key, query, body, **match.groupdict())
+    except _BadRequest as exc:
+        return error_response(400, "BAD_REQUEST", str(exc))

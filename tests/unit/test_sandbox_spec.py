@@ -1,0 +1,356 @@
+"""Every answer the Pleo sandbox gives on a Pleo endpoint agrees with Pleo's OpenAPI specs.
+
+The specs are read (never copied) from ``<repo>/../shared/pleo-openapi/``. openapi-core 0.23 reads
+both ``app-marketplace.yml`` (OpenAPI 3.0.1) and ``companies.yml`` (3.2.0), so every answer is
+checked by ``OpenAPI.validate_response``; no fallback to bare component schemas is needed.
+
+Where the spec documents a status without a body, or Pleo's docs name a status the spec omits
+(401, 403, 429), or the sandbox makes a documented choice for an [unknown] behaviour, the test
+checks the status is allowed for that endpoint and the body is a domain error
+``{"type": CODE, "message": text}`` (validated with openapi-schema-validator).
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import _paths  # noqa: F401  (puts the repository on sys.path)
+import pytest
+import requests
+import yaml
+from openapi_core import OpenAPI
+from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+from openapi_schema_validator import OAS30Validator
+
+from tests.pleo_sandbox import DEFAULT_SCOPES, PleoSandbox
+from tests.pleo_sandbox.pleo_api import ENDPOINTS
+
+SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "pleo-openapi"
+SPEC_FILES = ("app-marketplace.yml", "companies.yml")
+if not all((SPEC_DIR / name).is_file() for name in SPEC_FILES):
+    pytest.skip(
+        f"Pleo's OpenAPI specs are not at {SPEC_DIR} (expected beside the repository)",
+        allow_module_level=True,
+    )
+
+JSON_TYPE = "application/json;charset=UTF-8"
+DOMAIN_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["type", "message"],
+    "additionalProperties": False,
+    "properties": {
+        "type": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]*$"},
+        "message": {"type": "string", "minLength": 1},
+    },
+}
+#: Statuses Pleo's docs name for every endpoint: bad key, missing scope, rate limit.
+DOCS_STATUSES = {401, 403, 429}
+#: Statuses the sandbox produces that neither spec nor docs list, with the reason.
+SANDBOX_CHOICES = {
+    ("GET", "/v1/installations/me"): {
+        404: "[unknown] no installation: default of behaviour.missing_installation",
+        204: "[unknown] no installation: behaviour.missing_installation='empty'",
+    },
+    ("POST", "/v1/installations/me"): {
+        409: "[unknown] installation exists: behaviour.duplicate_installation='409'",
+    },
+    ("PUT", "/v1/installations/me"): {404: "no installation to update (as DELETE's 404)"},
+    ("POST", "/v1/installations/me:activate"): {404: "no installation to activate"},
+    ("GET", "/v1/companies"): {
+        400: "malformed parameter (the installations API documents 400)",
+        500: "injected infrastructure failure (the other endpoints document 500)",
+    },
+    ("GET", "/v1/companies/{companyId}"): {
+        500: "injected infrastructure failure (the other endpoints document 500)",
+    },
+}
+#: Spec operations the sandbox does not serve, with the reason.
+NOT_SERVED = {("PUT", "/v1/installations/completions"): "deprecated, the connector never calls it"}
+
+
+@dataclass
+class Case:
+    """One request and the status the sandbox must answer it with.
+
+    ``path`` may name ``{own}`` (the key's company), ``{other}`` (a company of another
+    organisation) or ``{unknown}`` (no company); ``setup`` items run before the request.
+    """
+
+    id: str
+    method: str
+    template: str
+    status: int
+    path: str | None = None
+    params: dict = field(default_factory=dict)
+    body: bytes | None = None
+    auth: str = "valid"  # valid | none | no_scope
+    setup: tuple = ()
+
+
+def installed(sandbox, ctx):
+    sandbox.set_installation_status(ctx["key"], "ERROR", "NOT_ENTITLED")
+
+
+def behaviour(**switches):
+    def apply(sandbox, ctx):
+        for name, value in switches.items():
+            setattr(sandbox.behaviour, name, value)
+
+    return apply
+
+
+def fault(**kwargs):
+    def apply(sandbox, ctx):
+        sandbox.inject_fault(ctx["path"], **kwargs)
+
+    return apply
+
+
+def budget_spent(sandbox, ctx):
+    """Turn on the built-in rate limiter and use up the key's budget."""
+    sandbox.behaviour.rate_limit_per_minute = 1
+    call(sandbox, "GET", "/v1/introspect", ctx["key"])
+
+
+def _common(method, template, ok_status, path=None, body=None, server_error=500):
+    """Cases every endpoint shares: 401, both kinds of 429, an injected 5xx."""
+    base = {"path": path, "body": body}
+    return [
+        Case(f"{method} {template} 401", method, template, 401, auth="none", **base),
+        Case(
+            f"{method} {template} 429 limiter", method, template, 429, setup=(budget_spent,), **base
+        ),
+        Case(
+            f"{method} {template} 429 no retry-after",
+            method,
+            template,
+            429,
+            setup=(budget_spent, behaviour(retry_after_on_429=False)),
+            **base,
+        ),
+        Case(
+            f"{method} {template} 429 fault",
+            method,
+            template,
+            429,
+            setup=(fault(kind="rate_limit", retry_after=1),),
+            **base,
+        ),
+        Case(
+            f"{method} {template} {server_error} fault",
+            method,
+            template,
+            server_error,
+            setup=(fault(status=server_error),),
+            **base,
+        ),
+    ]
+
+
+INSTALL = "/v1/installations/me"
+ACTIVATE = "/v1/installations/me:activate"
+COMPANY = "/v1/companies/{companyId}"
+COMPANIES = "/v1/companies"
+CASES = [
+    Case("introspect 200", "GET", "/v1/introspect", 200),
+    *_common("GET", "/v1/introspect", 200),
+    # GET installation
+    Case("get installation 200", "GET", INSTALL, 200, setup=(installed,)),
+    Case(
+        "get installation 200 company_id",
+        "GET",
+        INSTALL,
+        200,
+        params={"company_id": "{own}"},
+        setup=(installed,),
+    ),
+    Case("get installation 400", "GET", INSTALL, 400, params={"company_id": "x"}),
+    Case("get installation 404", "GET", INSTALL, 404),
+    Case(
+        "get installation 204 empty",
+        "GET",
+        INSTALL,
+        204,
+        setup=(behaviour(missing_installation="empty"),),
+    ),
+    *_common("GET", INSTALL, 200),
+    # POST installation
+    Case(
+        "post installation 200 new",
+        "POST",
+        INSTALL,
+        200,
+        body=b'{"status": "ACTIVATED", "metadata": {"odoo": {"db": "x"}}}',
+    ),
+    Case("post installation 200 existing", "POST", INSTALL, 200, body=b"{}", setup=(installed,)),
+    Case("post installation 400", "POST", INSTALL, 400, body=b'{"metadata": {"a": "b"}}'),
+    Case(
+        "post installation 409",
+        "POST",
+        INSTALL,
+        409,
+        body=b"{}",
+        setup=(installed, behaviour(duplicate_installation="409")),
+    ),
+    *_common("POST", INSTALL, 200, body=b"{}"),
+    # PUT installation
+    Case(
+        "put installation 200",
+        "PUT",
+        INSTALL,
+        200,
+        body=b'{"status": "ERROR", "errorCode": "AUTH_ERROR"}',
+        setup=(installed,),
+    ),
+    Case("put installation 400", "PUT", INSTALL, 400, body=b"{}", setup=(installed,)),
+    Case("put installation 404", "PUT", INSTALL, 404, body=b'{"status": "INACTIVE"}'),
+    *_common("PUT", INSTALL, 200, body=b'{"status": "INACTIVE"}'),
+    # DELETE installation
+    Case("delete installation 204", "DELETE", INSTALL, 204, setup=(installed,)),
+    Case("delete installation 404", "DELETE", INSTALL, 404),
+    *_common("DELETE", INSTALL, 204, server_error=502),
+    # activate
+    Case("activate 200", "POST", ACTIVATE, 200, setup=(installed,)),
+    Case("activate 404", "POST", ACTIVATE, 404),
+    *_common("POST", ACTIVATE, 200),
+    # one company
+    Case("company 200", "GET", COMPANY, 200, path="/v1/companies/{own}"),
+    Case("company 403 scope", "GET", COMPANY, 403, path="/v1/companies/{own}", auth="no_scope"),
+    Case("company 403 other", "GET", COMPANY, 403, path="/v1/companies/{other}"),
+    Case("company 404", "GET", COMPANY, 404, path="/v1/companies/{unknown}"),
+    *_common("GET", COMPANY, 200, path="/v1/companies/{own}"),
+    # company search
+    Case("companies 200", "GET", COMPANIES, 200, params={"limit": "1"}),
+    Case("companies 200 filter", "GET", COMPANIES, 200, params={"organization_id": "{org}"}),
+    Case("companies 200 after", "GET", COMPANIES, 200, params={"after": "GA======"}),
+    Case("companies 200 before", "GET", COMPANIES, 200, params={"before": "GE======"}),
+    Case("companies 400", "GET", COMPANIES, 400, params={"limit": "x"}),
+    Case("companies 403 scope", "GET", COMPANIES, 403, auth="no_scope"),
+    Case("companies 403 other org", "GET", COMPANIES, 403, params={"organization_id": "{unknown}"}),
+    *_common("GET", COMPANIES, 200),
+]
+
+
+def load_specs():
+    """Return {(METHOD, template): (OpenAPI, responses)} for every operation of both specs."""
+    operations = {}
+    for name in SPEC_FILES:
+        spec = yaml.safe_load((SPEC_DIR / name).read_text())
+        # the sandbox (any loopback port) stands in for external.pleo.io, in memory only
+        spec["servers"] = [
+            {"url": "http://127.0.0.1:{port}", "variables": {"port": {"default": "80"}}}
+        ]
+        api = OpenAPI.from_dict(spec)
+        for template, item in spec["paths"].items():
+            for method, operation in item.items():
+                operations[(method.upper(), template)] = (api, operation["responses"])
+    return operations
+
+
+OPERATIONS = load_specs()
+
+
+def call(sandbox, method, path, key=None, **kwargs):
+    return requests.request(
+        method,
+        sandbox.url() + path,
+        auth=(key, "") if key else None,
+        allow_redirects=False,
+        timeout=5,
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def running():
+    with PleoSandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def ctx(running):
+    """An emptied sandbox with a company key, a key without companies:read, another company."""
+    running.reset()
+    organization = str(uuid.uuid4())
+    own = running.add_company(
+        "Own ApS",
+        organization_id=organization,
+        registration_number="DK1",
+        address={"country": "DK"},
+    )
+    running.add_company("Sister ApS", organization_id=organization)
+    return {
+        "sandbox": running,
+        "key": running.mint_key(own, subject_kind="organization"),
+        "no_scope": running.mint_key(
+            own, scopes=[s for s in DEFAULT_SCOPES if s != "companies:read"]
+        ),
+        "own": own,
+        "org": organization,
+        "other": running.add_company("Other ApS"),
+        "unknown": str(uuid.uuid4()),
+    }
+
+
+def validate(case, response):
+    """Check ``response`` against the spec, or against the allowed extras and the error shape."""
+    api, documented = OPERATIONS[(case.method, case.template)]
+    status = response.status_code
+    if response.content:
+        assert response.headers["Content-Type"] == JSON_TYPE
+    if str(status) in documented:
+        # raises on an invalid body, content type or status
+        api.validate_response(
+            RequestsOpenAPIRequest(response.request), RequestsOpenAPIResponse(response)
+        )
+        if "content" in documented[str(status)]:
+            return
+    else:
+        extras = SANDBOX_CHOICES.get((case.method, case.template), {})
+        assert status in DOCS_STATUSES or status in extras, f"status {status} is not allowed here"
+    if status == 204:
+        assert response.content == b""
+    else:
+        OAS30Validator(DOMAIN_ERROR_SCHEMA).validate(response.json())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_answer_matches_spec(ctx, case):
+    sandbox = ctx["sandbox"]
+    path = (case.path or case.template).format(**ctx)
+    ctx["path"] = path.split("?")[0]
+    for step in case.setup:
+        step(sandbox, ctx)
+    params = {name: value.format(**ctx) for name, value in case.params.items()}
+    key = {"valid": ctx["key"], "none": None, "no_scope": ctx["no_scope"]}[case.auth]
+    response = call(sandbox, case.method, path, key, params=params, data=case.body)
+    assert response.status_code == case.status, response.text
+    validate(case, response)
+
+
+def test_every_endpoint_and_status_is_walked():
+    served = set(ENDPOINTS)
+    assert served == set(OPERATIONS) - set(NOT_SERVED)
+    walked = {}
+    for case in CASES:
+        walked.setdefault((case.method, case.template), set()).add(case.status)
+    assert set(walked) == served
+    for endpoint, statuses in walked.items():
+        documented = {int(s) for s in OPERATIONS[endpoint][1]}
+        # 401 and 429 everywhere, each sandbox choice, and at least one documented status
+        assert {401, 429} <= statuses
+        assert set(SANDBOX_CHOICES.get(endpoint, {})) <= statuses
+        assert documented & statuses, f"{endpoint}: no documented status walked"
+
+
+def test_validation_catches_a_broken_answer(ctx):
+    """The validator is not a rubber stamp: a spec-breaking answer fails it."""
+    sandbox = ctx["sandbox"]
+    case = Case("broken", "GET", INSTALL, 200)
+    response = call(sandbox, "GET", INSTALL, ctx["key"])  # 404: no installation
+    response.status_code = 200
+    with pytest.raises(Exception, match=r"required|not valid"):
+        validate(case, response)
+    response.status_code = 418
+    with pytest.raises(AssertionError, match="418"):
+        validate(case, response)
