@@ -7,6 +7,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 ADDON_DIR = REPO / "pleo_connector"
 
-for _path in (str(REPO), str(ADDON_DIR)):
+for _path in (str(ADDON_DIR), str(REPO)):  # the repo ends up first: `tests` is ours
     if _path not in sys.path:
         sys.path.insert(0, _path)

@@ -14,7 +14,6 @@ import time
 import uuid
 from contextlib import contextmanager
 
-import _paths  # noqa: F401  (puts the repository on sys.path)
 import pytest
 import requests
 

@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import _paths  # noqa: F401  (puts the repository on sys.path)
 import pytest
 import requests
 import yaml

@@ -1,0 +1,599 @@
+"""HTTP client for the Pleo External API, authenticated with an integrated API key.
+
+Rules kept by every call (all calls go through :meth:`PleoClient._request`):
+
+* HTTP Basic auth with the key as user name and an empty password; the key is registered with
+  :mod:`.redaction` for the duration of the call so that no log record can show it.
+* Redirects are never followed (a 3xx is an :class:`UnexpectedResponseError`), so the key is never
+  sent to another host.
+* GET, PUT and DELETE are retried on 429, 502, 503, 504, connection failures and timeouts,
+  honouring ``Retry-After`` (capped at ``max_retry_wait``), with exponential backoff and jitter
+  otherwise. POST is never retried.
+* Bodies are read in chunks and refused beyond ``max_body_bytes`` (after decompression); JSON is
+  required and its shape checked before use.
+* Errors raised by ``requests`` are replaced, without chaining, by :class:`PleoError` subclasses
+  whose messages are written here.
+"""
+
+import email.utils
+import json
+import logging
+import random
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import quote, urlsplit
+
+import requests
+from urllib3.exceptions import ReadTimeoutError
+
+from . import redaction
+from .errors import (
+    InvalidKeyError,
+    MissingScopesError,
+    NotAnApiKeyError,
+    NotFoundError,
+    PleoError,
+    PleoTimeoutError,
+    PleoUnavailableError,
+    RateLimitedError,
+    UnexpectedResponseError,
+    WrongCompanyError,
+)
+from .keys import key_hint, normalize_key
+
+_logger = logging.getLogger(__name__)
+
+PRODUCTION_URL = "https://external.pleo.io"
+STAGING_URL = "https://external.staging.pleo.io"
+BASE_URLS = {"production": PRODUCTION_URL, "staging": STAGING_URL}
+
+USER_AGENT = "pleo-connector-odoo/19.0.1.0.0"
+MAX_BODY_BYTES = 1024 * 1024
+CHUNK_BYTES = 8192
+IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE"})
+RETRY_STATUSES = frozenset({502, 503, 504})
+BACKOFF_BASE_SECONDS = 0.5
+MAX_RETRY_AFTER_SECONDS = 86400.0
+
+INTROSPECT_PATH = "/v1/introspect"
+INSTALLATION_PATH = "/v1/installations/me"
+COMPANY_PATH = "/v1/companies/"
+
+_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+_URN = re.compile(r"urn:pleo:([A-Za-z][A-Za-z_-]*):([^:\s]+)")
+_KIND_ALIASES = {"organisation": "organization"}
+_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_DETAIL_LENGTH = 200
+_jitter = random.SystemRandom()
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def parse_urn(urn):
+    """Return ``(kind, id)`` of ``urn:pleo:<kind>:<id>`` (kind lower-cased), or ``(None, None)``."""
+    match = _URN.fullmatch(urn) if isinstance(urn, str) else None
+    if not match:
+        return None, None
+    kind = match.group(1).lower()
+    return _KIND_ALIASES.get(kind, kind), match.group(2)
+
+
+@dataclass(frozen=True)
+class Introspection:
+    """What ``GET /v1/introspect`` says about the key."""
+
+    auth_method: str
+    client_id: str
+    scopes: frozenset
+    application_name: str | None
+    subject_urn: str | None
+    subject_kind: str | None
+    subject_id: str | None
+
+    @property
+    def company_id(self):
+        """The Pleo company id when the key belongs to a company, else ``None``."""
+        return self.subject_id if self.subject_kind == "company" else None
+
+
+@dataclass(frozen=True)
+class Installation:
+    """The installation of this integration for the key's company (``/v1/installations/me``)."""
+
+    id: str
+    application_id: str | None
+    resource: str
+    status: str
+    metadata: dict
+    error_code: str | None
+    created_at: str | None
+    updated_at: str | None
+
+    @property
+    def company_id(self):
+        """The Pleo company id from ``resource`` (``urn:pleo:company:<id>``), else ``None``."""
+        kind, subject_id = parse_urn(self.resource)
+        return subject_id if kind == "company" else None
+
+
+@dataclass(frozen=True)
+class Company:
+    """A Pleo company (``GET /v1/companies/{id}``)."""
+
+    id: str
+    name: str
+    organization_id: str | None
+    registration_number: str | None
+
+
+def _shape_error(where, expected):
+    """Return the error for a JSON answer lacking ``where`` of type ``expected``."""
+    return UnexpectedResponseError(
+        f"Pleo's answer did not have the expected shape ({where} is missing or not {expected}). "
+        "The Pleo API may have changed; try again later or contact support."
+    )
+
+
+def _object(value, where):
+    """Return ``value`` if it is a JSON object, else raise a shape error."""
+    if not isinstance(value, dict):
+        raise _shape_error(where, "an object")
+    return value
+
+
+def _text(obj, name, where, required=True):
+    """Return the string ``obj[name]``; ``None`` if absent and not ``required``."""
+    value = obj.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise _shape_error(f"{where}{name}", "text")
+    return value
+
+
+def parse_introspection(payload):
+    """Return the :class:`Introspection` of a ``GET /v1/introspect`` JSON answer."""
+    data = _object(_object(payload, "the answer").get("data"), "data")
+    urn = _text(data, "subjectURN", "data.", required=False)
+    kind, subject_id = parse_urn(urn)
+    return Introspection(
+        auth_method=_text(data, "authMethod", "data."),
+        client_id=_text(data, "clientId", "data."),
+        scopes=frozenset(_text(data, "scope", "data.").split()),
+        application_name=_text(data, "applicationName", "data.", required=False),
+        subject_urn=urn,
+        subject_kind=kind,
+        subject_id=subject_id,
+    )
+
+
+def parse_installation(payload):
+    """Return the :class:`Installation` of an ``InstallationResponse`` (a bare JSON object)."""
+    obj = _object(payload, "the answer")
+    metadata = obj.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise _shape_error("metadata", "an object")
+    return Installation(
+        id=_text(obj, "id", ""),
+        application_id=_text(obj, "applicationId", "", required=False),
+        resource=_text(obj, "resource", ""),
+        status=_text(obj, "status", ""),
+        metadata=metadata or {},
+        error_code=_text(obj, "errorCode", "", required=False),
+        created_at=_text(obj, "createdAt", "", required=False),
+        updated_at=_text(obj, "updatedAt", "", required=False),
+    )
+
+
+def parse_company(payload):
+    """Return the :class:`Company` of a ``GET /v1/companies/{id}`` JSON answer."""
+    data = _object(_object(payload, "the answer").get("data"), "data")
+    return Company(
+        id=_text(data, "id", "data."),
+        name=_text(data, "name", "data."),
+        organization_id=_text(data, "organizationId", "data.", required=False),
+        registration_number=_text(data, "registrationNumber", "data.", required=False),
+    )
+
+
+def decode_json(body, content_type):
+    """Return the JSON value of ``body`` (bytes) or raise :class:`UnexpectedResponseError`."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media in _HTML_TYPES:
+        raise UnexpectedResponseError(
+            "Pleo answered with a web page (HTML) instead of data: the Pleo API address may be "
+            "wrong, or a proxy or firewall answered instead of Pleo."
+        )
+    if media != "application/json" and not media.endswith("+json"):
+        raise UnexpectedResponseError(
+            f"Pleo's answer could not be read (content type '{media[:80] or 'none'}', not JSON)."
+        )
+    try:
+        text = body.decode("utf-8")
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        ended_early = error.pos >= len(error.doc.rstrip())
+        truncated = ended_early or error.msg.startswith("Unterminated string")
+    except (ValueError, RecursionError):
+        truncated = False
+    if truncated:
+        raise UnexpectedResponseError("Pleo's answer was cut off (incomplete JSON). Try again.")
+    raise UnexpectedResponseError("Pleo's answer could not be read (not JSON).")
+
+
+def parse_retry_after(value, now=None):
+    """Return the seconds to wait from a ``Retry-After`` value (seconds or HTTP date), or None.
+
+    Absurd values are capped at a day.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    if _SECONDS.fullmatch(value):
+        return min(float(value), MAX_RETRY_AFTER_SECONDS)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER_SECONDS)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def ensure_api_key(introspection):
+    """Raise :class:`NotAnApiKeyError` unless Pleo says the credential is an API key."""
+    if introspection.auth_method != "API_KEY":
+        raise NotAnApiKeyError()
+
+
+def check_scopes(introspection, required):
+    """Return the scopes of ``required`` the key lacks, sorted."""
+    return sorted(set(required) - introspection.scopes)
+
+
+def ensure_same_company(company_id, expected_company_id):
+    """Raise :class:`WrongCompanyError` if the key's company is not the expected one.
+
+    Nothing is expected (first connection) when ``expected_company_id`` is empty.
+    """
+    if not expected_company_id:
+        return
+    if (company_id or "").lower() != expected_company_id.lower():
+        raise WrongCompanyError(
+            f"This API key belongs to the Pleo company {company_id or '(unknown)'}, but this Odoo "
+            f"company is connected to the Pleo company {expected_company_id}. Use a key "
+            "generated for the connected Pleo company, or disconnect first to switch companies."
+        )
+
+
+# --------------------------------------------------------------------------- client
+
+
+def _check_base_url(base_url):
+    """Return ``base_url`` without trailing slash, or raise :class:`PleoError`."""
+    try:
+        parts = urlsplit(base_url if isinstance(base_url, str) else "")
+    except ValueError:  # e.g. an unbalanced IPv6 bracket
+        parts = urlsplit("")
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "@" in parts.netloc
+        or (parts.query or parts.fragment)
+    ):
+        raise PleoError(
+            "The Pleo API address is not a valid http(s) address (without user name, query or "
+            "fragment); check the pleo_api_url server options."
+        )
+    return base_url.rstrip("/")
+
+
+def _timeouts(timeout):
+    """Return ``(connect, read)`` seconds from a number or a pair."""
+    if isinstance(timeout, (int, float)):
+        return (float(timeout), float(timeout))
+    connect, read = timeout
+    return (float(connect), float(read))
+
+
+def _size_text(size):
+    """Return ``size`` bytes as short text (``1 MiB``, ``512 KiB`` or ``100 bytes``)."""
+    for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
+
+
+def _is_transient(error):
+    """Whether an idempotent call that failed with ``error`` should be retried automatically."""
+    if isinstance(error, (RateLimitedError, PleoTimeoutError)):
+        return True
+    return (
+        isinstance(error, PleoUnavailableError)
+        and error.retryable
+        and (error.status is None or error.status in RETRY_STATUSES)
+    )
+
+
+def _pleo_detail(headers, body):
+    """Return ``": TYPE: message"`` from a Pleo error body, masked and shortened, or ``""``."""
+    try:
+        payload = decode_json(body, headers.get("Content-Type"))
+    except PleoError:
+        return ""
+    if not isinstance(payload, dict):
+        return ""
+    parts = [str(payload[name]) for name in ("type", "message") if payload.get(name)]
+    return redaction.mask(": " + ": ".join(parts))[:_DETAIL_LENGTH] if parts else ""
+
+
+def _interpret(status, headers, body, action):
+    """Return the JSON value of a 2xx answer (``None`` if empty); raise for the others."""
+    if 300 <= status < 400:
+        raise UnexpectedResponseError("Pleo answered with a redirect; not followed.", status=status)
+    if status == 401:
+        raise InvalidKeyError(status=status)
+    if status == 403:
+        raise MissingScopesError(
+            f"Pleo refused {action} (403): the API key lacks a permission (scope) it needs. "
+            "Generate a key with the required permissions in Pleo and paste it.",
+            status=status,
+        )
+    if status == 404:
+        raise NotFoundError(f"Pleo answered 'not found' (404) to {action}.", status=status)
+    if status == 429:
+        raise RateLimitedError(retry_after=parse_retry_after(headers.get("Retry-After")))
+    if status >= 500:
+        raise PleoUnavailableError(
+            f"Pleo is unavailable (HTTP {status}). Try again later.",
+            status=status,
+            retry_after=parse_retry_after(headers.get("Retry-After")),
+        )
+    if not 200 <= status < 300:
+        raise UnexpectedResponseError(
+            f"Pleo rejected {action} (HTTP {status}{_pleo_detail(headers, body)}).",
+            status=status,
+        )
+    if status == 204 or not body.strip():
+        return None
+    return decode_json(body, headers.get("Content-Type"))
+
+
+def _without_none(**fields):
+    """Return ``fields`` without the ``None`` values (a JSON request body)."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _elapsed_ms(started):
+    """Milliseconds since ``started`` (a :func:`time.monotonic` value)."""
+    return round((time.monotonic() - started) * 1000)
+
+
+class PleoClient:
+    """A client for one API key against one Pleo environment.
+
+    ``timeout`` is ``(connect, read)`` seconds (or one number for both); ``sleep`` is the function
+    used to wait between retries. Use one client per thread.
+    """
+
+    def __init__(
+        self,
+        api_key,
+        base_url,
+        timeout=(5, 20),
+        max_retries=3,
+        max_retry_wait=30.0,
+        session=None,
+        *,
+        sleep=time.sleep,
+        max_body_bytes=MAX_BODY_BYTES,
+    ):
+        self._api_key = normalize_key(api_key)
+        self.key_hint = key_hint(self._api_key)
+        self.base_url = _check_base_url(base_url)
+        self.timeout = _timeouts(timeout)
+        self.max_retries = max_retries
+        self.max_retry_wait = max_retry_wait
+        self.max_body_bytes = max_body_bytes
+        self._owns_session = session is None
+        self._session = requests.Session() if session is None else session
+        self._sleep = sleep
+        redaction.install()
+
+    def __repr__(self):
+        return f"<PleoClient {self.base_url} key {self.key_hint}>"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        """Close the HTTP session if this client created it."""
+        if self._owns_session:
+            self._session.close()
+
+    # ----------------------------------------------------------------------- API calls
+
+    def introspect(self):
+        """Return what Pleo knows about the key; raise :class:`NotAnApiKeyError` if not a key."""
+        introspection = parse_introspection(
+            self._request("GET", INTROSPECT_PATH, action="the key check")
+        )
+        ensure_api_key(introspection)
+        return introspection
+
+    def get_installation(self, company_id=None):
+        """Return the key's :class:`Installation`, or ``None`` if Pleo has none."""
+        params = {"company_id": company_id} if company_id else None
+        try:
+            payload = self._request(
+                "GET", INSTALLATION_PATH, params=params, action="reading the installation"
+            )
+        except NotFoundError:
+            return None
+        return None if payload in (None, {}, []) else parse_installation(payload)
+
+    def create_installation(self, status="ACTIVATED", metadata=None):
+        """Create the key's installation and return it.
+
+        If Pleo answers 409 (one exists already), the existing one is updated to ``status`` and
+        ``metadata`` instead.
+        """
+        try:
+            payload = self._request(
+                "POST",
+                INSTALLATION_PATH,
+                json_body=_without_none(status=status, metadata=metadata),
+                action="creating the installation",
+            )
+        except UnexpectedResponseError as error:
+            if error.status != 409:
+                raise
+            return self.update_installation(status, metadata=metadata)
+        return parse_installation(payload)
+
+    def update_installation(self, status, error_code=None, metadata=None):
+        """Set the installation's status (and error code, metadata); return it."""
+        body = _without_none(status=status, errorCode=error_code, metadata=metadata)
+        return parse_installation(
+            self._request(
+                "PUT", INSTALLATION_PATH, json_body=body, action="updating the installation"
+            )
+        )
+
+    def delete_installation(self):
+        """Delete the installation; return ``False`` if Pleo had none (404)."""
+        try:
+            self._request("DELETE", INSTALLATION_PATH, action="deleting the installation")
+        except NotFoundError:
+            return False
+        return True
+
+    def get_company(self, company_id):
+        """Return the Pleo :class:`Company` ``company_id`` (needs the ``companies:read`` scope)."""
+        path = COMPANY_PATH + quote(str(company_id), safe="")
+        return parse_company(self._request("GET", path, action="reading the company details"))
+
+    # ----------------------------------------------------------------------- plumbing
+
+    def _request(self, method, path, *, action, params=None, json_body=None):
+        """Make one API call with retries; return its JSON value (``None`` for no body)."""
+        retries = self.max_retries if method in IDEMPOTENT_METHODS else 0
+        attempt = 0
+        while True:
+            try:
+                return self._attempt(method, path, action, params, json_body)
+            except PleoError as error:
+                if attempt >= retries or not _is_transient(error):
+                    raise
+                attempt += 1
+                delay = self._retry_delay(error, attempt)
+                _logger.info(
+                    "%s %s failed (%s); retry %d of %d in %.1f s",
+                    method,
+                    path,
+                    error.message,
+                    attempt,
+                    retries,
+                    delay,
+                )
+                self._sleep(delay)
+
+    def _retry_delay(self, error, attempt):
+        """Seconds to wait before retry number ``attempt`` (1-based) after ``error``."""
+        retry_after = getattr(error, "retry_after", None)  # sent with a 429 or a 503
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_wait)
+        ceiling = min(self.max_retry_wait, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+        return _jitter.uniform(ceiling / 2, ceiling)
+
+    def _attempt(self, method, path, action, params, json_body):
+        """Make one HTTP request and interpret its answer; log it at DEBUG."""
+        started = time.monotonic()
+        with redaction.secret(self._api_key):
+            try:
+                status, headers, body = self._send(method, path, params, json_body)
+            except PleoError as error:
+                _logger.debug(
+                    "%s %s -> %s in %d ms", method, path, type(error).__name__, _elapsed_ms(started)
+                )
+                raise
+            _logger.debug("%s %s -> %s in %d ms", method, path, status, _elapsed_ms(started))
+            return _interpret(status, headers, body, action)
+
+    def _send(self, method, path, params, json_body):
+        """Return ``(status, headers, body)``; transport failures become :class:`PleoError`."""
+        try:
+            response = self._session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=json_body,
+                headers=_HEADERS,
+                auth=(self._api_key, ""),
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=True,
+            )
+            with response:
+                return response.status_code, response.headers, self._read_body(response)
+        except requests.RequestException as exc:
+            error = self._transport_error(exc)
+        raise error from None
+
+    def _read_body(self, response):
+        """Return the (decompressed) body, refusing more than ``max_body_bytes``."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise self._too_large()
+        chunks, size = [], 0
+        for chunk in response.iter_content(CHUNK_BYTES):
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise self._too_large()
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self):
+        """Return the error for an answer larger than ``max_body_bytes``."""
+        return UnexpectedResponseError(
+            f"Pleo's answer was larger than {_size_text(self.max_body_bytes)} and was not read."
+        )
+
+    def _transport_error(self, exc):
+        """Return the :class:`PleoError` for an exception raised by ``requests``."""
+        connect_timeout, read_timeout = self.timeout
+        if isinstance(exc, requests.exceptions.SSLError):
+            return PleoUnavailableError(
+                "The secure (TLS) connection to Pleo failed: its certificate could not be "
+                "verified. Check the server's clock, CA certificates and proxy settings.",
+                retryable=False,
+            )
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return PleoTimeoutError(
+                f"Pleo could not be reached within {connect_timeout:g} seconds."
+            )
+        if isinstance(exc, requests.exceptions.Timeout) or (
+            exc.args and isinstance(exc.args[0], ReadTimeoutError)
+        ):
+            return PleoTimeoutError(f"Pleo did not answer within {read_timeout:g} seconds.")
+        if isinstance(exc, requests.exceptions.ContentDecodingError):
+            return UnexpectedResponseError("Pleo's compressed answer could not be decompressed.")
+        if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+            return PleoUnavailableError(
+                f"The connection to Pleo ({self.base_url}) was refused, reset or dropped. "
+                "Check the server's internet access, or try again later."
+            )
+        return PleoUnavailableError(
+            f"The request to Pleo failed ({type(exc).__name__}).", retryable=False
+        )

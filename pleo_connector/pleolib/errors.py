@@ -1,0 +1,137 @@
+"""Error taxonomy of the Pleo layer.
+
+Every error carries a ``message`` a person can act on, the HTTP ``status`` that caused it (or
+``None``) and ``retryable`` (whether trying again later may succeed). Messages are written by this
+package and never contain an API key, its base64 form or an ``Authorization`` header value.
+"""
+
+
+class PleoError(Exception):
+    """Base class of every error raised by :mod:`pleolib`."""
+
+    default_message = "The request to Pleo failed."
+    default_retryable = False
+
+    def __init__(self, message=None, *, status=None, retryable=None):
+        self.message = message or self.default_message
+        self.status = status
+        self.retryable = self.default_retryable if retryable is None else retryable
+        super().__init__(self.message)
+
+    def __str__(self):
+        return self.message
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.message!r}, status={self.status!r})"
+
+
+class InvalidKeyError(PleoError):
+    """Pleo answered 401: the key is unknown, revoked, expired or from another environment."""
+
+    default_message = (
+        "Pleo rejected the API key (401): it is unknown, revoked, expired, or from another Pleo "
+        "environment. Generate a new key in Pleo and paste it again."
+    )
+
+
+class KeyFormatError(PleoError):
+    """The key typed by the user cannot be a Pleo API key; no request was made."""
+
+    default_message = "This is not a valid Pleo API key; copy it again from Pleo."
+
+
+class NotAnApiKeyError(PleoError):
+    """Pleo accepted the credential but says it is not an API key (e.g. an OAuth token)."""
+
+    default_message = (
+        "Pleo accepted this credential, but it is not an integrated API key. "
+        "Generate an API key for this integration in Pleo and paste it."
+    )
+
+
+class MissingScopesError(PleoError):
+    """Pleo answered 403, or the key lacks scopes the connector needs (``missing``)."""
+
+    default_message = (
+        "Pleo refused the request (403): the API key lacks a permission it needs. "
+        "Generate a key with the required permissions in Pleo and paste it."
+    )
+
+    def __init__(self, message=None, *, missing=(), status=None):
+        self.missing = sorted(missing)
+        if message is None and self.missing:
+            message = (
+                f"The API key lacks permissions this connector needs: {', '.join(self.missing)}. "
+                "Generate a key with these permissions in Pleo and paste it."
+            )
+        super().__init__(message, status=status)
+
+
+class WrongCompanyError(PleoError):
+    """The key belongs to another Pleo company than the connected one."""
+
+    default_message = (
+        "This API key belongs to a different Pleo company than the connected one. "
+        "Use a key generated for the connected Pleo company, or disconnect first."
+    )
+
+
+class RateLimitedError(PleoError):
+    """Pleo answered 429; ``retry_after`` is its ``Retry-After`` in seconds, if it sent one."""
+
+    default_retryable = True
+
+    def __init__(self, message=None, *, retry_after=None, status=429):
+        self.retry_after = retry_after
+        if message is None:
+            wait = f"in {retry_after:.0f} seconds" if retry_after is not None else "in a minute"
+            message = f"Pleo is limiting the number of requests (HTTP 429). Try again {wait}."
+        super().__init__(message, status=status)
+
+
+class PleoUnavailableError(PleoError):
+    """Pleo answered 5xx, or the connection was refused, reset or dropped.
+
+    ``retry_after`` is the ``Retry-After`` of a 503 in seconds, if Pleo sent one.
+    """
+
+    default_message = "Pleo is unavailable. Try again later."
+    default_retryable = True
+
+    def __init__(self, message=None, *, status=None, retryable=None, retry_after=None):
+        self.retry_after = retry_after
+        super().__init__(message, status=status, retryable=retryable)
+
+
+class PleoTimeoutError(PleoError):
+    """Pleo did not answer in time."""
+
+    default_message = "Pleo did not answer in time. Try again later."
+    default_retryable = True
+
+
+class UnexpectedResponseError(PleoError):
+    """Pleo's answer could not be used: not JSON, cut off, wrong shape, redirect, too large..."""
+
+    default_message = "Pleo's answer could not be understood."
+
+
+class NotFoundError(PleoError):
+    """Pleo answered 404."""
+
+    default_message = "Pleo does not know the requested object (404)."
+
+
+class UndecryptableKeyError(PleoError):
+    """The stored API key cannot be decrypted with the server's encryption keys."""
+
+    default_message = (
+        "The stored Pleo API key cannot be decrypted with this server's encryption keys: "
+        "re-enter it."
+    )
+
+
+class EncryptionConfigError(PleoError):
+    """The encryption keys configured for the key vault are unusable."""
+
+    default_message = "The encryption keys for stored Pleo API keys are misconfigured."
