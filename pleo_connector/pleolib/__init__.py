@@ -4,7 +4,7 @@ Nothing here imports Odoo: the package is used as ``odoo.addons.pleo_connector.p
 addon and as ``pleolib`` by the Odoo-free tests.
 """
 
-from . import client, errors, keys, redaction, vault
+from . import checks, client, errors, keys, redaction, vault
 from .client import (
     BASE_URLS,
     PRODUCTION_URL,
@@ -18,6 +18,8 @@ from .client import (
 )
 from .errors import (
     EncryptionConfigError,
+    InstallationInactiveError,
+    InstallationMissingError,
     InvalidKeyError,
     KeyFormatError,
     MissingScopesError,
@@ -30,6 +32,7 @@ from .errors import (
     UndecryptableKeyError,
     UnexpectedResponseError,
     WrongCompanyError,
+    WrongSubjectError,
 )
 from .keys import key_hint, normalize_key
 from .vault import KeyVault, generate_key
@@ -41,6 +44,8 @@ __all__ = [
     "Company",
     "EncryptionConfigError",
     "Installation",
+    "InstallationInactiveError",
+    "InstallationMissingError",
     "Introspection",
     "InvalidKeyError",
     "KeyFormatError",
@@ -56,7 +61,9 @@ __all__ = [
     "UndecryptableKeyError",
     "UnexpectedResponseError",
     "WrongCompanyError",
+    "WrongSubjectError",
     "check_scopes",
+    "checks",
     "client",
     "ensure_same_company",
     "errors",

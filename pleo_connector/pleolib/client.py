@@ -270,7 +270,9 @@ def ensure_same_company(company_id, expected_company_id):
         raise WrongCompanyError(
             f"This API key belongs to the Pleo company {company_id or '(unknown)'}, but this Odoo "
             f"company is connected to the Pleo company {expected_company_id}. Use a key "
-            "generated for the connected Pleo company, or disconnect first to switch companies."
+            "generated for the connected Pleo company, or disconnect first to switch companies.",
+            company_id=company_id,
+            expected_company_id=expected_company_id,
         )
 
 

@@ -68,12 +68,54 @@ class MissingScopesError(PleoError):
 
 
 class WrongCompanyError(PleoError):
-    """The key belongs to another Pleo company than the connected one."""
+    """The key belongs to another Pleo company (``company_id``) than the connected one."""
 
     default_message = (
         "This API key belongs to a different Pleo company than the connected one. "
         "Use a key generated for the connected Pleo company, or disconnect first."
     )
+
+    def __init__(self, message=None, *, company_id=None, expected_company_id=None, status=None):
+        self.company_id = company_id
+        self.expected_company_id = expected_company_id
+        super().__init__(message, status=status)
+
+
+class WrongSubjectError(PleoError):
+    """The key belongs to a Pleo organization (or another kind of subject), not one company."""
+
+    def __init__(self, message=None, *, kind=None):
+        self.kind = kind
+        if message is None:
+            message = (
+                f"This API key belongs to a Pleo {kind or 'subject of unknown kind'}, not to a "
+                "single Pleo company. Generate the key from the Pleo company to connect."
+            )
+        super().__init__(message)
+
+
+class InstallationMissingError(PleoError):
+    """Pleo has no installation for the key any more (it was deleted in Pleo)."""
+
+    default_message = (
+        "The Odoo installation was removed in Pleo. Reinstall the Odoo integration in Pleo and "
+        "paste the new key, or press Save & Test to create the installation again."
+    )
+
+
+class InstallationInactiveError(PleoError):
+    """The key's installation exists but is not ``ACTIVATED`` (``status``, ``error_code``)."""
+
+    def __init__(self, message=None, *, status=None, error_code=None):
+        self.installation_status = status
+        self.error_code = error_code
+        if message is None:
+            reason = f" ({error_code})" if error_code else ""
+            message = (
+                f"The Odoo installation in Pleo is {status}{reason}, not active. "
+                "Press Save & Test to activate it again, or check the integration in Pleo."
+            )
+        super().__init__(message)
 
 
 class RateLimitedError(PleoError):
