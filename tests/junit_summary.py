@@ -46,7 +46,8 @@ def main():
             skipped_odoo.append(f"{case.get('classname')}.{case.get('name')}")
 
     def line(c):
-        return f"{sum(c.values())} ran: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped"
+        total = sum(c.values())
+        return f"{total} ran: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped"
 
     print("\n" + "=" * 78)
     print(f"Odoo-free tests: {line(counts[False])}")

@@ -1,0 +1,22 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "Pleo Connector",
+    "summary": "Connect each company to Pleo with an Integrated API Key",
+    "version": "19.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "website": "https://github.com/pleo-connector/pleo_connector",
+    "author": "pleo_connector authors",
+    "license": "LGPL-3",
+    "depends": ["account"],
+    "external_dependencies": {"python": ["requests", "cryptography"]},
+    "data": [
+        "security/pleo_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron.xml",
+        "data/ir_actions_server.xml",
+        "views/pleo_connection_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/pleo_rotate_key_views.xml",
+    ],
+}

@@ -1,0 +1,86 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    """The connect screen: Settings › Accounting › Pleo, for the current company.
+
+    Nothing secret is stored in the settings' table: ``pleo_api_key`` is a write-only input
+    whose inverse hands the key to the company's connection (Save & Test), like the
+    connection's own ``api_key`` field.
+    """
+
+    _inherit = "res.config.settings"
+
+    pleo_connection_id = fields.Many2one("pleo.connection", compute="_compute_pleo_connection_id")
+    pleo_environment = fields.Selection(
+        selection=lambda self: self.env["pleo.connection"]._fields["environment"].selection,
+        compute="_compute_pleo_environment",
+        store=True,
+        readonly=False,
+    )
+    pleo_api_key = fields.Char(
+        string="Pleo API Key",
+        compute="_compute_pleo_api_key",
+        inverse="_inverse_pleo_api_key",
+        groups="pleo_connector.group_pleo_manager",
+    )
+    pleo_state = fields.Selection(related="pleo_connection_id.state", string="Pleo Status")
+    pleo_company_name = fields.Char(related="pleo_connection_id.pleo_company_name")
+    pleo_company_ref = fields.Char(related="pleo_connection_id.pleo_company_id")
+    pleo_key_hint = fields.Char(related="pleo_connection_id.key_hint")
+    pleo_granted_scopes = fields.Char(related="pleo_connection_id.granted_scopes")
+    pleo_missing_scopes = fields.Char(related="pleo_connection_id.missing_scopes")
+    pleo_last_check_date = fields.Datetime(related="pleo_connection_id.last_check_date")
+    pleo_last_error = fields.Text(related="pleo_connection_id.last_error")
+    pleo_installation_status = fields.Char(related="pleo_connection_id.installation_status")
+    pleo_encryption_key_source = fields.Selection(
+        selection=lambda self: (
+            self.env["pleo.connection"]._fields["encryption_key_source"].selection
+        ),
+        compute="_compute_pleo_encryption_key_source",
+    )
+
+    @api.depends("company_id")
+    def _compute_pleo_connection_id(self):
+        for settings in self:
+            settings.pleo_connection_id = settings.company_id.pleo_connection_ids[:1]
+
+    @api.depends("pleo_connection_id")
+    def _compute_pleo_environment(self):
+        for settings in self:
+            settings.pleo_environment = settings.pleo_connection_id.environment or "production"
+
+    def _compute_pleo_encryption_key_source(self):
+        self.pleo_encryption_key_source = self.env["pleo.connection"]._encryption_key_source()
+
+    def _compute_pleo_api_key(self):
+        self.pleo_api_key = False
+
+    def _inverse_pleo_api_key(self):
+        for settings in self:
+            if settings.pleo_api_key:
+                connection = settings._pleo_connection()
+                connection._connect(settings.pleo_api_key, settings.pleo_environment)
+
+    def _pleo_connection(self):
+        """The current company's connection, created on first use."""
+        self.ensure_one()
+        connection = self.env["pleo.connection"]._get_for_company(self.company_id)
+        self.pleo_connection_id = connection
+        return connection
+
+    def action_pleo_save_and_test(self):
+        return self._pleo_connection().action_save_and_test()
+
+    def action_pleo_rotate_key(self):
+        return self._pleo_connection().action_open_rotate_wizard()
+
+    def action_pleo_disconnect(self):
+        return self._pleo_connection().action_disconnect()
+
+    def action_pleo_open_connections(self):
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "pleo_connector.pleo_connection_action"
+        )

@@ -1,0 +1,1 @@
+from . import pleo_rotate_key
