@@ -1,1 +1,1 @@
-from . import test_connect
+from . import test_connect, test_health

@@ -22,9 +22,7 @@ _REPO = Path(__file__).resolve().parents[2]
 if (_REPO / "tests" / "pleo_sandbox").is_dir() and str(_REPO) not in sys.path:
     sys.path.insert(0, str(_REPO))
 
-from tests.pleo_sandbox import (  # noqa: E402  pylint: disable=wrong-import-position
-    PleoSandbox,
-)
+from tests import pleo_sandbox  # noqa: E402  pylint: disable=wrong-import-position
 
 from ..pleolib import redaction  # noqa: E402
 
@@ -38,7 +36,8 @@ class PleoSandboxMixin:
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sandbox = PleoSandbox()
+        cls.sandbox_module = pleo_sandbox
+        cls.sandbox = pleo_sandbox.PleoSandbox()
         cls.sandbox.start()
         cls.addClassCleanup(cls.sandbox.stop)
         cls.encryption_key = Fernet.generate_key().decode()

@@ -11,7 +11,7 @@ from odoo.tests import tagged
 from odoo.tools import config, mute_logger
 
 from ..models.pleo_connection import PleoConnection, _get_vault
-from .common import DEFAULT_SCOPES, PleoCase
+from .common import PleoCase
 
 INSTALLATIONS = "/v1/installations/me"
 INTROSPECT = "/v1/introspect"
@@ -75,7 +75,7 @@ class TestSaveAndTest(PleoCase):
         self.assertEqual(self.conn_a.pleo_company_id, self.pleo_a)
 
     def sandbox_default_scopes(self):
-        return list(DEFAULT_SCOPES)
+        return list(self.sandbox_module.DEFAULT_SCOPES)
 
     def test_settings_screen_connects_the_current_company(self):
         key = self.mint()
