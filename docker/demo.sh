@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# The pleo_connector demo without Docker: the fake Pleo (tests/pleo_sandbox) and Odoo 19 with the
+# addon, on this machine's loopback only.
+#
+#   ODOO_PATH=/path/to/odoo19 docker/demo.sh [extra Odoo options]
+#
+#   1. starts the sandbox in the background on 127.0.0.1:8765 (production) and :8766 (staging)
+#      with the demo company and the demo key (PLEO_DEMO_KEY, same default as docker/compose.yml);
+#   2. writes an odoo.conf pointing pleo_api_url / pleo_api_url_staging at the sandbox, with a
+#      demo encryption key generated once and kept next to it (in PLEO_DEMO_DIR);
+#   3. creates the database pleo_demo and installs pleo_connector (-i), or updates the module (-u)
+#      when the database already has it; a database created this way logs in as admin / admin;
+#   4. serves Odoo on http://127.0.0.1:8069 and prints the demo key and what to do;
+#   Ctrl-C (or SIGTERM) stops Odoo and the sandbox. The database stays: drop it with
+#   `dropdb pleo_demo` (and `rm -rf "$PLEO_DEMO_DIR"`), or pass PLEO_DEMO_RESET=1 to start afresh.
+#
+#   ODOO_PATH     an Odoo 19 source tree (holding odoo-bin); default: the `odoo` importable by ODOO_PYTHON
+#   ODOO_PYTHON   the Python that runs Odoo and the sandbox (default: python3 on the PATH)
+#   PGHOST PGPORT PGUSER PGPASSWORD   PostgreSQL (default 127.0.0.1:5432, current user), as tests/run.sh
+#   PLEO_DEMO_DB (pleo_demo)  PLEO_DEMO_KEY  PLEO_DEMO_HTTP_PORT (8069)
+#   PLEO_SANDBOX_PORT (8765)  PLEO_SANDBOX_STAGING_PORT (8766)
+#   PLEO_DEMO_DIR (${TMPDIR:-/tmp}/pleo_connector-demo-$PLEO_DEMO_DB: odoo.conf, the demo encryption
+#                 key, Odoo's data_dir and the sandbox log)
+#   PLEO_WITH_DEMO_DATA=1   also install Odoo's demo data in a new database (off by default in Odoo 19)
+# shellcheck disable=SC2317  # running, stop_process and cleanup run from traps
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo" || exit 2
+PY=${ODOO_PYTHON:-python3}
+export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-$(id -un)}
+db=${PLEO_DEMO_DB:-pleo_demo}
+# Demo only: the same public value as in docker/compose.yml. It works against the sandbox only.
+key=${PLEO_DEMO_KEY:-pleo-demo-key-not-a-secret-0001}
+http_port=${PLEO_DEMO_HTTP_PORT:-8069}
+sandbox_port=${PLEO_SANDBOX_PORT:-8765}
+staging_port=${PLEO_SANDBOX_STAGING_PORT:-8766}
+dir=${PLEO_DEMO_DIR:-${TMPDIR:-/tmp}/pleo_connector-demo-$db}
+
+say() { printf '==> pleo demo: %s\n' "$*"; }
+die() { printf '==> pleo demo: %s\n' "$*" >&2; exit 2; }
+
+# ------------------------------------------------------------------ Odoo and PostgreSQL
+odoo_root=""
+if [ -n "${ODOO_PATH:-}" ]; then
+    [ -f "$ODOO_PATH/odoo/release.py" ] || die "ODOO_PATH=$ODOO_PATH holds no Odoo source tree (no odoo/release.py)"
+    odoo_root=$(cd "$ODOO_PATH" && pwd)
+    export PYTHONPATH="$odoo_root${PYTHONPATH:+:$PYTHONPATH}"
+elif odoo_pkg=$("$PY" -c "import odoo.release, os; print(os.path.dirname(odoo.release.__file__))" 2>/dev/null); then
+    odoo_root=$(dirname "$odoo_pkg")
+else
+    die "no Odoo: set ODOO_PATH to an Odoo 19 source tree, e.g. ODOO_PATH=/path/to/odoo19 $0"
+fi
+odoo_version=$("$PY" -c "import odoo.release as r; print(r.version)" 2>&1) || die "import odoo failed: $odoo_version"
+[ "${odoo_version%%.*}" = 19 ] || die "found Odoo $odoo_version at $odoo_root, need 19.0"
+if [ -f "$odoo_root/odoo-bin" ]; then odoo_cmd=("$PY" "$odoo_root/odoo-bin"); else odoo_cmd=("$PY" -m odoo); fi
+addons="$repo"
+for d in "$odoo_root/addons" "$odoo_root/odoo/addons"; do [ -d "$d" ] && addons="$addons,$d"; done
+psql -d postgres -Atc "select 1" >/dev/null 2>&1 || die "PostgreSQL unreachable at $PGHOST:$PGPORT as $PGUSER (set PGHOST, PGPORT, PGUSER, PGPASSWORD)"
+
+# ------------------------------------------------------------------ processes and clean-up
+sandbox_pid=""
+odoo_pid=""
+running() {  # running PID: the process exists and is not a zombie waiting to be reaped
+    kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != Z ]
+}
+stop_process() {  # stop_process PID NAME: SIGTERM, wait up to 20 s, then SIGKILL
+    local pid=$1 name=$2
+    [ -n "$pid" ] || return 0
+    if running "$pid"; then  # (a Ctrl-C in the terminal may have stopped it already)
+        kill -TERM "$pid" 2>/dev/null
+        for _ in $(seq 1 40); do running "$pid" || break; sleep 0.5; done
+        if running "$pid"; then say "$name did not stop, killing it"; kill -KILL "$pid" 2>/dev/null; fi
+    fi
+    wait "$pid" 2>/dev/null
+    say "$name stopped"
+}
+cleanup() {
+    trap - EXIT INT TERM
+    stop_process "$odoo_pid" "Odoo"
+    stop_process "$sandbox_pid" "sandbox"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ "${PLEO_DEMO_RESET:-0}" = 1 ]; then
+    say "PLEO_DEMO_RESET=1: dropping database $db and $dir"
+    dropdb --if-exists "$db" || die "could not drop database $db"
+    rm -rf "$dir"
+fi
+mkdir -p "$dir/data" || die "cannot create $dir"
+chmod 700 "$dir"
+
+# ------------------------------------------------------------------ 1. the sandbox
+say "starting the Pleo sandbox on 127.0.0.1:$sandbox_port (production) and :$staging_port (staging)"
+"$PY" -m tests.pleo_sandbox --host 127.0.0.1 --port "$sandbox_port" --staging-port "$staging_port" \
+    --seed demo --demo-key "$key" >"$dir/sandbox.log" 2>&1 &
+sandbox_pid=$!
+for _ in $(seq 1 100); do
+    grep -q "Press Ctrl-C" "$dir/sandbox.log" 2>/dev/null && break
+    kill -0 "$sandbox_pid" 2>/dev/null || break
+    sleep 0.1
+done
+if ! grep -q "Press Ctrl-C" "$dir/sandbox.log" 2>/dev/null; then
+    cat "$dir/sandbox.log" >&2
+    die "the sandbox did not start (is port $sandbox_port or $staging_port taken? set PLEO_SANDBOX_PORT / PLEO_SANDBOX_STAGING_PORT)"
+fi
+
+# ------------------------------------------------------------------ 2. odoo.conf and the encryption key
+keyfile="$dir/encryption.key"
+if [ ! -s "$keyfile" ]; then
+    # A Fernet key (32 random bytes, URL-safe base64), made once per demo directory: the database's
+    # stored Pleo keys are encrypted with it, so it is kept as long as the database.
+    (umask 077 && "$PY" -c "import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())" >"$keyfile") \
+        || die "could not write $keyfile"
+fi
+conf="$dir/odoo.conf"
+cat >"$conf" <<CONF
+; written by docker/demo.sh: the pleo_connector demo (loopback only). DEMO ONLY.
+[options]
+db_host = $PGHOST
+db_port = $PGPORT
+db_user = $PGUSER
+${PGPASSWORD:+db_password = $PGPASSWORD
+}db_name = $db
+dbfilter = ^$db\$
+list_db = False
+addons_path = $addons
+data_dir = $dir/data
+http_interface = 127.0.0.1
+http_port = $http_port
+log_level = info
+; the fake Pleo started by this script, instead of https://external.pleo.io and its staging
+pleo_api_url = http://127.0.0.1:$sandbox_port
+pleo_api_url_staging = http://127.0.0.1:$staging_port
+; demo encryption key generated for this demo only (also in $keyfile)
+pleo_encryption_keys = $(cat "$keyfile")
+CONF
+chmod 600 "$conf"
+
+# ------------------------------------------------------------------ 3. database and module
+state=$(psql -d "$db" -Atc "select state from ir_module_module where name = 'pleo_connector'" 2>/dev/null || true)
+if [ "$state" = installed ]; then
+    say "database $db has pleo_connector: updating it (-u pleo_connector)"
+    init=(-u pleo_connector)
+else
+    say "installing pleo_connector in database $db (-i pleo_connector; a new database takes a minute or two)"
+    init=(-i pleo_connector)
+    if [ "${PLEO_WITH_DEMO_DATA:-0}" = 1 ]; then init+=(--with-demo); fi
+fi
+"${odoo_cmd[@]}" -c "$conf" -d "$db" "${init[@]}" --stop-after-init --no-http >"$dir/install.log" 2>&1 &
+odoo_pid=$!
+wait "$odoo_pid"
+install_rc=$?
+odoo_pid=""
+if [ $install_rc -ne 0 ] || [ "$(psql -d "$db" -Atc "select state from ir_module_module where name = 'pleo_connector'" 2>/dev/null)" != installed ]; then
+    tail -n 40 "$dir/install.log" >&2
+    die "installing pleo_connector failed (full log: $dir/install.log)"
+fi
+say "pleo_connector is installed in $db (log: $dir/install.log)"
+
+# ------------------------------------------------------------------ 4. serve
+banner() {
+    cat <<BANNER
+
+================================================================================
+ pleo_connector demo is ready (Odoo $odoo_version, database $db)
+   1. open http://localhost:$http_port and log in as admin / admin
+   2. go to Settings › Accounting › Pleo (the app is named "Invoicing" when
+      only Odoo's invoicing is installed), paste the key below, press
+      "Save & Test"
+   demo key: $key
+   (the key belongs to "Demo Pleo Company ApS" in the fake Pleo on
+   http://127.0.0.1:$sandbox_port; its control API: /_sandbox/state)
+ stop: Ctrl-C (stops Odoo and the sandbox; the database stays, see the
+ top of docker/demo.sh)
+================================================================================
+
+BANNER
+}
+say "serving Odoo on http://127.0.0.1:$http_port"
+"${odoo_cmd[@]}" -c "$conf" -d "$db" --db-filter="^$db\$" "$@" &
+odoo_pid=$!
+url="http://127.0.0.1:$http_port/web/login"
+ready=0
+for _ in $(seq 1 300); do
+    kill -0 "$odoo_pid" 2>/dev/null || break
+    if "$PY" -c "import sys, urllib.request; sys.exit(urllib.request.urlopen(sys.argv[1], timeout=5).status != 200)" "$url" 2>/dev/null; then
+        ready=1
+        break
+    fi
+    sleep 1
+done
+if [ $ready = 1 ]; then banner; else say "Odoo did not answer on $url (see its log above)"; fi
+wait "$odoo_pid"
+rc=$?
+odoo_pid=""
+exit $rc

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Entry point of the `odoo` service of docker/compose.yml (runs inside the official odoo:19.0 image).
+#
+#   1. waits for PostgreSQL (the `db` service);
+#   2. on the first start, creates the database pleo_demo and installs pleo_connector in it
+#      (`odoo -i pleo_connector`; admin/admin is the login of a database created that way);
+#      later starts find the module installed and skip this step (PLEO_DEMO_UPDATE=1 updates it);
+#   3. serves Odoo on port 8069, and once the login page answers prints where to go and the
+#      demo key of the `sandbox` service (the fake Pleo).
+#
+# Environment: PLEO_DEMO_KEY (the sandbox's demo key, shown in the banner), PLEO_DEMO_DB (default
+# pleo_demo), PLEO_WITH_DEMO_DATA=1 (install Odoo's demo data too: off by default, as in Odoo 19),
+# PGHOST/PGPORT/PGUSER/PGPASSWORD (default: the db service, odoo/odoo). Extra arguments go to Odoo.
+set -euo pipefail
+
+conf=${ODOO_RC:-/etc/odoo/odoo.conf}
+db=${PLEO_DEMO_DB:-pleo_demo}
+key=${PLEO_DEMO_KEY:-}
+export PGHOST=${PGHOST:-db} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-odoo} PGPASSWORD=${PGPASSWORD:-odoo}
+
+say() { printf '==> pleo demo: %s\n' "$*"; }
+
+# ------------------------------------------------------------------ 1. PostgreSQL
+say "waiting for PostgreSQL at $PGHOST:$PGPORT"
+for _ in $(seq 1 60); do
+    if psql -d postgres -Atc 'select 1' >/dev/null 2>&1; then break; fi
+    sleep 1
+done
+psql -d postgres -Atc 'select 1' >/dev/null || { say "PostgreSQL is unreachable"; exit 1; }
+
+# ------------------------------------------------------------------ 2. database and module
+state=$(psql -d "$db" -Atc "select state from ir_module_module where name = 'pleo_connector'" \
+        2>/dev/null || true)
+init=()
+if [ "$state" != installed ]; then
+    say "first start: creating database $db and installing pleo_connector (takes a minute or two)"
+    init=(-i pleo_connector)
+    if [ "${PLEO_WITH_DEMO_DATA:-0}" = 1 ]; then init+=(--with-demo); fi
+elif [ "${PLEO_DEMO_UPDATE:-0}" = 1 ]; then
+    say "updating pleo_connector in database $db"
+    init=(-u pleo_connector)
+fi
+if [ ${#init[@]} -gt 0 ]; then
+    odoo -c "$conf" -d "$db" "${init[@]}" --stop-after-init --no-http
+fi
+
+# ------------------------------------------------------------------ 3. serve
+banner() {
+    local url="http://127.0.0.1:8069/web/login"
+    for _ in $(seq 1 300); do
+        if [ "$(curl -s -o /dev/null -w '%{http_code}' "$url" || true)" = 200 ]; then
+            cat <<BANNER
+
+================================================================================
+ pleo_connector demo is ready
+   1. open http://localhost:8069 and log in as admin / admin
+   2. go to Settings › Accounting › Pleo (the app is named "Invoicing" when
+      only Odoo's invoicing is installed), paste the key below, press
+      "Save & Test"
+   demo key: ${key:-(see the log of the sandbox service)}
+   (the key belongs to "Demo Pleo Company ApS" in the fake Pleo of the
+   sandbox service; every key and URL here is for this demo only)
+ stop: Ctrl-C, or docker compose -f docker/compose.yml down (-v: also delete
+ the demo database)
+================================================================================
+
+BANNER
+            return 0
+        fi
+        sleep 2
+    done
+    say "Odoo did not answer on $url within 10 minutes; see the log above"
+}
+banner &
+
+say "serving database $db on port 8069"
+exec odoo -c "$conf" -d "$db" --db-filter="^${db}\$" "$@"
