@@ -554,6 +554,7 @@ class PleoConnection(models.Model):
     def _rotate(self, raw_key):
         """Replace the key of a bound connection by a new key of the same Pleo company."""
         self.ensure_one()
+        self._check_enabled()
         if self.state not in BOUND_STATES:
             raise UserError(
                 self.env._("Only a connected (or broken) Pleo connection can rotate its key.")
@@ -656,6 +657,28 @@ class PleoConnection(models.Model):
                 reason=self._user_message(exc),
             )
         return None
+
+    def action_enable(self):
+        """Enable a disabled connection (e.g. in a neutralized copy, on purpose).
+
+        A connection with a key is due for a check at once; without one it is simply not
+        connected.
+        """
+        self._check_manager()
+        for connection in self.filtered(lambda c: c.state == "disabled"):
+            has_key = bool(connection._read_tokens())
+            connection.write(
+                {
+                    "state": "connected" if has_key else "draft",
+                    "last_check_date": False,
+                    "last_error": False,
+                    "failure_streak": 0,
+                }
+            )
+            connection.message_post(
+                body=self.env._("%s enabled the Pleo connection.", self.env.user.name)
+            )
+        return True
 
     @api.model
     def _get_for_company(self, company):
@@ -907,3 +930,73 @@ class PleoConnection(models.Model):
                 self.env.ref(CRON_XMLID)._trigger()
                 break
         return True
+
+    # ------------------------------------------------------------------ master-key rotation
+
+    @api.model
+    def _rotate_encryption_keys(self, batch_size=200):
+        """Re-encrypt every stored key under the first key of ``pleo_encryption_keys``.
+
+        For the master-key rotation procedure: add the new Fernet key first in the option (keep
+        the old one after it), restart, run this (server action "Re-encrypt Pleo API keys" or
+        ``env['pleo.connection']._rotate_encryption_keys()`` in ``odoo-bin shell``), then remove
+        the old key. Commits after each batch (``ir.cron._commit_progress``); idempotent. A key
+        that no configured key decrypts is left as it is and reported, never lost silently.
+        Returns ``{"rotated": n, "undecryptable": [connection ids], "total": n}``.
+        """
+        if not self.env.is_system():
+            raise AccessError(self.env._("Only system administrators re-encrypt Pleo API keys."))
+        vault = self._vault()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE key_token IS NOT NULL ORDER BY id",
+                SQL.identifier(self._table),
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        report = {"rotated": 0, "undecryptable": [], "total": len(ids)}
+        for start in range(0, len(ids), batch_size):
+            batch = self.browse(ids[start : start + batch_size])
+            rotated = []
+            for connection_id, token in batch._read_tokens().items():
+                try:
+                    rotated.append((connection_id, vault.rotate(token)))
+                except errors.UndecryptableKeyError:
+                    report["undecryptable"].append(connection_id)
+            if rotated:
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE %s AS c SET key_token = v.token FROM (VALUES %s) AS v(id, token) "
+                        "WHERE c.id = v.id",
+                        SQL.identifier(self._table),
+                        SQL(", ").join(SQL("(%s, %s)", cid, token) for cid, token in rotated),
+                    )
+                )
+            report["rotated"] += len(rotated)
+            self.env["ir.cron"]._commit_progress(len(batch))
+        _logger.info(
+            "Pleo API keys re-encrypted: %(rotated)s of %(total)s; undecryptable ids: "
+            "%(undecryptable)s",
+            report,
+        )
+        return report
+
+    @api.model
+    def action_rotate_encryption_keys(self):
+        """Server action for system administrators: re-encrypt all keys and report the counts."""
+        report = self._rotate_encryption_keys()
+        message = self.env._(
+            "%(rotated)s of %(total)s stored keys re-encrypted with the first key of "
+            "pleo_encryption_keys.",
+            rotated=report["rotated"],
+            total=report["total"],
+        )
+        if report["undecryptable"]:
+            companies = self.sudo().browse(report["undecryptable"]).company_id.mapped("name")
+            message += " " + self.env._(
+                "These keys cannot be decrypted with any configured key and were left as they "
+                "are (re-enter them): %s",
+                ", ".join(companies),
+            )
+        kind = "warning" if report["undecryptable"] else "success"
+        return self._notification(self.env._("Pleo API keys re-encrypted"), message, kind)

@@ -1,1 +1,1 @@
-from . import test_connect, test_health
+from . import test_connect, test_health, test_safety
