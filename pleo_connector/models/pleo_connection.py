@@ -57,7 +57,9 @@ DEFINITIVE_ERRORS = (
 #: The health check skips connections checked more recently than this (so that a rerun after
 #: a crash, or the cron looping on remaining work, continues instead of starting over).
 RECHECK_AFTER = timedelta(minutes=30)
-HEALTH_BATCH_SIZE = 50
+#: Connections per batch of the health check, per worker: a multiple of the pool size keeps
+#: every worker busy until the batch's end.
+HEALTH_BATCH_PER_WORKER = 8
 CRON_XMLID = "pleo_connector.ir_cron_pleo_health_check"
 
 _VAULTS = {}
@@ -889,7 +891,7 @@ class PleoConnection(models.Model):
     # ------------------------------------------------------------------ health check
 
     @api.model
-    def _cron_health_check(self, batch_size=HEALTH_BATCH_SIZE):
+    def _cron_health_check(self, batch_size=None):
         """Check every connected and broken connection, longest-unchecked first.
 
         Never raises: one connection's error never stops the others, a failing batch is rolled
@@ -899,6 +901,8 @@ class PleoConnection(models.Model):
         """
         cron_model = self.env["ir.cron"]
         required = self._required_scopes()
+        workers = _number_option("pleo_http_workers", 8, int)
+        batch_size = batch_size or HEALTH_BATCH_PER_WORKER * max(workers, 1)
 
         def health(client, job):
             scopes = required if job.scope_check else None

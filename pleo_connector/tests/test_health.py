@@ -281,6 +281,21 @@ class TestHealthBatches(HealthCase):
         self.assertEqual(self.checked(), self.all)
         self.assertEqual(self.sandbox.count("GET", INSTALLATIONS), 3)
 
+    def test_database_work_does_not_grow_with_the_connections(self):
+        def queries_for(connections):
+            self.all.sudo().last_check_date = fields.Datetime.now()
+            self.age(connections)
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            self.run_cron()
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        two = queries_for(self.conn_a | self.conn_b)
+        five = queries_for(self.all)
+        self.assertEqual(self.sandbox.count("GET", INSTALLATIONS), 7)
+        self.assertLessEqual(five - two, 1, "no query per connection in a loop")
+
     def test_time_budget_reschedules_the_rest(self):
         self.time_left = 0
         self.run_cron(batch_size=2)
