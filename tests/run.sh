@@ -8,10 +8,24 @@
 #   PLEO_KEEP_DB=1                    keep the test database afterwards (for debugging)
 #   PLEO_REQUIRE_ODOO=1               fail instead of skipping the Odoo suite when no Odoo is found
 #   PYTEST_ADDOPTS                    extra pytest options (e.g. -k rotate)
+#
+# Machine-wide defaults (for CI, which runs without your shell's variables): the file
+# /etc/pleo_connector/odoo.env (or $PLEO_MACHINE_ENV) may set ODOO_PATH, ODOO_PYTHON and PG*
+# as NAME=value lines; variables set in the environment win.
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo" || exit 2
+machine_env=${PLEO_MACHINE_ENV:-/etc/pleo_connector/odoo.env}
+if [ -f "$machine_env" ]; then
+    while IFS='=' read -r name value; do
+        case "$name" in
+            ODOO_PATH|ODOO_PYTHON|PGHOST|PGPORT|PGUSER|PGPASSWORD)
+                if [ -z "${!name:-}" ]; then export "$name=$value"; fi ;;
+        esac
+    done < <(grep -E '^[A-Z_]+=' "$machine_env")
+    echo "machine-wide settings from $machine_env: ODOO_PATH=${ODOO_PATH:-} ODOO_PYTHON=${ODOO_PYTHON:-}"
+fi
 PY=${ODOO_PYTHON:-python3}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-$(id -un)}
 work=$(mktemp -d "${TMPDIR:-/tmp}/pleo-tests.XXXXXX")
