@@ -19,4 +19,9 @@
         "views/res_config_settings_views.xml",
         "wizards/pleo_rotate_key_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "pleo_connector/static/tests/tours/pleo_connect_tour.js",
+        ],
+    },
 }

@@ -122,6 +122,26 @@ fi
 if [ -n "$bad" ]; then echo "warnings from Odoo itself during the install (not from pleo_connector):"; echo "$bad" | cut -c1-300; fi
 echo "install: pleo_connector installed with no ERROR/WARNING from our code"
 
+# The browser tour (pleo_connector/tests/test_tour.py) needs a headless Chromium, found by Odoo on
+# the PATH, and websocket-client to drive it. Install what is missing; if that fails, say so loudly
+# and let the tour test fail (it does not skip).
+if ! command -v chromium >/dev/null && ! command -v google-chrome >/dev/null \
+    && ! command -v chromium-browser >/dev/null && ! command -v google-chrome-stable >/dev/null; then
+    say "installing Debian's chromium for the browser tour (apt-get)"
+    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } \
+        >"$work/apt-chromium.log" 2>&1
+    if ! chromium --headless=new --no-sandbox --disable-gpu --dump-dom about:blank >/dev/null 2>&1; then
+        tail -n 5 "$work/apt-chromium.log"
+        loud "NO BROWSER: could not install a working 'chromium' (apt-get install chromium).
+The browser tour (test_tour.py) will FAIL. Install Chromium or Google Chrome and run again."
+    fi
+fi
+if ! "$PY" -c "import websocket" 2>/dev/null; then
+    "$PY" -m pip install --quiet --disable-pip-version-check websocket-client \
+        || loud "NO websocket-client: the browser tour (test_tour.py) will FAIL."
+fi
+
 say "tests: Odoo suite (pytest-odoo on $db) and Odoo-free tests, one pytest run"
 "$PY" -m pytest -p no:cacheprovider --odoo-config="$conf" --odoo-database="$db" --odoo-http \
     --odoo-log-level=warn pleo_connector/tests tests --junitxml="$junit"

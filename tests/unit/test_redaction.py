@@ -171,7 +171,12 @@ def test_install_is_idempotent_and_covers_root_handlers(caplog):
 
 def test_records_of_child_loggers_are_masked_by_the_root_handlers(registered, caplog):
     redaction.install()
-    with caplog.at_level(logging.DEBUG):
+    # Explicit levels: under the Odoo suite, Odoo's --log-level has raised "odoo" and "urllib3".
+    with (
+        caplog.at_level(logging.DEBUG),
+        caplog.at_level(logging.DEBUG, logger="odoo"),
+        caplog.at_level(logging.DEBUG, logger="urllib3"),
+    ):
         logging.getLogger("urllib3.connectionpool").debug("header %s", f"Basic {BASIC}")
         logging.getLogger("odoo.addons.pleo_connector.models.x").info("key %s", SECRET)
     assert SECRET not in caplog.text
