@@ -230,6 +230,8 @@ class PleoConnection(models.Model):
         for connection in self:
             if connection.api_key:
                 connection._connect(connection.api_key)
+        # The ORM would answer the request that saved the key with the cached value.
+        self.invalidate_recordset(["api_key"])
 
     def _compute_key_token(self):
         tokens = self._read_tokens()
@@ -328,7 +330,8 @@ class PleoConnection(models.Model):
     def _lock(self):
         """Row-lock the connections, or tell the user someone else is using them."""
         try:
-            self.lock_for_update()
+            # allow_referencing: a rotation wizard may still link to the row meanwhile.
+            self.lock_for_update(allow_referencing=True)
         except LockError:
             raise UserError(
                 self.env._(
@@ -357,8 +360,47 @@ class PleoConnection(models.Model):
         selection = dict(self._fields["environment"]._description_selection(self.env))
         return selection[environment or self.environment]
 
+    def _key_format_message(self, exc):
+        """The translated message of a key that cannot be a Pleo API key (no request made)."""
+        details = exc.details
+        messages = {
+            "empty": lambda: self.env._("No API key was entered; paste the key Pleo showed you."),
+            "too_long": lambda: self.env._(
+                "The API key is too long (%(length)s characters, at most %(maximum)s); make "
+                "sure you pasted only the key.",
+                **details,
+            ),
+            "header": lambda: self.env._(
+                "This looks like an Authorization header value ('Bearer ...' or 'Basic ...'), "
+                "not an API key; paste only the key itself."
+            ),
+            "url": lambda: self.env._(
+                "This looks like a web address, not an API key; paste the key itself."
+            ),
+            "whitespace": lambda: self.env._(
+                "The API key contains spaces or line breaks; copy it again from Pleo."
+            ),
+            "character": lambda: self.env._(
+                "The API key contains a character that cannot be part of it (%(code)s at "
+                "position %(position)s, often a typographic quote or an invisible character "
+                "added by copying); copy it again from Pleo.",
+                **details,
+            ),
+            "jwt": lambda: self.env._(
+                "This looks like an OAuth access token (JWT), not an API key. Paste the "
+                "Integrated API Key Pleo generated when you connected this integration."
+            ),
+            "colon": lambda: self.env._(
+                "The API key contains ':', which an API key cannot contain; paste only the key "
+                "(without the ':' of a 'curl -u KEY:' example)."
+            ),
+        }
+        return messages[exc.reason]() if exc.reason in messages else exc.message
+
     def _user_message(self, exc, environment=None):
         """A translated, actionable message for an error (never containing the key)."""
+        if isinstance(exc, errors.KeyFormatError):
+            return self._key_format_message(exc)
         if isinstance(exc, errors.InvalidKeyError):
             return self.env._(
                 "Pleo rejected the API key: it is unknown, revoked, expired, or was generated "
@@ -501,7 +543,7 @@ class PleoConnection(models.Model):
         try:
             key = normalize_key(raw_key)
         except errors.KeyFormatError as exc:
-            raise UserError(exc.message) from None
+            raise UserError(self._key_format_message(exc)) from None
         self._lock()
         bound_company = self.pleo_company_id if self.state in BOUND_STATES else None
         with redaction.secret(key):
@@ -612,6 +654,8 @@ class PleoConnection(models.Model):
                     "key_token": False,
                     "key_hint": False,
                     "state": "draft",
+                    "last_check_date": False,
+                    "last_scope_check_date": False,
                     "installation_id": False,
                     "installation_status": False,
                     "granted_scopes": False,
@@ -743,16 +787,19 @@ class PleoConnection(models.Model):
 
         def run(job):
             with redaction.secret(job.key), make_client(job.key, job.base_url) as client:
-                return check(client, job)
+                try:
+                    return check(client, job)
+                except errors.PleoError:
+                    raise
+                except Exception:
+                    # Logged while the key is still masked: the traceback may quote it.
+                    _logger.exception(
+                        "Pleo connection %s: unexpected error during a check", job.connection_id
+                    )
+                    raise
 
         workers = _number_option("pleo_http_workers", 8, int)
         for job, result, error in checks.run_concurrently(run, jobs, workers):
-            if error is not None and not isinstance(error, errors.PleoError):
-                _logger.error(
-                    "Pleo connection %s: unexpected error during a check",
-                    job.connection_id,
-                    exc_info=(type(error), error, error.__traceback__),
-                )
             outcomes[self.browse(job.connection_id)] = _Outcome(result=result, error=error)
         return outcomes
 
@@ -908,27 +955,34 @@ class PleoConnection(models.Model):
             scopes = required if job.scope_check else None
             return checks.check_health(client, job.pleo_company_id, scopes)
 
-        domain = [
-            ("state", "in", BOUND_STATES),
-            "|",
-            ("last_check_date", "=", False),
-            ("last_check_date", "<", fields.Datetime.now() - RECHECK_AFTER),
-        ]
+        busy = []  # connections a person is checking right now: skipped this run
+
+        def due():
+            return [
+                ("state", "in", BOUND_STATES),
+                ("id", "not in", busy),
+                "|",
+                ("last_check_date", "=", False),
+                ("last_check_date", "<", fields.Datetime.now() - RECHECK_AFTER),
+            ]
+
         connections = self.sudo().with_context(active_test=False)
-        remaining = connections.search_count(domain)
+        remaining = connections.search_count(due())
         cron_model._commit_progress(remaining=remaining)
         while remaining:
             started = time.monotonic()
             batch = connections.search(
-                domain, order="last_check_date ASC NULLS FIRST, id", limit=batch_size
+                due(), order="last_check_date ASC NULLS FIRST, id", limit=batch_size
             )
             try:
                 with self.env.cr.savepoint():
-                    batch._apply_outcomes(batch._run_jobs(health))
+                    locked = batch.try_lock_for_update(allow_referencing=True)
+                    busy += (batch - locked).ids
+                    locked._apply_outcomes(locked._run_jobs(health))
             except Exception:
                 _logger.exception("Pleo health check: a batch of %s connections failed", len(batch))
                 break
-            remaining = connections.search_count(domain)
+            remaining = connections.search_count(due())
             time_left = cron_model._commit_progress(len(batch), remaining=remaining)
             if remaining and time_left < 2 * (time.monotonic() - started):
                 self.env.ref(CRON_XMLID)._trigger()

@@ -63,6 +63,8 @@ class ResConfigSettings(models.TransientModel):
             if settings.pleo_api_key:
                 connection = settings._pleo_connection()
                 connection._connect(settings.pleo_api_key, settings.pleo_environment)
+        # The ORM would answer the request that saved the key with the cached value.
+        self.invalidate_recordset(["pleo_api_key"])
 
     def _pleo_connection(self):
         """The current company's connection, created on first use."""

@@ -551,6 +551,12 @@ class PleoClient:
                 return response.status_code, response.headers, self._read_body(response)
         except requests.RequestException as exc:
             error = self._transport_error(exc)
+        except PleoError:
+            raise
+        except Exception as exc:  # anything else from the stack may quote the request's headers
+            error = PleoUnavailableError(
+                f"The request to Pleo failed ({type(exc).__name__}).", retryable=False
+            )
         raise error from None
 
     def _read_body(self, response):

@@ -35,9 +35,19 @@ class InvalidKeyError(PleoError):
 
 
 class KeyFormatError(PleoError):
-    """The key typed by the user cannot be a Pleo API key; no request was made."""
+    """The key typed by the user cannot be a Pleo API key; no request was made.
+
+    ``reason`` names the problem (``empty``, ``too_long``, ``header``, ``url``, ``whitespace``,
+    ``character``, ``jwt``, ``colon``) and ``details`` its values, so that a user interface can
+    word the message in the user's language.
+    """
 
     default_message = "This is not a valid Pleo API key; copy it again from Pleo."
+
+    def __init__(self, message=None, *, reason=None, **details):
+        self.reason = reason
+        self.details = details
+        super().__init__(message)
 
 
 class NotAnApiKeyError(PleoError):

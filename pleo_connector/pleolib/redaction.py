@@ -26,6 +26,7 @@ from contextlib import contextmanager
 MASK = "********"
 LOGGER_NAMES = (
     "odoo.addons.pleo_connector",
+    "odoo.service.model",  # logs RPC arguments at DEBUG, typed keys included
     "pleolib",
     "pleo_connector.pleolib",
     "requests",
@@ -34,6 +35,13 @@ LOGGER_NAMES = (
 
 _AUTHORIZATION = re.compile(
     r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?\s*(?:basic|bearer)\s+)[A-Za-z0-9+/=._~-]+"
+)
+
+#: Values of the fields in which people type keys, as they appear in a logged RPC call
+#: (``web_save({'api_key': '...'})``) before the key is known to the registry.
+KEY_FIELDS = ("api_key", "new_api_key", "pleo_api_key")
+_KEY_FIELD_VALUE = re.compile(
+    r"""(['"](?:%s)['"]\s*:\s*)(['"])(?:\\.|(?!\2).)*\2""" % "|".join(KEY_FIELDS)
 )
 
 _lock = threading.Lock()
@@ -91,6 +99,9 @@ def mask(text):
     for needle in _needles:
         if needle in text:
             text = text.replace(needle, MASK)
+    text = _KEY_FIELD_VALUE.sub(
+        lambda match: f"{match.group(1)}{match.group(2)}{MASK}{match.group(2)}", text
+    )
     return _AUTHORIZATION.sub(lambda match: match.group(1) + MASK, text)
 
 

@@ -35,6 +35,8 @@ class PleoRotateKey(models.TransientModel):
             if wizard.new_api_key:
                 wizard.connection_id._rotate(wizard.new_api_key)
                 wizard.rotated = True
+        # The ORM would answer the request that saved the key with the cached value.
+        self.invalidate_recordset(["new_api_key"])
 
     def action_rotate(self):
         self.ensure_one()

@@ -828,3 +828,13 @@ class ScriptedAdapter(BaseAdapter):
 
     def close(self):
         """Nothing to release."""
+
+
+def test_any_other_error_of_the_http_stack_is_sanitised(key):
+    basic = base64.b64encode(f"{key}:".encode()).decode()
+    leaky = ValueError(f"Invalid header value b'Basic {basic}'")
+    client = PleoClient(key, "https://pleo.test", session=ScriptedAdapter(leaky).session())
+    error = expect_error(PleoUnavailableError, key, client.introspect)
+    assert error.message == "The request to Pleo failed (ValueError)."
+    assert error.__cause__ is None
+    assert error.__suppress_context__

@@ -182,3 +182,19 @@ def test_records_of_child_loggers_are_masked_by_the_root_handlers(registered, ca
     assert SECRET not in caplog.text
     assert BASIC not in caplog.text
     assert caplog.text.count(MASK) == 2
+
+
+@pytest.mark.parametrize("field", redaction.KEY_FIELDS)
+def test_typed_key_fields_are_masked_in_logged_rpc_calls(field):
+    typed = "a-key-nobody-registered-yet"
+    logged = f"call pleo.connection(1,).web_save({{'{field}': '{typed}', 'name': 'x'}}, {{}})"
+    masked = redaction.mask(logged)
+    assert typed not in masked
+    assert f"'{field}': '{MASK}'" in masked
+    assert "'name': 'x'" in masked
+    assert redaction.mask(f'{{"{field}": "{typed}"}}') == f'{{"{field}": "{MASK}"}}'
+    assert redaction.mask(f"{{'{field}': False}}") == f"{{'{field}': False}}"
+
+
+def test_odoo_rpc_logger_is_filtered():
+    assert "odoo.service.model" in LOGGER_NAMES
