@@ -1,1 +1,10 @@
-from . import test_connect, test_health, test_safety
+from . import (
+    test_concurrency,
+    test_connect,
+    test_health,
+    test_hostile,
+    test_i18n,
+    test_leaks,
+    test_safety,
+    test_tour,
+)
