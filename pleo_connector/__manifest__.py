@@ -10,6 +10,7 @@
     "license": "LGPL-3",
     "depends": ["account"],
     "external_dependencies": {"python": ["requests", "cryptography"]},
+    "post_init_hook": "post_init_hook",
     "data": [
         "security/pleo_security.xml",
         "security/ir.model.access.csv",

@@ -131,8 +131,9 @@ class PleoCase(PleoSandboxMixin, TransactionCase):
             company_ids=[cls.company_a.id],
         )
         cls.Connection = cls.env["pleo.connection"]
-        cls.conn_a = cls.Connection.create({"company_id": cls.company_a.id})
-        cls.conn_b = cls.Connection.create({"company_id": cls.company_b.id})
+        # Every company has its connection from the start (post-init hook, res.company.create).
+        cls.conn_a = cls.company_a.pleo_connection_ids
+        cls.conn_b = cls.company_b.pleo_connection_ids
 
     def setUp(self):
         super().setUp()
@@ -523,11 +524,22 @@ class CommittedDataMixin:
     def setUp(self):
         super().setUp()
         self._to_remove = []
+        self._restore_connections = []
         with independent_cursor() as cr:
             self._counts_before = table_counts(cr)
             cr.execute("SELECT COALESCE(MAX(id), 0) FROM bus_bus")
             self._bus_watermark = cr.fetchone()[0]
         self.addCleanup(self._remove_committed_data)
+
+    def fresh_committed_connection(self, env, company):
+        """A new draft connection of ``company`` on a committed cursor, removed after the test.
+
+        The company's own connection is replaced for the test and a plain draft one is put back
+        afterwards, so the database ends as it started.
+        """
+        env["pleo.connection"].search([("company_id", "=", company.id)]).unlink()
+        self._restore_connections.append(company.id)
+        return self.to_remove(env["pleo.connection"].create({"company_id": company.id}))
 
     def to_remove(self, records):
         """Remove ``records`` (committed) after the test; returns them."""
@@ -549,6 +561,7 @@ class CommittedDataMixin:
                 records.unlink()
                 if partners:
                     partners.unlink()
+            env["res.company"].browse(self._restore_connections)._create_pleo_connections()
             # Notifications (bus.bus) of the committed transactions: nothing refers to them.
             env.cr.execute("DELETE FROM bus_bus WHERE id > %s", [self._bus_watermark])
         with independent_cursor() as cr:

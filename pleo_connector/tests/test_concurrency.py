@@ -67,8 +67,6 @@ class TestConcurrentChecks(CommittedDataMixin, PleoSandboxMixin, TransactionCase
         self.pleo_company = self.sandbox.add_company("Pleo Concurrency ApS")
         with self.committed_env() as env:
             company = env.ref("base.main_company")
-            if env["pleo.connection"].search_count([("company_id", "=", company.id)]):
-                self.skipTest("the main company has a committed Pleo connection already")
             groups = env.ref("base.group_user") | env.ref("pleo_connector.group_pleo_manager")
             managers = self.to_remove(
                 env["res.users"].create(
@@ -85,9 +83,7 @@ class TestConcurrentChecks(CommittedDataMixin, PleoSandboxMixin, TransactionCase
                 )
             )
             self.manager_1, self.manager_2 = managers.ids
-            self.connection_id = self.to_remove(
-                env["pleo.connection"].create({"company_id": company.id})
-            ).id
+            self.connection_id = self.fresh_committed_connection(env, company).id
         # The sandbox holds a request on a "slow" fault until the test opens the gate.
         self.gate = threading.Event()
         self.addCleanup(self.gate.set)

@@ -92,14 +92,27 @@ class TestSaveAndTest(PleoCase):
         self.env.cr.execute("SELECT * FROM res_config_settings WHERE id = %s", [settings.id])
         self.assertNotIn(key, repr(self.env.cr.fetchall()))
 
-    def test_settings_creates_the_connection_on_first_use(self):
+    def test_every_company_has_its_connection(self):
         company = self.env["res.company"].create({"name": "Odoo Company C"})
+        self.assertEqual(company.pleo_connection_ids.state, "draft")
+        self.assertEqual(
+            self.env["pleo.connection"].search_count([]),
+            self.env["res.company"].search_count([]),
+        )
         self.env.user.company_ids |= company
         settings = self.env["res.config.settings"].with_company(company).create({})
-        self.assertFalse(settings.pleo_connection_id)
+        self.assertEqual(settings.pleo_connection_id, company.pleo_connection_ids)
+        self.assertEqual(settings.pleo_state, "draft")
         settings.pleo_api_key = self.mint(self.sandbox.add_company("Pleo Gamma"))
         self.assertEqual(settings.pleo_state, "connected")
         self.assertEqual(company.pleo_connection_ids.state, "connected")
+
+    def test_settings_create_a_missing_connection(self):
+        self.conn_a.unlink()
+        settings = self.env["res.config.settings"].create({})
+        self.assertFalse(settings.pleo_connection_id)
+        settings.pleo_api_key = self.mint()
+        self.assertEqual(self.company_a.pleo_connection_ids.state, "connected")
 
 
 @tagged("post_install", "-at_install")

@@ -239,7 +239,7 @@ class TestHealthBatches(HealthCase):
         cls.more_companies = cls.env["res.company"].create(
             [{"name": f"Odoo Company {n}"} for n in range(3)]
         )
-        cls.more = cls.Connection.create([{"company_id": c.id} for c in cls.more_companies])
+        cls.more = cls.more_companies.pleo_connection_ids
 
     def setUp(self):
         super().setUp()

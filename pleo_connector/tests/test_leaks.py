@@ -752,11 +752,7 @@ class TestCommittedDump(CommittedDataMixin, PleoSandboxMixin, TransactionCase):
 
         with self.committed_env() as env:
             company = env.ref("base.main_company")
-            if env["pleo.connection"].search_count([("company_id", "=", company.id)]):
-                self.skipTest("the main company has a committed Pleo connection already")
-            connection_id = self.to_remove(
-                env["pleo.connection"].create({"company_id": company.id})
-            ).id
+            connection_id = self.fresh_committed_connection(env, company).id
         revoked = canary()
         self.sandbox.revoke_key(revoked)
         steps = [

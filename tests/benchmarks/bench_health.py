@@ -43,14 +43,12 @@ def seed_connections(env, sandbox, count):
         [{"name": f"Benchmark Company {number}"} for number in range(count)]
     )
     vault = env["pleo.connection"]._vault()
-    values = []
     for company in companies:
         pleo_company = sandbox.add_company(f"Pleo {company.name}")
         key = sandbox.mint_key(company_id=pleo_company)
         installation = sandbox.set_installation_status(key, "ACTIVATED")
-        values.append(
+        company.pleo_connection_ids.sudo().write(
             {
-                "company_id": company.id,
                 "state": "connected",
                 "pleo_company_id": pleo_company,
                 "installation_id": installation["id"],
@@ -60,7 +58,7 @@ def seed_connections(env, sandbox, count):
                 "last_scope_check_date": now,
             }
         )
-    return env["pleo.connection"].sudo().create(values)
+    return companies.pleo_connection_ids
 
 
 def measure(env, connections, batch_size=None):
