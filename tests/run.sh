@@ -102,12 +102,12 @@ cat > "$conf" <<CONF
 db_host = $PGHOST
 db_port = $PGPORT
 db_user = $PGUSER
-db_password = ${PGPASSWORD:-False}
 addons_path = $addons
 data_dir = $work/data
 http_interface = 127.0.0.1
 log_level = info
 CONF
+if [ -n "${PGPASSWORD:-}" ]; then echo "db_password = $PGPASSWORD" >> "$conf"; fi
 say "Odoo $odoo_version from $odoo_root (python $PY)"
 say "installing pleo_connector on a fresh database $db"
 db_created=1
