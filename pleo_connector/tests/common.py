@@ -88,48 +88,24 @@ class PleoCase(PleoSandboxMixin, TransactionCase):
         cls.company_a = cls.env.company
         cls.company_a.name = "Odoo Company A"
         cls.company_b = cls.env["res.company"].create({"name": "Odoo Company B"})
-        cls.manager_a = new_test_user(
-            cls.env,
-            "pleo_manager_a",
-            groups="base.group_user,pleo_connector.group_pleo_manager,account.group_account_manager",
-            company_id=cls.company_a.id,
-            company_ids=[cls.company_a.id],
-        )
-        cls.manager_b = new_test_user(
-            cls.env,
-            "pleo_manager_b",
-            groups="base.group_user,pleo_connector.group_pleo_manager,account.group_account_manager",
-            company_id=cls.company_b.id,
-            company_ids=[cls.company_b.id],
-        )
-        cls.accountant_a = new_test_user(
-            cls.env,
-            "pleo_accountant_a",
-            groups="base.group_user,account.group_account_invoice",
-            company_id=cls.company_a.id,
-            company_ids=[cls.company_a.id],
-        )
-        cls.employee_a = new_test_user(
-            cls.env,
-            "pleo_employee_a",
-            groups="base.group_user",
-            company_id=cls.company_a.id,
-            company_ids=[cls.company_a.id],
-        )
-        cls.portal_a = new_test_user(
-            cls.env,
-            "pleo_portal_a",
-            groups="base.group_portal",
-            company_id=cls.company_a.id,
-            company_ids=[cls.company_a.id],
-        )
-        cls.admin_a = new_test_user(
-            cls.env,
-            "pleo_admin_a",
-            groups="base.group_user,base.group_system,account.group_account_manager",
-            company_id=cls.company_a.id,
-            company_ids=[cls.company_a.id],
-        )
+        manager = "base.group_user,pleo_connector.group_pleo_manager,account.group_account_manager"
+        admin = "base.group_user,base.group_system,account.group_account_manager"
+        for attribute, company, groups in (
+            ("manager_a", cls.company_a, manager),
+            ("manager_b", cls.company_b, manager),
+            ("accountant_a", cls.company_a, "base.group_user,account.group_account_invoice"),
+            ("employee_a", cls.company_a, "base.group_user"),
+            ("portal_a", cls.company_a, "base.group_portal"),
+            ("admin_a", cls.company_a, admin),
+        ):
+            user = new_test_user(
+                cls.env,
+                f"pleo_{attribute}",
+                groups=groups,
+                company_id=company.id,
+                company_ids=[company.id],
+            )
+            setattr(cls, attribute, user)
         cls.Connection = cls.env["pleo.connection"]
         # Every company has its connection from the start (post-init hook, res.company.create).
         cls.conn_a = cls.company_a.pleo_connection_ids

@@ -17,6 +17,7 @@ from .models import (
     UnknownEntityError,
     error_response,
     json_response,
+    method_not_allowed,
 )
 from .state import SandboxState
 
@@ -144,12 +145,7 @@ def handle(state: SandboxState, method: str, path: str, body: bytes) -> Response
         return error_response(404, "NOT_FOUND", "no such control endpoint")
     handler = handlers.get(method)
     if handler is None:
-        return error_response(
-            405,
-            "METHOD_NOT_ALLOWED",
-            f"{method} is not supported here",
-            {"Allow": ", ".join(handlers)},
-        )
+        return method_not_allowed(method, handlers)
     try:
         payload = json.loads(body) if body else {}
     except ValueError:

@@ -298,6 +298,16 @@ def json_response(status: int, payload: object, headers: dict[str, str] | None =
     return Response(status, body, JSON_CONTENT_TYPE, dict(headers or {}))
 
 
+def method_not_allowed(method: str, allowed) -> Response:
+    """The 405 answer for ``method`` on a path that accepts only ``allowed``."""
+    return error_response(
+        405,
+        "METHOD_NOT_ALLOWED",
+        f"{method} is not supported here",
+        {"Allow": ", ".join(allowed)},
+    )
+
+
 def error_response(
     status: int,
     code: str | None = None,

@@ -23,6 +23,7 @@ from .models import (
     error_response,
     is_uuid,
     json_response,
+    method_not_allowed,
 )
 from .state import AuthResult, SandboxState
 
@@ -280,12 +281,7 @@ def dispatch(
     match, handlers, scope = route
     handler = handlers.get(method)
     if handler is None:
-        return error_response(
-            405,
-            "METHOD_NOT_ALLOWED",
-            f"{method} is not supported here",
-            {"Allow": ", ".join(handlers)},
-        )
+        return method_not_allowed(method, handlers)
     if auth.key is None:
         return unauthorized(state.behaviour, auth.reason)
     wait = state.rate_limited(auth.key)
