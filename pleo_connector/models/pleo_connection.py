@@ -319,6 +319,16 @@ class PleoConnection(models.Model):
     def _pleo_client(self, api_key, environment=None):
         return self._client_factory(interactive=True)(api_key, self._base_url(environment))
 
+    def _stored_key_or_none(self):
+        """The stored key, ``None`` without one, ``""`` when it cannot be decrypted."""
+        token = self._read_tokens().get(self.id)
+        if not token:
+            return None
+        try:
+            return self._vault().decrypt(token)
+        except (errors.UndecryptableKeyError, UserError):
+            return ""
+
     def _get_api_key(self):
         """Decrypt the stored key (superuser read). Raises UndecryptableKeyError."""
         self.ensure_one()
@@ -559,34 +569,36 @@ class PleoConnection(models.Model):
                 raise UserError(message) from None
             except errors.PleoError as exc:
                 self._raise(exc, environment)
-            token = self._vault().encrypt(key)
+            previous = self._stored_key_or_none()
             hint = key_hint(key)
-        replaced = bool(self._read_tokens())
-        values = self._connected_values(introspection, installation, company)
-        values.update(
-            environment=environment,
-            key_token=token,
-            key_hint=hint,
-            connected_by_id=self.env.user.id,
-            pleo_company_name=company.name if company else False,
-        )
+            values = self._connected_values(introspection, installation, company)
+            values.update(
+                environment=environment, pleo_company_name=company.name if company else False
+            )
+            if previous != key:
+                values.update(
+                    key_token=self._vault().encrypt(key),
+                    key_hint=hint,
+                    connected_by_id=self.env.user.id,
+                )
         self.sudo().write(values)
         self._close_broken_activities()
-        self.message_post(
-            body=(
-                self.env._(
-                    "%(user)s replaced the Pleo API key (now ending in %(hint)s).",
-                    user=self.env.user.name,
-                    hint=hint[-4:],
-                )
-                if replaced
-                else self.env._(
+        if previous is None:
+            self.message_post(
+                body=self.env._(
                     "%(user)s connected this company to Pleo company %(company)s.",
                     user=self.env.user.name,
                     company=self.pleo_company_name or self.pleo_company_id,
                 )
             )
-        )
+        elif previous != key:
+            self.message_post(
+                body=self.env._(
+                    "%(user)s replaced the Pleo API key (now ending in %(hint)s).",
+                    user=self.env.user.name,
+                    hint=hint[-4:],
+                )
+            )
         _logger.info(
             "Pleo connection %s (company %s) connected to Pleo company %s",
             self.id,

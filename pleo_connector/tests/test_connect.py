@@ -45,7 +45,12 @@ class TestSaveAndTest(PleoCase):
     def test_retest_reuses_the_installation(self):
         key = self.connect()
         first = self.conn_a.installation_id
+        messages = self.conn_a.message_ids
+        token = self.stored_token(self.conn_a)
         action = self.conn_a.with_user(self.manager_a).action_save_and_test()
+        # Testing the same key again says nothing new in the chatter and keeps the stored key.
+        self.assertEqual(self.conn_a.message_ids, messages)
+        self.assertEqual(self.stored_token(self.conn_a), token)
         self.assertEqual(action["params"]["type"], "success")
         self.assertIn("Pleo Alpha ApS", action["params"]["message"])
         self.connect(key=key)
