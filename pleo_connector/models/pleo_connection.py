@@ -741,10 +741,8 @@ class PleoConnection(models.Model):
     @api.model
     def _get_for_company(self, company):
         """The company's connection, created (as draft) when missing."""
-        connection = self.sudo().search([("company_id", "=", company.id)], limit=1)
-        if not connection:
-            connection = self.sudo().create({"company_id": company.id})
-        return connection.sudo(self.env.su)
+        company._create_pleo_connections()
+        return company.sudo().pleo_connection_ids.sudo(self.env.su)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_bound(self):
