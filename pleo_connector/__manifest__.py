@@ -5,7 +5,6 @@
     "summary": "Connect each company to Pleo with an Integrated API Key",
     "version": "19.0.1.0.0",
     "category": "Accounting/Accounting",
-    "website": "https://github.com/pleo-connector/pleo_connector",
     "author": "pleo_connector authors",
     "license": "LGPL-3",
     "depends": ["account"],
