@@ -319,23 +319,14 @@ class PleoConnection(models.Model):
     def _pleo_client(self, api_key, environment=None):
         return self._client_factory(interactive=True)(api_key, self._base_url(environment))
 
-    def _stored_key_or_none(self):
-        """The stored key, ``None`` without one, ``""`` when it cannot be decrypted."""
-        token = self._read_tokens().get(self.id)
-        if not token:
-            return None
-        try:
-            return self._vault().decrypt(token)
-        except (errors.UndecryptableKeyError, UserError):
-            return ""
+    def _stored_key(self):
+        """The decrypted stored key, or ``None`` without one (one query, then memory only).
 
-    def _get_api_key(self):
-        """Decrypt the stored key (superuser read). Raises UndecryptableKeyError."""
+        Raises :class:`~.errors.UndecryptableKeyError` when no configured key decrypts it.
+        """
         self.ensure_one()
         token = self._read_tokens().get(self.id)
-        if not token:
-            raise UserError(self.env._("No Pleo API key is stored for %s.", self.company_id.name))
-        return self._vault().decrypt(token)
+        return self._vault().decrypt(token) if token else None
 
     def _lock(self):
         """Row-lock the connections, or tell the user someone else is using them."""
@@ -569,7 +560,10 @@ class PleoConnection(models.Model):
                 raise UserError(message) from None
             except errors.PleoError as exc:
                 self._raise(exc, environment)
-            previous = self._stored_key_or_none()
+            try:
+                previous = self._stored_key()
+            except errors.UndecryptableKeyError:
+                previous = ""
             hint = key_hint(key)
             values = self._connected_values(introspection, installation, company)
             values.update(
@@ -624,12 +618,12 @@ class PleoConnection(models.Model):
         self.ensure_one()
         self._check_manager()
         self._check_enabled()
-        if not self._read_tokens():
-            raise UserError(self.env._("Paste the Pleo API key first, then press Save & Test."))
         try:
-            key = self._get_api_key()
+            key = self._stored_key()
         except errors.UndecryptableKeyError as exc:
             self._raise(exc)
+        if key is None:
+            raise UserError(self.env._("Paste the Pleo API key first, then press Save & Test."))
         self._connect(key)
         return self._notification(
             self.env._("Connected to Pleo"),
@@ -699,10 +693,12 @@ class PleoConnection(models.Model):
     def _delete_remote_installation(self):
         """Delete the installation at Pleo; returns a message when that was not possible."""
         self.ensure_one()
-        if self.state == "disabled" or not self._read_tokens():
+        if self.state == "disabled":
             return None
         try:
-            key = self._get_api_key()
+            key = self._stored_key()
+            if key is None:
+                return None
             with redaction.secret(key):
                 self._pleo_client(key).delete_installation()
         except errors.PleoError as exc:
