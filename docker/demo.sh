@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The pleo_connector demo without Docker: the fake Pleo (tests/pleo_sandbox) and Odoo 19 with the
+# The pleo_connector demo without Docker: the fake Pleo (pleo_connector/tests/pleo_sandbox) and Odoo 19 with the
 # addon, on this machine's loopback only.
 #
 #   ODOO_PATH=/path/to/odoo19 docker/demo.sh [extra Odoo options]
@@ -94,7 +94,7 @@ chmod 700 "$dir"
 
 # ------------------------------------------------------------------ 1. the sandbox
 say "starting the Pleo sandbox on 127.0.0.1:$sandbox_port (production) and :$staging_port (staging)"
-"$PY" -m tests.pleo_sandbox --host 127.0.0.1 --port "$sandbox_port" --staging-port "$staging_port" \
+PYTHONPATH="$repo/pleo_connector/tests" "$PY" -m pleo_sandbox --host 127.0.0.1 --port "$sandbox_port" --staging-port "$staging_port" \
     --seed demo --demo-key "$key" >"$dir/sandbox.log" 2>&1 &
 sandbox_pid=$!
 for _ in $(seq 1 100); do

@@ -1,5 +1,5 @@
 """Odoo-free tests: make ``import pleolib`` (the addon's pure-Python layer) and
-``import tests.pleo_sandbox`` work without Odoo."""
+``import pleo_sandbox`` (the fake Pleo, in the addon's tests) work without Odoo."""
 
 import sys
 from pathlib import Path
@@ -7,6 +7,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 ADDON_DIR = REPO / "pleo_connector"
 
-for _path in (str(ADDON_DIR), str(REPO)):  # the repo ends up first: `tests` is ours
+for _path in (str(ADDON_DIR), str(ADDON_DIR / "tests"), str(REPO)):  # the repo ends up first
     if _path not in sys.path:
         sys.path.insert(0, _path)

@@ -2,19 +2,18 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Shared set-up of the Odoo tests: the Pleo sandbox on loopback, companies, users, keys.
 
-The sandbox lives in the repository's ``tests/pleo_sandbox`` (it is also the demo server);
-these tests need that checkout. HTTP goes to 127.0.0.1 only, which Odoo's test mode allows.
+The sandbox is the ``pleo_sandbox`` package beside these tests (it is also the demo server), so
+the addon runs its own tests when shipped alone. HTTP goes to 127.0.0.1 only, which Odoo's test
+mode allows.
 """
 
 import base64
 import http.client
 import logging
-import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
@@ -25,13 +24,8 @@ from odoo.tests import TransactionCase, common, new_test_user
 from odoo.tests.common import get_db_name
 from odoo.tools import SQL, config
 
-_REPO = Path(__file__).resolve().parents[2]
-if (_REPO / "tests" / "pleo_sandbox").is_dir() and str(_REPO) not in sys.path:
-    sys.path.insert(0, str(_REPO))
-
-from tests import pleo_sandbox  # noqa: E402  pylint: disable=wrong-import-position
-
-from ..pleolib import redaction  # noqa: E402
+from ..pleolib import redaction
+from . import pleo_sandbox
 
 
 class PleoSandboxMixin:

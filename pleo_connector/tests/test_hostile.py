@@ -28,6 +28,7 @@ from odoo.tests import tagged
 from odoo.tools import config
 
 from ..models.pleo_connection import _get_vault
+from . import pleo_sandbox
 from .common import Answer, LoopbackPleo, PleoCase, basic_auth_user
 
 INTROSPECT = "/v1/introspect"
@@ -254,7 +255,7 @@ class TestHostilePleo(PleoCase):
         elsewhere = LoopbackPleo().start()
         self.addCleanup(elsewhere.stop)
         self.startPatcher(
-            patch("tests.pleo_sandbox.server.REDIRECT_TARGET", elsewhere.url)  # the Location
+            patch.object(pleo_sandbox.server, "REDIRECT_TARGET", elsewhere.url)  # the Location
         )
         # Through the sandbox directly (no front): the sandbox sends the redirect itself.
         self.startPatcher(patch.dict(config.options, {"pleo_api_url": self.sandbox.url()}))

@@ -26,6 +26,7 @@ from unittest.mock import patch
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "pleo_connector" / "tests"))  # the pleo_sandbox package
 if os.environ.get("ODOO_PATH"):
     sys.path.insert(0, os.environ["ODOO_PATH"])
 
@@ -105,10 +106,9 @@ def main():
     args = parser.parse_args()
 
     from cryptography.fernet import Fernet
+    from pleo_sandbox import PleoSandbox
 
-    from tests.pleo_sandbox import PleoSandbox
-
-    logging.getLogger("tests.pleo_sandbox").setLevel(logging.WARNING)
+    logging.getLogger("pleo_sandbox").setLevel(logging.WARNING)
     database = f"pleo_bench_{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="pleo-bench-") as data_dir:
         version, odoo_root = _odoo_config(database, data_dir)

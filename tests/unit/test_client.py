@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 import pytest
 import requests
+from pleo_sandbox import DEFAULT_SCOPES, PleoSandbox
 from pleolib import (
     BASE_URLS,
     InvalidKeyError,
@@ -42,8 +43,6 @@ from pleolib.client import (
 )
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3 import HTTPResponse
-
-from tests.pleo_sandbox import DEFAULT_SCOPES, PleoSandbox
 
 INVALID_KEY = (
     "Pleo rejected the API key (401): it is unknown, revoked, expired, or from another Pleo "

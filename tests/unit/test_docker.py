@@ -16,9 +16,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from pleo_sandbox.models import check_key_value
 from pleolib.keys import normalize_key
-
-from tests.pleo_sandbox.models import check_key_value
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKER = REPO / "docker"
@@ -96,12 +95,12 @@ def test_db_service(services):
 
 def test_sandbox_service_runs_the_repository_sandbox(services):
     sandbox = services["sandbox"]
-    assert sandbox["working_dir"] == "/mnt/repo"
+    assert sandbox["working_dir"] == "/mnt/repo/pleo_connector/tests"  # holds pleo_sandbox
     host, options = _mounts(sandbox)["/mnt/repo"]
     assert host == REPO
     assert options == ["ro"]
     command = sandbox["command"]
-    assert command[:3] == ["python", "-m", "tests.pleo_sandbox"]
+    assert command[:3] == ["python", "-m", "pleo_sandbox"]
     assert _option(command, "--host") == "0.0.0.0"
     assert _option(command, "--port") == "8765"
     assert _option(command, "--staging-port") == "8766"
@@ -115,7 +114,7 @@ def test_sandbox_service_runs_the_repository_sandbox(services):
 
 def test_sandbox_needs_only_the_standard_library():
     """The sandbox runs in python:3.12-slim without any pip install."""
-    files = [REPO / "tests" / "__init__.py", *(REPO / "tests" / "pleo_sandbox").glob("*.py")]
+    files = list((REPO / "pleo_connector" / "tests" / "pleo_sandbox").glob("*.py"))
     outside = set()
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -127,7 +126,7 @@ def test_sandbox_needs_only_the_standard_library():
                 continue
             for name in names:
                 top = name.split(".")[0]
-                if top not in sys.stdlib_module_names and top not in ("__future__", "tests"):
+                if top not in sys.stdlib_module_names and top not in ("__future__", "pleo_sandbox"):
                     outside.add(f"{path.relative_to(REPO)}: {name}")
     assert not outside, f"the sandbox imports outside the standard library: {sorted(outside)}"
 

@@ -1,4 +1,4 @@
-"""Tests of the Pleo sandbox (tests/pleo_sandbox): real HTTP against an in-process sandbox."""
+"""Tests of the Pleo sandbox (pleo_connector/tests/pleo_sandbox): real HTTP, in-process."""
 
 import base64
 import datetime as dt
@@ -16,8 +16,7 @@ from contextlib import contextmanager
 
 import pytest
 import requests
-
-from tests.pleo_sandbox import (
+from pleo_sandbox import (
     DEFAULT_SCOPES,
     DEMO_COMPANY_NAME,
     REDIRECT_TARGET,
@@ -26,7 +25,7 @@ from tests.pleo_sandbox import (
     SandboxError,
     UnknownEntityError,
 )
-from tests.pleo_sandbox.__main__ import BANNER_END
+from pleo_sandbox.__main__ import BANNER_END
 
 JSON_TYPE = "application/json;charset=UTF-8"
 TIMEOUT = 5
@@ -186,7 +185,7 @@ def test_unknown_key_or_company_raises(sandbox):
 
 
 def test_logs_show_key_prefix_only(sandbox, caplog):
-    caplog.set_level(logging.DEBUG, logger="tests.pleo_sandbox")
+    caplog.set_level(logging.DEBUG, logger="pleo_sandbox")
     key = sandbox.mint_key()
     call(sandbox, "GET", "/v1/introspect", key)
     sandbox.revoke_key(key)
@@ -888,17 +887,18 @@ def test_seed_demo(sandbox):
 
 # ---------------------------------------------------------------------- command line
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SANDBOX_PARENT = os.path.join(REPO, "pleo_connector", "tests")  # holds the pleo_sandbox package
 
 
 @contextmanager
 def cli(*args, env=None):
-    """Run ``python -m tests.pleo_sandbox``; yield (process, banner, queue of later stdout lines).
+    """Run ``python -m pleo_sandbox``; yield (process, banner, queue of later stdout lines).
 
     The process is always stopped (SIGTERM, then SIGKILL) on the way out.
     """
     with subprocess.Popen(
-        [sys.executable, "-m", "tests.pleo_sandbox", "--port", "0", *args],
-        cwd=REPO,
+        [sys.executable, "-m", "pleo_sandbox", "--port", "0", *args],
+        cwd=SANDBOX_PARENT,
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -968,8 +968,8 @@ def test_cli_without_seed():
 
 def test_cli_rejects_a_bad_demo_key():
     result = subprocess.run(
-        [sys.executable, "-m", "tests.pleo_sandbox", "--port", "0", "--demo-key", "bad key"],
-        cwd=REPO,
+        [sys.executable, "-m", "pleo_sandbox", "--port", "0", "--demo-key", "bad key"],
+        cwd=SANDBOX_PARENT,
         capture_output=True,
         text=True,
         timeout=10,

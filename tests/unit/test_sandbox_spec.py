@@ -20,9 +20,8 @@ import yaml
 from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_schema_validator import OAS30Validator
-
-from tests.pleo_sandbox import DEFAULT_SCOPES, PleoSandbox
-from tests.pleo_sandbox.pleo_api import ENDPOINTS
+from pleo_sandbox import DEFAULT_SCOPES, PleoSandbox
+from pleo_sandbox.pleo_api import ENDPOINTS
 
 SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "pleo-openapi"
 SPEC_FILES = ("app-marketplace.yml", "companies.yml")

@@ -1,6 +1,6 @@
 """The sandbox's control API under ``/_sandbox/``: a JSON front of the Python API.
 
-Every route calls the same :class:`~tests.pleo_sandbox.state.SandboxState` method a test would.
+Every route calls the same :class:`~pleo_sandbox.state.SandboxState` method a test would.
 Bad input answers 400, an unknown key or company 404; the answers are JSON.
 """
 

@@ -29,7 +29,7 @@ from .models import (
 )
 from .state import SandboxState
 
-_logger = logging.getLogger("tests.pleo_sandbox")
+_logger = logging.getLogger("pleo_sandbox")
 
 _HTML_ERROR_PAGE = (
     "<!DOCTYPE html><html><head><title>{status} Error</title></head>"

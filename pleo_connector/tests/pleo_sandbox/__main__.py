@@ -1,4 +1,4 @@
-"""Run the Pleo sandbox standalone: ``python -m tests.pleo_sandbox --port 8765 --seed demo``.
+"""Run the Pleo sandbox standalone: ``python -m pleo_sandbox --port 8765 --seed demo``.
 
 Serves until Ctrl-C or SIGTERM. With ``--seed demo`` (the default) it creates the company
 "Demo Pleo Company ApS" and a production key with DEFAULT_SCOPES, printed in the banner; pass
@@ -23,7 +23,7 @@ BANNER_END = "Press Ctrl-C to stop."
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.pleo_sandbox",
+        prog="python -m pleo_sandbox",
         description="A fake Pleo External API (production and staging) for demos and tests.",
     )
     parser.add_argument(

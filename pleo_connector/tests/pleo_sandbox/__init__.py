@@ -2,7 +2,7 @@
 
 Quick start::
 
-    from tests.pleo_sandbox import PleoSandbox
+    from pleo_sandbox import PleoSandbox
 
     with PleoSandbox() as sandbox:
         key = sandbox.mint_key()  # a production key of a new company with DEFAULT_SCOPES

@@ -44,7 +44,7 @@ from .models import (
     now_utc,
 )
 
-_logger = logging.getLogger("tests.pleo_sandbox")
+_logger = logging.getLogger("pleo_sandbox")
 
 DEMO_COMPANY_NAME = "Demo Pleo Company ApS"
 _RATE_WINDOW = 60.0  # seconds: the rate limit is per minute
