@@ -92,7 +92,7 @@ class _Job:
 
     connection_id: int
     base_url: str
-    pleo_company_id: str | None
+    pleo_company_uuid: str | None
     key: str = field(repr=False)
     scope_check: bool = False
 
@@ -172,11 +172,11 @@ class PleoConnection(models.Model):
         groups="pleo_connector.group_pleo_manager",
         help="The last four characters of the stored key, to recognise it.",
     )
-    pleo_company_id = fields.Char(
+    pleo_company_uuid = fields.Char(
         string="Pleo Company ID", readonly=True, copy=False, tracking=True
     )
     pleo_company_name = fields.Char(string="Pleo Company", readonly=True, copy=False)
-    installation_id = fields.Char(string="Pleo Installation ID", readonly=True, copy=False)
+    installation_uuid = fields.Char(string="Pleo Installation ID", readonly=True, copy=False)
     installation_status = fields.Char(readonly=True, copy=False)
     granted_scopes = fields.Char(readonly=True, copy=False, help="Scopes Pleo granted the key.")
     missing_scopes = fields.Char(
@@ -466,7 +466,7 @@ class PleoConnection(models.Model):
             "This key belongs to Pleo company %(new)s, but this Odoo company is connected to "
             "%(current)s. To switch Pleo company, disconnect first.",
             new=other_company or self.env._("(unknown)"),
-            current=self.pleo_company_name or self.pleo_company_id,
+            current=self.pleo_company_name or self.pleo_company_uuid,
         )
 
     def _raise(self, exc, environment=None):
@@ -487,10 +487,10 @@ class PleoConnection(models.Model):
 
     # ------------------------------------------------------------------ connect flow
 
-    def _check_not_bound_elsewhere(self, pleo_company_id):
+    def _check_not_bound_elsewhere(self, pleo_company_uuid):
         other = self.sudo().search(
             [
-                ("pleo_company_id", "=", pleo_company_id),
+                ("pleo_company_uuid", "=", pleo_company_uuid),
                 ("state", "in", BOUND_STATES),
                 ("id", "not in", self.ids),
             ],
@@ -520,13 +520,15 @@ class PleoConnection(models.Model):
         }
         if introspection:
             values.update(
-                pleo_company_id=introspection.subject_id,
+                pleo_company_uuid=introspection.subject_id,
                 granted_scopes=" ".join(sorted(introspection.scopes)),
                 missing_scopes=False,
                 last_scope_check_date=now,
             )
         if installation:
-            values.update(installation_id=installation.id, installation_status=installation.status)
+            values.update(
+                installation_uuid=installation.id, installation_status=installation.status
+            )
         if company:
             values["pleo_company_name"] = company.name
         return values
@@ -546,7 +548,7 @@ class PleoConnection(models.Model):
         except errors.KeyFormatError as exc:
             raise UserError(self._key_format_message(exc)) from None
         self._lock()
-        bound_company = self.pleo_company_id if self.state in BOUND_STATES else None
+        bound_company = self.pleo_company_uuid if self.state in BOUND_STATES else None
         with redaction.secret(key):
             client = self._pleo_client(key, environment)
             try:
@@ -582,7 +584,7 @@ class PleoConnection(models.Model):
                 body=self.env._(
                     "%(user)s connected this company to Pleo company %(company)s.",
                     user=self.env.user.name,
-                    company=self.pleo_company_name or self.pleo_company_id,
+                    company=self.pleo_company_name or self.pleo_company_uuid,
                 )
             )
         elif previous != key:
@@ -630,7 +632,7 @@ class PleoConnection(models.Model):
             self.env._(
                 "%(company)s is connected to Pleo company %(pleo)s.",
                 company=self.company_id.name,
-                pleo=self.pleo_company_name or self.pleo_company_id,
+                pleo=self.pleo_company_name or self.pleo_company_uuid,
             ),
         )
 
@@ -662,13 +664,13 @@ class PleoConnection(models.Model):
                     "state": "draft",
                     "last_check_date": False,
                     "last_scope_check_date": False,
-                    "installation_id": False,
+                    "installation_uuid": False,
                     "installation_status": False,
                     "granted_scopes": False,
                     "missing_scopes": False,
                     "last_error": False,
                     "failure_streak": 0,
-                    "pleo_company_id": False,
+                    "pleo_company_uuid": False,
                     "pleo_company_name": False,
                     "connected_by_id": False,
                 }
@@ -782,7 +784,7 @@ class PleoConnection(models.Model):
                 _Job(
                     connection_id=connection.id,
                     base_url=connection._base_url(),
-                    pleo_company_id=connection.pleo_company_id,
+                    pleo_company_uuid=connection.pleo_company_uuid,
                     key=key,
                     scope_check=scope_check
                     or connection.state == "broken"
@@ -921,7 +923,7 @@ class PleoConnection(models.Model):
         required = self._required_scopes()
 
         def validate(client, job):
-            introspection = checks.validate_key(client, required, job.pleo_company_id)
+            introspection = checks.validate_key(client, required, job.pleo_company_uuid)
             return checks.CheckResult(introspection=introspection)
 
         outcomes = self._run_jobs(validate, scope_check=True)
@@ -959,7 +961,7 @@ class PleoConnection(models.Model):
 
         def health(client, job):
             scopes = required if job.scope_check else None
-            return checks.check_health(client, job.pleo_company_id, scopes)
+            return checks.check_health(client, job.pleo_company_uuid, scopes)
 
         busy = []  # connections a person is checking right now: skipped this run
 

@@ -28,7 +28,7 @@ class ResConfigSettings(models.TransientModel):
     )
     pleo_state = fields.Selection(related="pleo_connection_id.state", string="Pleo Status")
     pleo_company_name = fields.Char(related="pleo_connection_id.pleo_company_name")
-    pleo_company_ref = fields.Char(related="pleo_connection_id.pleo_company_id")
+    pleo_company_ref = fields.Char(related="pleo_connection_id.pleo_company_uuid")
     pleo_key_hint = fields.Char(related="pleo_connection_id.key_hint")
     pleo_granted_scopes = fields.Char(related="pleo_connection_id.granted_scopes")
     pleo_missing_scopes = fields.Char(related="pleo_connection_id.missing_scopes")

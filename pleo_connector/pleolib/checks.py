@@ -66,7 +66,7 @@ def fetch_company(client, company_id):
         return None
 
 
-def check_health(client, pleo_company_id, required_scopes=None):
+def check_health(client, pleo_company_uuid, required_scopes=None):
     """The health check: is the key accepted and its installation alive and ours?
 
     One call (``GET /v1/installations/me``) in the usual case; when ``required_scopes`` is given
@@ -75,14 +75,14 @@ def check_health(client, pleo_company_id, required_scopes=None):
     installation = client.get_installation()
     if installation is None:
         raise InstallationMissingError()
-    ensure_same_company(installation.company_id, pleo_company_id)
+    ensure_same_company(installation.company_id, pleo_company_uuid)
     if installation.status != ACTIVATED:
         raise InstallationInactiveError(
             status=installation.status, error_code=installation.error_code
         )
     introspection = None
     if required_scopes is not None:
-        introspection = validate_key(client, required_scopes, pleo_company_id)
+        introspection = validate_key(client, required_scopes, pleo_company_uuid)
     return CheckResult(introspection=introspection, installation=installation)
 
 

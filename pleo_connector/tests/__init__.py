@@ -5,6 +5,7 @@ from . import (
     test_hostile,
     test_i18n,
     test_leaks,
+    test_migration,
     test_safety,
     test_tour,
 )

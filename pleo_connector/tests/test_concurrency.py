@@ -127,7 +127,7 @@ class TestConcurrentChecks(CommittedDataMixin, PleoSandboxMixin, TransactionCase
         """The committed state of the connection, and its decrypted key."""
         with independent_cursor() as cr:
             cr.execute(
-                "SELECT state, key_token, installation_id, key_hint, last_error"
+                "SELECT state, key_token, installation_uuid, key_hint, last_error"
                 " FROM pleo_connection WHERE id = %s",
                 [self.connection_id],
             )

@@ -23,11 +23,11 @@ class TestSaveAndTest(PleoCase):
         key = self.connect()
         conn = self.conn_a
         self.assertEqual(conn.state, "connected")
-        self.assertEqual(conn.pleo_company_id, self.pleo_a)
+        self.assertEqual(conn.pleo_company_uuid, self.pleo_a)
         self.assertEqual(conn.pleo_company_name, "Pleo Alpha ApS")
         self.assertEqual(conn.installation_status, "ACTIVATED")
         installation = self.sandbox.installation_for(key)
-        self.assertEqual(conn.installation_id, installation["id"])
+        self.assertEqual(conn.installation_uuid, installation["id"])
         self.assertEqual(installation["metadata"]["odoo"]["companyId"], self.company_a.id)
         self.assertEqual(self.sandbox.count("POST", INSTALLATIONS), 1)
         self.assertEqual(conn.with_user(self.manager_a).key_hint, "••••" + key[-4:])
@@ -44,7 +44,7 @@ class TestSaveAndTest(PleoCase):
 
     def test_retest_reuses_the_installation(self):
         key = self.connect()
-        first = self.conn_a.installation_id
+        first = self.conn_a.installation_uuid
         messages = self.conn_a.message_ids
         token = self.stored_token(self.conn_a)
         action = self.conn_a.with_user(self.manager_a).action_save_and_test()
@@ -54,7 +54,7 @@ class TestSaveAndTest(PleoCase):
         self.assertEqual(action["params"]["type"], "success")
         self.assertIn("Pleo Alpha ApS", action["params"]["message"])
         self.connect(key=key)
-        self.assertEqual(self.conn_a.installation_id, first)
+        self.assertEqual(self.conn_a.installation_uuid, first)
         self.assertEqual(self.sandbox.count("POST", INSTALLATIONS), 1)
         self.assertGreaterEqual(self.sandbox.count("GET", INSTALLATIONS), 3)
 
@@ -77,7 +77,7 @@ class TestSaveAndTest(PleoCase):
         self.connect(key=self.mint(scopes=scopes))
         self.assertEqual(self.conn_a.state, "connected")
         self.assertFalse(self.conn_a.pleo_company_name)
-        self.assertEqual(self.conn_a.pleo_company_id, self.pleo_a)
+        self.assertEqual(self.conn_a.pleo_company_uuid, self.pleo_a)
 
     def sandbox_default_scopes(self):
         return list(self.sandbox_module.DEFAULT_SCOPES)
@@ -127,7 +127,7 @@ class TestRefusedKeys(PleoCase):
     def assertRefused(self, key, message, connection=None):
         connection = connection or self.conn_a
         before = connection.read(
-            ["state", "pleo_company_id", "installation_id", "last_error", "last_check_date"]
+            ["state", "pleo_company_uuid", "installation_uuid", "last_error", "last_check_date"]
         )
         token = self.stored_token(connection)
         with self.assertRaises(UserError) as caught, mute_logger("odoo.addons.pleo_connector"):
@@ -341,11 +341,11 @@ class TestRotateAndDisconnect(PleoCase):
         self.assertIsNone(self.sandbox.installation_for(key))
         self.assertEqual(self.conn_a.state, "draft")
         self.assertFalse(self.stored_token(self.conn_a))
-        self.assertFalse(self.conn_a.pleo_company_id)
+        self.assertFalse(self.conn_a.pleo_company_uuid)
         self.assertIn("disconnected this company from Pleo", self.conn_a.message_ids[0].body)
         # Now another Pleo company may be connected.
         self.connect(key=self.mint(self.pleo_b))
-        self.assertEqual(self.conn_a.pleo_company_id, self.pleo_b)
+        self.assertEqual(self.conn_a.pleo_company_uuid, self.pleo_b)
 
     def test_disconnect_when_installation_already_gone(self):
         key = self.connect()

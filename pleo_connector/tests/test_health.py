@@ -155,7 +155,7 @@ class TestHealthCheck(HealthCase):
         self.assertIn("ERROR (NOT_ENTITLED)", self.conn_a.last_error)
 
     def test_subject_no_longer_matches(self):
-        self.conn_a.sudo().pleo_company_id = self.pleo_b
+        self.conn_a.sudo().pleo_company_uuid = self.pleo_b
         self.run_cron()
         self.assertEqual(self.conn_a.state, "broken")
         self.assertIn("belongs to Pleo company", self.conn_a.last_error)
@@ -218,10 +218,10 @@ class TestHealthCheck(HealthCase):
     def test_an_unexpected_exception_does_not_stop_the_others(self):
         original = checks.check_health
 
-        def flaky(client, pleo_company_id, required_scopes=None):
-            if pleo_company_id == self.pleo_a:
+        def flaky(client, pleo_company_uuid, required_scopes=None):
+            if pleo_company_uuid == self.pleo_a:
                 raise RuntimeError("bug")
-            return original(client, pleo_company_id, required_scopes)
+            return original(client, pleo_company_uuid, required_scopes)
 
         with patch.object(checks, "check_health", flaky):
             self.run_cron()
@@ -340,7 +340,7 @@ class TestServerActions(HealthCase):
         )
         self.assertEqual(result["params"]["type"], "success")
         installation = self.sandbox.installation_for(self.key_a)
-        self.assertEqual(self.conn_a.installation_id, installation["id"])
+        self.assertEqual(self.conn_a.installation_uuid, installation["id"])
         self.assertEqual(self.sandbox.count("POST", INSTALLATIONS), 1)
 
     def test_not_connected_connections_are_reported(self):

@@ -249,7 +249,7 @@ class TestConnectTour(PleoSandboxMixin, HttpCase):
         # The company went through connected and rotated, and ends disconnected.
         self.assertEqual(conn.state, "draft")
         self.assertFalse(self.stored_token(conn))
-        self.assertFalse(conn.pleo_company_id or conn.installation_id or conn.key_hint)
+        self.assertFalse(conn.pleo_company_uuid or conn.installation_uuid or conn.key_hint)
         bodies = [message.body for message in conn.message_ids.sorted("id")]
         self.assertRegex(
             str(bodies),
@@ -273,7 +273,7 @@ class TestConnectTour(PleoSandboxMixin, HttpCase):
 
         # The Swedish company, whose key was pasted by mistake, is untouched.
         self.assertEqual(self.conn_se.state, "connected")
-        self.assertEqual(self.conn_se.pleo_company_id, self.pleo_se)
+        self.assertEqual(self.conn_se.pleo_company_uuid, self.pleo_se)
 
         # No key in clear anywhere in the database: chatter, tracking, settings, wizard rows...
         found = self._tables_holding(["Nordlys GmbH"])  # the scan finds what is there

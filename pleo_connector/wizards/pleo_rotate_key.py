@@ -17,7 +17,7 @@ class PleoRotateKey(models.TransientModel):
     connection_id = fields.Many2one("pleo.connection", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="connection_id.company_id")
     pleo_company_name = fields.Char(related="connection_id.pleo_company_name")
-    pleo_company_ref = fields.Char(related="connection_id.pleo_company_id")
+    pleo_company_ref = fields.Char(related="connection_id.pleo_company_uuid")
     key_hint = fields.Char(related="connection_id.key_hint")
     new_api_key = fields.Char(
         string="New API Key",

@@ -51,8 +51,8 @@ def seed_connections(env, sandbox, count):
         company.pleo_connection_ids.sudo().write(
             {
                 "state": "connected",
-                "pleo_company_id": pleo_company,
-                "installation_id": installation["id"],
+                "pleo_company_uuid": pleo_company,
+                "installation_uuid": installation["id"],
                 "installation_status": "ACTIVATED",
                 "key_token": vault.encrypt(key),
                 "last_check_date": now - timedelta(hours=2),
