@@ -136,6 +136,7 @@ _JOB_FIELDS = (
     "created_by",
     "entry_ids",
     "with_files",
+    "job_id",
     "seed",
     "types",
     "wallet_currency",
