@@ -72,13 +72,13 @@ class _Server(ThreadingHTTPServer):
         """Track the connection, so that :meth:`close_connections` can end keep-alives."""
         with self._connections_lock:
             self._connections.add(request)
-        super().process_request(request, client_address)
+        return super().process_request(request, client_address)
 
     def shutdown_request(self, request: socket.socket) -> None:
         """Forget a connection the server is done with."""
         with self._connections_lock:
             self._connections.discard(request)
-        super().shutdown_request(request)
+        return super().shutdown_request(request)
 
     def close_connections(self) -> None:
         """End every open connection (idle keep-alives included): a stopped sandbox answers none."""
