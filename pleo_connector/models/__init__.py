@@ -1,1 +1,8 @@
-from . import pleo_connection, res_company, res_config_settings
+from . import (
+    pleo_connection,
+    pleo_connection_health,
+    pleo_connection_vault,
+    pleo_key_input,
+    res_company,
+    res_config_settings,
+)
