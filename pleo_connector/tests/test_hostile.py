@@ -1,6 +1,6 @@
 # Copyright 2026 The pleo_connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Hostile and odd input (issue 5): what people paste, and what a broken or hostile Pleo sends.
+"""Hostile and odd input: what people paste, and what a broken or hostile Pleo sends.
 
 * Keys: every malformed input gets a clear UserError through each of the three places a key is
   typed (connection form, rotation wizard, settings) and the sandbox records **no request at
@@ -8,8 +8,8 @@
 * Answers: redirects are not followed (a second loopback server stands where the redirect
   points and must receive nothing), huge bodies and gzip bombs are cut at 1 MiB, a wrong content
   type, JSON of the wrong shape and a subject of another kind are refused with a clear message.
-  The sandbox cannot send most of those, so :class:`~.common.LoopbackPleo` sits in front of it,
-  answers the scripted paths itself and forwards the others: real HTTP through the whole stack.
+  The sandbox's scripted answers (``pleo_sandbox/scripted.py``) send what Pleo never would:
+  real HTTP through the whole stack.
 * A property-based test (hypothesis) over key input through the Odoo layer.
 """
 
@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
-from odoo.tools import config
 
 from ..models.pleo_connection_vault import _get_vault
 from . import pleo_sandbox
-from .common import Answer, LoopbackPleo, PleoCase, basic_auth_user
+from .common import PleoCase
+from .pleo_sandbox.scripted import RawAnswer, Script, ScriptedServer, basic_auth_user
 
 INTROSPECT = "/v1/introspect"
 INSTALLATIONS = "/v1/installations/me"
@@ -77,7 +77,7 @@ def introspection(subject_urn, scope="export-jobs:read export-jobs:write export-
     }
     if subject_urn is not None:
         data["subjectURN"] = subject_urn
-    return Answer(body=json.dumps({"data": data}).encode())
+    return RawAnswer(body=json.dumps({"data": data}).encode())
 
 
 @tagged("post_install", "-at_install")
@@ -228,9 +228,8 @@ class TestHostilePleo(PleoCase):
 
     def setUp(self):
         super().setUp()
-        self.front = LoopbackPleo(forward_to=self.sandbox.url()).start()
-        self.addCleanup(self.front.stop)
-        self.startPatcher(patch.dict(config.options, {"pleo_api_url": self.front.url}))
+        self.script = Script(self.sandbox).__enter__()
+        self.addCleanup(self.script.__exit__)
 
     def assertRefused(self, message, key=None):
         key = key or self.mint()
@@ -242,23 +241,22 @@ class TestHostilePleo(PleoCase):
         self.assertFalse(self.stored_token(self.conn_a))
         return str(caught.exception)
 
-    def test_the_loopback_front_forwards_to_the_sandbox(self):
+    def test_unscripted_requests_reach_the_sandbox(self):
         """The set-up itself: with nothing scripted, Save & Test goes through to the sandbox."""
         key = self.connect()
         self.assertEqual(self.conn_a.state, "connected")
         self.assertEqual(self.sandbox.count("GET", INTROSPECT), 1)
-        self.assertEqual(basic_auth_user(self.front.received[0][2]), key)
+        self.assertEqual(self.script.received[0].basic_user, key)
 
     def test_redirects_are_not_followed(self):
         """Each redirect status, on each call: refused, and the place it points to receives
         nothing (neither the request nor the key)."""
-        elsewhere = LoopbackPleo().start()
+        elsewhere = ScriptedServer().start()
         self.addCleanup(elsewhere.stop)
         self.startPatcher(
             patch.object(pleo_sandbox.server, "REDIRECT_TARGET", elsewhere.url)  # the Location
         )
-        # Through the sandbox directly (no front): the sandbox sends the redirect itself.
-        self.startPatcher(patch.dict(config.options, {"pleo_api_url": self.sandbox.url()}))
+        # Nothing scripted: the sandbox sends the redirect itself (a fault).
         for status in (301, 302, 303, 307, 308):
             for path, method in (
                 (INTROSPECT, "GET"),
@@ -282,20 +280,20 @@ class TestHostilePleo(PleoCase):
         self.assertEqual(elsewhere.received, [], "a redirect was followed")
         # The target does record what reaches it (the check above can fail).
         requests.get(elsewhere.url + "/probe", timeout=5)
-        self.assertEqual([r[1] for r in elsewhere.received], ["/probe"])
+        self.assertEqual([r.path for r in elsewhere.received], ["/probe"])
 
     def test_huge_bodies_and_gzip_bombs_are_cut(self):
         bomb = gzip.compress(b'{"data": ' + b" " * (20 * MIB) + b"}")
         self.assertLess(len(bomb), 100_000)
         cases = {
-            "gzip bomb": Answer(body=bomb, headers={"Content-Encoding": "gzip"}),
-            "endless body": Answer(body=b'{"data": ', stream=3 * MIB),
-            "announced huge body": Answer(body=b" " * (2 * MIB)),
+            "gzip bomb": RawAnswer(body=bomb, headers={"Content-Encoding": "gzip"}),
+            "endless body": RawAnswer(body=b'{"data": ', stream=3 * MIB),
+            "announced huge body": RawAnswer(body=b" " * (2 * MIB)),
         }
         for name, answer in cases.items():
             for path in (INTROSPECT, INSTALLATIONS):
                 with self.subTest(name=name, path=path):
-                    self.front.script = {path: answer}
+                    self.script.answers = {path: answer}
                     self.assertRefused("larger than 1 MiB")
 
     def test_wrong_content_types(self):
@@ -307,7 +305,7 @@ class TestHostilePleo(PleoCase):
             ("text/html; charset=utf-8", "web page (HTML)"),
         ):
             with self.subTest(content_type=content_type):
-                self.front.script = {INTROSPECT: Answer(body=body, content_type=content_type)}
+                self.script.answers = {INTROSPECT: RawAnswer(body=body, content_type=content_type)}
                 self.assertRefused(message)
 
     def test_json_of_the_wrong_shape(self):
@@ -328,22 +326,22 @@ class TestHostilePleo(PleoCase):
         ):
             with self.subTest(path=path, body=body[:30]):
                 if path == "/v1/companies/*":
-                    self.front.script = {
-                        f"/v1/companies/{self.pleo_a}": Answer(body=company.encode())
+                    self.script.answers = {
+                        f"/v1/companies/{self.pleo_a}": RawAnswer(body=company.encode())
                     }
                 elif path == INSTALLATIONS:
                     # GET finds none (404), POST answers the odd shape.
-                    self.front.script = {("POST", INSTALLATIONS): Answer(body=body.encode())}
+                    self.script.answers = {("POST", INSTALLATIONS): RawAnswer(body=body.encode())}
                 else:
-                    self.front.script = {path: Answer(body=body.encode())}
+                    self.script.answers = {path: RawAnswer(body=body.encode())}
                 self.assertRefused(message)
 
     def test_subjects_of_another_kind(self):
         for urn, message in SUBJECTS:
             with self.subTest(urn=urn):
-                self.front.script = {INTROSPECT: introspection(urn)}
+                self.script.answers = {INTROSPECT: introspection(urn)}
                 self.assertRefused(message)
-        self.front.script = {}
+        self.script.answers = {}
         self.assertRefused(
             "belongs to a Pleo organization", key=self.mint(subject_kind="organization")
         )
@@ -354,8 +352,8 @@ class TestHostilePleo(PleoCase):
         def echo(handler):
             key = basic_auth_user(handler.headers)
             text = f"unknown key {key} ({handler.headers.get('Authorization')})"
-            return Answer(400, json.dumps({"type": "BAD_KEY", "message": text}).encode())
+            return RawAnswer(400, json.dumps({"type": "BAD_KEY", "message": text}).encode())
 
-        self.front.script = {INTROSPECT: echo}
+        self.script.answers = {INTROSPECT: echo}
         message = self.assertRefused("BAD_KEY")
         self.assertIn("********", message)

@@ -26,6 +26,7 @@ from .models import (
     SandboxError,
     UnknownEntityError,
 )
+from .scripted import RawAnswer, Received, Script, ScriptedServer
 from .server import PleoSandbox
 from .state import DEMO_COMPANY_NAME
 
@@ -43,8 +44,12 @@ __all__ = [
     "ExportItemGenerator",
     "FileRequest",
     "PleoSandbox",
+    "RawAnswer",
+    "Received",
     "RecordedRequest",
     "SandboxError",
+    "Script",
+    "ScriptedServer",
     "UnknownEntityError",
     "generate_items",
 ]

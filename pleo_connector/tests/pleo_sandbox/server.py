@@ -27,6 +27,7 @@ from .models import (
     SandboxError,
     error_response,
 )
+from .scripted import Script
 from .state import SandboxState
 
 _logger = logging.getLogger("pleo_sandbox")
@@ -125,6 +126,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_sandbox" or path.startswith("/_sandbox/"):
             self._send(control_api.handle(sandbox, self.command, path, body))
             return
+        if sandbox.script is not None and sandbox.script.answer(self, path):
+            return  # a scripted answer (scripted.py) replaces everything below
         query = parse_qs(parts.query, keep_blank_values=True)
         auth = sandbox.authenticate(self.headers.get("Authorization"), self.server.environment)
         record = sandbox.record(
@@ -191,6 +194,8 @@ class PleoSandbox(SandboxState):
         self._servers: dict[str, _Server] = {}
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+        #: Scripted answers in front of the sandbox's own (``with Script(sandbox):``).
+        self.script: Script | None = None
 
     def start(self) -> PleoSandbox:
         """Start serving both environments; return self."""
