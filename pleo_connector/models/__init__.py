@@ -7,4 +7,5 @@ from . import (
     pleo_export_mapping,
     res_company,
     res_config_settings,
+    res_config_settings_export,
 )
