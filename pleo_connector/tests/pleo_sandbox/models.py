@@ -242,7 +242,12 @@ _BEHAVIOUR_CHOICES = {
     "unauthorized_body": ("json", "empty", "html"),
     "missing_installation": ("404", "empty"),
     "duplicate_installation": ("return_existing", "409"),
+    "refund_sign": ("negative", "positive"),
+    "second_started": ("422", "accept"),
+    "repeat_final_event": ("422", "accept"),
+    "expires_in_reports": ("window", "remaining"),
 }
+_BEHAVIOUR_FLAGS = ("delete_revokes_key", "retry_after_on_429", "expire_pending_jobs")
 
 
 @dataclass
@@ -264,12 +269,24 @@ class Behaviour:
     retry_after_on_429: bool = True
     #: Requests per minute and key before the built-in rate limiter answers 429; None = off.
     rate_limit_per_minute: int | None = None
+    #: Export API: sign of every amount of refund, chargeback, cashback and wallet_unload items.
+    refund_sign: str = "negative"
+    #: Export API: ``started`` on a job in progress: "422" (invalid change) or "accept" (202 no-op).
+    second_started: str = "422"
+    #: Export API: the same final event sent again: "422" or "accept" (202, nothing changes).
+    repeat_final_event: str = "422"
+    #: Export API: seconds without an action after which an open job fails with ``job_expired``.
+    export_job_expiry_seconds: int = 3600
+    #: Export API: whether ``pending`` jobs expire too (else only ``in_progress`` ones).
+    expire_pending_jobs: bool = True
+    #: Export API: ``expiresIn`` is the "window" (constant) or the seconds "remaining".
+    expires_in_reports: str = "window"
 
     def __setattr__(self, name: str, value: object) -> None:
         if name in _BEHAVIOUR_CHOICES:
             if value not in _BEHAVIOUR_CHOICES[name]:
                 raise SandboxError(f"{name} must be one of {_BEHAVIOUR_CHOICES[name]}")
-        elif name in ("delete_revokes_key", "retry_after_on_429"):
+        elif name in _BEHAVIOUR_FLAGS:
             if not isinstance(value, bool):
                 raise SandboxError(f"{name} must be true or false")
         elif name == "rate_limit_per_minute":
@@ -277,6 +294,9 @@ class Behaviour:
                 isinstance(value, bool) or not isinstance(value, int) or value < 1
             ):
                 raise SandboxError("rate_limit_per_minute must be a positive integer or null")
+        elif name == "export_job_expiry_seconds":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise SandboxError("export_job_expiry_seconds must be a positive integer")
         else:
             raise SandboxError(f"unknown behaviour {name!r}")
         super().__setattr__(name, value)

@@ -1,6 +1,7 @@
 """Pleo's External API as the sandbox serves it: routing, auth, rate limit, scopes, endpoints.
 
-Spec sources: ``app-marketplace.yml`` (introspect, installations) and ``companies.yml``.
+Spec sources: ``app-marketplace.yml`` (introspect, installations), ``companies.yml`` and, for the
+Export API v3 (served by ``export_api.py``), ``pleo-export-openapi.yml``.
 Choices for what Pleo leaves undocumented are marked [unknown] and listed in README.md.
 """
 
@@ -12,6 +13,7 @@ import math
 import re
 from collections.abc import Callable
 
+from . import export_api
 from .models import (
     HTML_CONTENT_TYPE,
     INSTALLATION_ERROR_CODES,
@@ -234,7 +236,8 @@ def list_companies(state: SandboxState, key: ApiKey, query: Query, body: bytes) 
 
 
 # ---------------------------------------------------------------------- routing
-_ROUTES: tuple[tuple[re.Pattern[str], dict[str, Handler], str | None], ...] = (
+#: (path pattern, handlers by method, scope: one for every method, a dict by method, or None)
+_ROUTES: tuple[tuple[re.Pattern[str], dict[str, Handler], str | dict[str, str] | None], ...] = (
     (re.compile(r"/v1/introspect"), {"GET": introspect}, None),
     (
         re.compile(r"/v1/installations/me"),
@@ -249,13 +252,22 @@ _ROUTES: tuple[tuple[re.Pattern[str], dict[str, Handler], str | None], ...] = (
     (re.compile(r"/v1/installations/me:activate"), {"POST": activate_installation}, None),
     (re.compile(r"/v1/companies"), {"GET": list_companies}, "companies:read"),
     (re.compile(r"/v1/companies/(?P<company_id>[^/]+)"), {"GET": get_company}, "companies:read"),
+    *export_api.ROUTES,
 )
+
+
+def _template(pattern: str) -> str:
+    """``/v1/companies/(?P<company_id>[^/]+)`` -> ``/v1/companies/{companyId}``."""
+    return re.sub(
+        r"\(\?P<(\w+)>[^)]*\)",
+        lambda m: "{" + re.sub(r"_(\w)", lambda c: c[1].upper(), m[1]) + "}",
+        pattern,
+    )
+
 
 #: (method, path template) of every endpoint the sandbox serves.
 ENDPOINTS = tuple(
-    (method, pattern.pattern.replace("(?P<company_id>[^/]+)", "{companyId}"))
-    for pattern, handlers, _ in _ROUTES
-    for method in handlers
+    (method, _template(pattern.pattern)) for pattern, handlers, _ in _ROUTES for method in handlers
 )
 
 
@@ -290,6 +302,8 @@ def dispatch(
             {"Retry-After": str(math.ceil(wait))} if state.behaviour.retry_after_on_429 else {}
         )
         return error_response(429, "TOO_MANY_REQUESTS", "rate limit exceeded", headers)
+    if isinstance(scope, dict):
+        scope = scope.get(method)
     if scope is not None and scope not in auth.key.scopes:
         return error_response(403, "FORBIDDEN", f"the key lacks the scope {scope}")
     try:

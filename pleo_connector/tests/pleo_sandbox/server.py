@@ -170,12 +170,20 @@ class PleoSandbox(SandboxState):
     """A fake Pleo External API on loopback, one port per environment, with shared state.
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`. ``port``/``staging_port``
-    0 pick free ports; ``host`` may be ``0.0.0.0`` for Docker.
+    0 pick free ports; ``host`` may be ``0.0.0.0`` for Docker. The file host (receipts) listens
+    on ``file_port`` (0: a free port) of the same host.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, staging_port: int = 0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        staging_port: int = 0,
+        file_port: int = 0,
+    ) -> None:
         super().__init__()
         self.host = host
+        self.file_host.host, self.file_host._port = host, file_port
         self._ports = {"production": port, "staging": staging_port}
         self._servers: dict[str, _Server] = {}
         self._threads: list[threading.Thread] = []
@@ -198,6 +206,7 @@ class PleoSandbox(SandboxState):
                 )
                 thread.start()
                 self._threads.append(thread)
+            self.file_host.start()
         except OSError:
             self.stop()
             raise
@@ -206,6 +215,8 @@ class PleoSandbox(SandboxState):
     def stop(self) -> None:
         """Stop serving; waiting answers (``slow`` faults, latency) are cut short."""
         self._stopping.set()
+        if self.file_host.running:
+            self.file_host.stop()
         for server in self._servers.values():
             server.shutdown()
             server.close_connections()

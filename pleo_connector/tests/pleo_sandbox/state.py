@@ -18,6 +18,7 @@ from base64 import b64decode
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .export_state import ExportState
 from .models import (
     ADDRESS_FIELDS,
     AUTH_METHODS,
@@ -74,16 +75,21 @@ def _check_choice(name: str, value: object, choices: tuple) -> None:
         raise SandboxError(f"{name} must be one of {choices}, not {value!r}")
 
 
-class SandboxState:
-    """Companies, keys, installations, faults, behaviours and recorded requests (thread-safe)."""
+class SandboxState(ExportState):
+    """Companies, keys, installations, faults, behaviours and recorded requests (thread-safe).
+
+    Export jobs, the clock and the file host come from :class:`ExportState`.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
+        self._init_exports()
         self.reset()
 
     # ------------------------------------------------------------------ whole state
     def reset(self) -> None:
-        """Forget everything: companies, keys, installations, faults, requests, behaviours."""
+        """Forget everything: companies, keys, installations, faults, requests, behaviours,
+        export jobs, files; the clock is real time again."""
         with self._lock:
             self._companies: dict[str, Company] = {}
             self._keys: dict[str, ApiKey] = {}
@@ -93,6 +99,7 @@ class SandboxState:
             self._rate_windows: dict[str, collections.deque] = {}
             self._latency = 0.0
             self.behaviour = Behaviour()
+            self._reset_exports()
 
     def snapshot(self) -> dict:
         """Describe the whole state as JSON-ready data; keys appear by prefix only."""
@@ -108,6 +115,8 @@ class SandboxState:
                 "behaviour": dataclasses.asdict(self.behaviour),
                 "latency": self._latency,
                 "request_count": len(self._requests),
+                "export_jobs": self._export_snapshot(),
+                "file_request_count": len(self.file_host.requests),
             }
 
     def seed_demo(self, key: str | None = None) -> tuple[str, str]:

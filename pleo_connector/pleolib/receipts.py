@@ -1,0 +1,486 @@
+"""Download of receipt files from the presigned links of a Pleo export item.
+
+A file link is not a Pleo API call: it points to a file host and carries its own credential in
+its query string, valid 24 hours [spec]. So a download
+
+* never sends an ``Authorization`` header: the request is prepared by itself, never merged with a
+  session's auth, headers or cookies; ``trust_env`` is off (no ``.netrc`` credentials, no proxy
+  from the environment) and a link with ``user:password@`` is refused;
+* never follows a redirect (it could lead anywhere) and, unless ``allow_http`` (the sandbox's
+  file host is plain http on loopback), only uses ``https://``;
+* is streamed and refused beyond ``max_bytes``: on a declared ``Content-Length`` before reading,
+  else as soon as more arrives;
+* only accepts the types Odoo can keep as a receipt, checked against the type Pleo declared;
+* never shows the link's query string in an error: messages name ``scheme://host/path`` only.
+"""
+
+import re
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import requests
+from urllib3.exceptions import ReadTimeoutError
+
+MAX_BYTES = 30 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+MAX_NAME = 128
+MAX_WORKERS = 32
+USER_AGENT = "pleo-connector-odoo/19.0.1.0.0"
+
+DOWNLOAD_FAILURE = "receipt_download_failure"
+SIZE_LIMIT_EXCEEDED = "receipt_file_size_limit_exceeded"
+CONVERSION_FAILURE = "receipt_conversion_failure"
+
+# accepted mime type -> the extension its files get
+MIMETYPES = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/heic": "heic",
+    "image/webp": "webp",
+    "image/tiff": "tiff",
+    "application/msword": "doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "text/plain": "txt",
+    "text/csv": "csv",
+}
+# other names seen for the same types
+_ALIASES = {
+    "image/jpg": "image/jpeg",
+    "image/pjpeg": "image/jpeg",
+    "image/heif": "image/heic",
+    "image/x-png": "image/png",
+    "image/tif": "image/tiff",
+    "application/x-pdf": "application/pdf",
+    "text/comma-separated-values": "text/csv",
+    "application/csv": "text/csv",
+}
+EXTENSIONS = {
+    **{ext: mimetype for mimetype, ext in MIMETYPES.items()},
+    "jpeg": "image/jpeg",
+    "jpe": "image/jpeg",
+    "heif": "image/heic",
+    "tif": "image/tiff",
+    "text": "text/plain",
+}
+_UNTYPED = frozenset({"", "application/octet-stream", "binary/octet-stream", "application/binary"})
+# types a file host may send for a file Pleo declared otherwise, without it being another file
+_COMPATIBLE = {
+    "text/csv": frozenset({"text/plain"}),
+    "text/plain": frozenset({"text/csv"}),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": frozenset(
+        {"application/zip"}
+    ),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": frozenset(
+        {"application/zip"}
+    ),
+}
+_HEADERS = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "identity"}
+_PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+_QUOTED_PAIR = re.compile(r"\\(.)")
+
+
+class ReceiptError(Exception):
+    """One receipt could not be fetched; ``code`` is a Pleo item failure type.
+
+    ``receipt_download_failure`` (HTTP error, timeout, connection, cut off, refused link),
+    ``receipt_file_size_limit_exceeded`` or ``receipt_conversion_failure`` (a type Odoo does not
+    accept). ``message`` never holds the link's query string; ``data`` the values it names.
+    """
+
+    def __init__(self, code, message, data=None):
+        self.code = code
+        self.message = message
+        self.data = dict(data or {})
+        super().__init__(message)
+
+    def __str__(self):
+        return self.message
+
+    def __repr__(self):
+        return f"ReceiptError({self.code!r}, {self.message!r})"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A downloaded receipt: a safe file name, its (normalised) mime type and its bytes."""
+
+    name: str
+    mimetype: str
+    content: bytes
+
+    def __repr__(self):
+        return f"Receipt(name={self.name!r}, mimetype={self.mimetype!r}, {len(self.content)} bytes)"
+
+
+def safe_url(url):
+    """``scheme://host[:port]/path`` of ``url``: no user info, query string or fragment."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except (ValueError, TypeError, AttributeError):
+        return "(an invalid link)"
+    path = parts.path if len(parts.path) <= 120 else parts.path[:119] + "…"
+    return f"{parts.scheme}://{host}{port}{path}"
+
+
+def normalise_mimetype(value):
+    """``'Image/JPG; charset=x'`` → ``'image/jpeg'``; ``''`` for nothing."""
+    if not isinstance(value, str):
+        return ""
+    mimetype = value.split(";", 1)[0].strip().lower()
+    return _ALIASES.get(mimetype, mimetype)
+
+
+def _extension_type(name):
+    """The accepted mime type a file name's extension stands for, or ``None``."""
+    if not name or "." not in name:
+        return None
+    return EXTENSIONS.get(name.rsplit(".", 1)[1].lower())
+
+
+def content_disposition_filename(value):
+    """The file name of a ``Content-Disposition`` header (RFC 6266), ``filename*`` first."""
+    if not isinstance(value, str):
+        return None
+    params = {}
+    for key, raw in _PARAM.findall(value):
+        raw = raw.strip()
+        if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
+            raw = _QUOTED_PAIR.sub(r"\1", raw[1:-1])
+        params.setdefault(key.lower(), raw)
+    extended = params.get("filename*")
+    if extended and extended.count("'") >= 2:
+        charset, _language, encoded = extended.split("'", 2)
+        if charset.lower() in ("utf-8", "iso-8859-1"):
+            decoded = unquote(encoded, encoding=charset.lower(), errors="replace")
+            if "\ufffd" not in decoded:
+                return decoded
+    return params.get("filename") or None
+
+
+def safe_filename(name, mimetype):
+    """A file name safe to store: no path, no control characters, at most 128 characters.
+
+    The name gets the extension of ``mimetype`` when its own does not stand for that type, so
+    that Odoo (and whoever downloads it from Odoo) opens it with the right program.
+    """
+    ext = MIMETYPES.get(mimetype, "bin")
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]  # no directories
+    name = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in name)
+    name = re.sub(r"\s+", " ", name).strip(" .")  # no hidden files, no "..", no trailing dots
+    for char in '<>:"|?*':  # characters that no Windows file system accepts
+        name = name.replace(char, "_")
+    if not name:
+        return f"receipt.{ext}"
+    if _extension_type(name) != mimetype:
+        name = f"{name}.{ext}"
+    if len(name) > MAX_NAME:
+        stem, suffix = name.rsplit(".", 1)
+        name = stem[: MAX_NAME - len(suffix) - 1].rstrip(" .") + "." + suffix
+    return name
+
+
+def _fail(code, message, **data):
+    return ReceiptError(code, message, data)
+
+
+def _check_url(url, allow_http):
+    if not isinstance(url, str) or not url:
+        raise _fail(DOWNLOAD_FAILURE, "The receipt has no download link.")
+    where = safe_url(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _port = parts.port
+    except ValueError:
+        raise _fail(DOWNLOAD_FAILURE, "The receipt's download link is not valid.") from None
+    scheme = parts.scheme.lower()
+    if scheme != "https" and not (allow_http and scheme == "http"):
+        raise _fail(
+            DOWNLOAD_FAILURE,
+            f"The receipt link {where} does not use https; it was not downloaded.",
+            url=where,
+        )
+    if not host:
+        raise _fail(DOWNLOAD_FAILURE, "The receipt's download link has no host.", url=where)
+    if parts.username is not None or parts.password is not None:
+        raise _fail(
+            DOWNLOAD_FAILURE,
+            f"The receipt link {where} carries a user name or password; it was not downloaded.",
+            url=where,
+        )
+    return where
+
+
+def _resolve_type(declared, received, name, head):
+    """The accepted mime type of the file, or :class:`ReceiptError` ``receipt_conversion_failure``.
+
+    ``declared`` is Pleo's ``type``, ``received`` the response's ``Content-Type``. A generic
+    ``application/octet-stream`` from the host is tolerated when the file name's extension (or,
+    failing that, the file's first bytes) shows an accepted type that agrees with Pleo's.
+    """
+    declared = _declared_type(declared)
+    received = normalise_mimetype(received)
+    if received not in _UNTYPED:
+        if received not in MIMETYPES and received not in _COMPATIBLE.get(declared, ()):
+            raise _fail(
+                CONVERSION_FAILURE,
+                f"The receipt's file host sent a {received} file, which cannot be kept as a "
+                "receipt (accepted: PDF, images, Word, Excel, text and CSV).",
+                mimetype=received,
+            )
+        if declared is None or received == declared:
+            return received
+        if received in _COMPATIBLE.get(declared, ()):
+            return declared
+        raise _fail(
+            CONVERSION_FAILURE,
+            f"Pleo declared the receipt as {declared} but its file host sent {received}.",
+            declared=declared,
+            mimetype=received,
+        )
+    found = _extension_type(name) or _sniff(head)
+    if found is None:
+        raise _fail(
+            CONVERSION_FAILURE,
+            "The receipt's file host did not say what type the file is, and neither its name "
+            "nor its content shows an accepted type.",
+            declared=declared,
+        )
+    if declared is not None and found != declared and found not in _COMPATIBLE.get(declared, ()):
+        raise _fail(
+            CONVERSION_FAILURE,
+            f"Pleo declared the receipt as {declared} but the file is {found}.",
+            declared=declared,
+            mimetype=found,
+        )
+    return declared or found
+
+
+def _declared_type(declared):
+    """Pleo's declared type, normalised; ``None`` if generic; refused if not accepted."""
+    declared = normalise_mimetype(declared)
+    if declared in _UNTYPED:
+        return None
+    if declared not in MIMETYPES:
+        raise _fail(
+            CONVERSION_FAILURE,
+            f"The receipt is a {declared} file, which cannot be kept as a receipt "
+            "(accepted: PDF, images, Word, Excel, text and CSV).",
+            mimetype=declared,
+        )
+    return declared
+
+
+def _sniff(head):
+    """The mime type the file's first bytes show, for the binary types with a signature."""
+    signatures = (
+        (b"%PDF-", "application/pdf"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"GIF87a", "image/gif"),
+        (b"GIF89a", "image/gif"),
+        (b"II*\x00", "image/tiff"),
+        (b"MM\x00*", "image/tiff"),
+    )
+    for signature, mimetype in signatures:
+        if head.startswith(signature):
+            return mimetype
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"heif", b"msf1"):
+        return "image/heic"
+    return None
+
+
+def _new_session():
+    session = requests.Session()
+    session.trust_env = False  # no .netrc credentials, no proxies or CA bundle from the env
+    session.auth = None
+    session.headers.clear()
+    return session
+
+
+def download(
+    url,
+    *,
+    max_bytes=MAX_BYTES,
+    allow_http=False,
+    timeout=(5, 30),
+    session=None,
+    mimetype=None,
+    size=None,
+):
+    """Download one receipt and return a :class:`Receipt`; raise :class:`ReceiptError`.
+
+    ``mimetype`` and ``size`` are what Pleo declared for the file (``ExportItemFile.type`` and
+    ``size``): a declared size over ``max_bytes`` is refused without a request. ``session`` may
+    be given to reuse connections; only its transport is used (never its auth, headers, cookies
+    or environment), so it cannot add credentials either.
+    """
+    where = _check_url(url, allow_http)
+    _declared_type(mimetype)  # a refused type needs no download
+    if isinstance(size, int) and not isinstance(size, bool) and size > max_bytes:
+        raise _too_big(where, max_bytes)
+    own = session is None
+    session = _new_session() if own else session
+    request = requests.Request("GET", url, headers=dict(_HEADERS)).prepare()
+    request.headers.pop("Authorization", None)  # belt and braces: prepare() sets none here
+    try:
+        response = session.send(
+            request,
+            stream=True,
+            timeout=timeout,
+            allow_redirects=False,
+            proxies=dict(session.proxies or {}),
+            verify=session.verify,
+        )
+        with response:
+            return _read(response, where, max_bytes, mimetype, url)
+    except ReceiptError:
+        raise
+    except requests.RequestException as exc:
+        raise _transport_error(exc, where, timeout) from None
+    except Exception as exc:  # anything else from the stack may quote the link
+        raise _fail(
+            DOWNLOAD_FAILURE,
+            f"The receipt {where} could not be downloaded ({type(exc).__name__}).",
+            url=where,
+        ) from None
+    finally:
+        if own:
+            session.close()
+
+
+def _read(response, where, max_bytes, declared, url):
+    status = response.status_code
+    if status != 200:
+        raise _status_error(status, where)
+    headers = response.headers
+    length = headers.get("Content-Length", "").strip()
+    if length.isdigit() and int(length) > max_bytes:
+        raise _too_big(where, max_bytes)
+    name = content_disposition_filename(headers.get("Content-Disposition"))
+    if not name:
+        name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    received = headers.get("Content-Type", "")
+    # a declared type that is refused needs no download
+    if normalise_mimetype(received) not in _UNTYPED:
+        _resolve_type(declared, received, name, b"")
+    chunks, total = [], 0
+    for chunk in response.iter_content(CHUNK_BYTES):
+        total += len(chunk)
+        if total > max_bytes:
+            raise _too_big(where, max_bytes)
+        chunks.append(chunk)
+    content = b"".join(chunks)
+    identity = headers.get("Content-Encoding", "identity").strip().lower() in ("", "identity")
+    if length.isdigit() and identity and len(content) != int(length):
+        raise _fail(
+            DOWNLOAD_FAILURE,
+            f"The download of the receipt {where} was cut off ({len(content)} of {length} bytes).",
+            url=where,
+        )
+    if not content:
+        raise _fail(DOWNLOAD_FAILURE, f"The receipt {where} is an empty file.", url=where)
+    mimetype = _resolve_type(declared, received, name, content[:16])
+    return Receipt(name=safe_filename(name, mimetype), mimetype=mimetype, content=content)
+
+
+def _too_big(where, max_bytes):
+    megabytes = max_bytes / (1024 * 1024)  # only for the message, not money
+    limit = f"{megabytes:g} MB" if max_bytes >= 1024 * 1024 else f"{max_bytes} bytes"
+    return _fail(
+        SIZE_LIMIT_EXCEEDED,
+        f"The receipt {where} is larger than {limit} and was not downloaded.",
+        url=where,
+        max_bytes=max_bytes,
+    )
+
+
+def _status_error(status, where):
+    if 300 <= status < 400:
+        text = f"its file host answered with a redirect (HTTP {status}), which is not followed"
+    elif status in (401, 403):
+        text = (
+            f"its file host refused it (HTTP {status}): the link may have expired (Pleo's file "
+            "links last 24 hours); export the entry again"
+        )
+    elif status in (404, 410):
+        text = f"its file host does not have it (HTTP {status})"
+    elif status >= 500:
+        text = f"its file host failed (HTTP {status}); try again later"
+    else:
+        text = f"its file host answered HTTP {status}"
+    return _fail(
+        DOWNLOAD_FAILURE,
+        f"The receipt {where} could not be downloaded: {text}.",
+        url=where,
+        status=status,
+    )
+
+
+def _transport_error(exc, where, timeout):
+    connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    if isinstance(exc, requests.exceptions.SSLError):
+        problem = "its file host's certificate could not be verified"
+    elif isinstance(exc, requests.exceptions.ConnectTimeout):
+        problem = f"its file host could not be reached within {connect:g} seconds"
+    elif isinstance(exc, requests.exceptions.Timeout) or (
+        exc.args and isinstance(exc.args[0], ReadTimeoutError)
+    ):
+        problem = f"its file host did not answer within {read:g} seconds"
+    elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        problem = "the download was cut off"
+    elif isinstance(exc, requests.exceptions.ContentDecodingError):
+        problem = "the file could not be decompressed"
+    elif isinstance(exc, requests.ConnectionError):
+        problem = "the connection to its file host failed"
+    else:
+        problem = f"the request failed ({type(exc).__name__})"
+    return _fail(
+        DOWNLOAD_FAILURE,
+        f"The receipt {where} could not be downloaded: {problem}.",
+        url=where,
+    )
+
+
+def download_all(refs, workers=8, **kw):
+    """Download every receipt of ``refs`` (``FileRef``, ``{url, type, size}`` or a link).
+
+    Returns one :class:`Receipt` or :class:`ReceiptError` per ref, in the order of ``refs``; an
+    error is returned, never raised. At most ``workers`` downloads run at once.
+    """
+    refs = list(refs)
+    if not refs:
+        return []
+    workers = max(1, min(int(workers), MAX_WORKERS, len(refs)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pleo-receipt") as pool:
+        return list(pool.map(lambda ref: _download_one(ref, kw), refs))
+
+
+def _download_one(ref, kw):
+    try:
+        if isinstance(ref, str):
+            return download(ref, **kw)
+        if isinstance(ref, dict):
+            url, mimetype, size = ref.get("url"), ref.get("type"), ref.get("size")
+        else:
+            url = getattr(ref, "url", None)
+            mimetype, size = getattr(ref, "mimetype", None), getattr(ref, "size", None)
+        options = {"mimetype": mimetype, "size": size, **kw}
+        return download(url, **options)
+    except ReceiptError as error:
+        return error
+    except Exception as exc:
+        return _fail(
+            DOWNLOAD_FAILURE, f"The receipt could not be downloaded ({type(exc).__name__})."
+        )
