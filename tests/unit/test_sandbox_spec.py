@@ -1,8 +1,14 @@
 """Every answer the Pleo sandbox gives on a Pleo endpoint agrees with Pleo's OpenAPI specs.
 
 The specs are read (never copied) from ``<repo>/../shared/pleo-openapi/``. openapi-core 0.23 reads
-both ``app-marketplace.yml`` (OpenAPI 3.0.1) and ``companies.yml`` (3.2.0), so every answer is
-checked by ``OpenAPI.validate_response``; no fallback to bare component schemas is needed.
+``app-marketplace.yml`` (OpenAPI 3.0.1), ``companies.yml`` (3.2.0) and ``pleo-export-openapi.yml``
+(3.0.1, the Export API: the sandbox serves its v3 paths), so every answer is checked by
+``OpenAPI.validate_response``; no fallback to bare component schemas is needed.
+
+One defect of the export spec is repaired in memory: its date-time fields carry
+``pattern: YYYY-MM-DDTHH:mi:ssZ`` (and ``YYYY-MM-DD``, ``yyyy-MM-dd'T'HH:mm:ss'Z'``), a format
+description written where JSON Schema expects a regular expression, which no real date matches;
+those patterns are dropped (``format: date-time`` stays and is checked).
 
 Where the spec documents a status without a body, or Pleo's docs name a status the spec omits
 (401, 403, 429), or the sandbox makes a documented choice for an [unknown] behaviour, the test
@@ -10,6 +16,7 @@ checks the status is allowed for that endpoint and the body is a domain error
 ``{"type": CODE, "message": text}`` (validated with openapi-schema-validator).
 """
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +31,7 @@ from pleo_sandbox import DEFAULT_SCOPES, PleoSandbox
 from pleo_sandbox.pleo_api import ENDPOINTS
 
 SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "pleo-openapi"
-SPEC_FILES = ("app-marketplace.yml", "companies.yml")
+SPEC_FILES = ("app-marketplace.yml", "companies.yml", "pleo-export-openapi.yml")
 if not all((SPEC_DIR / name).is_file() for name in SPEC_FILES):
     pytest.skip(
         f"Pleo's OpenAPI specs are not at {SPEC_DIR} (expected beside the repository)",
@@ -62,8 +69,31 @@ SANDBOX_CHOICES = {
         500: "injected infrastructure failure (the other endpoints document 500)",
     },
 }
+JOBS = "/v3/export-jobs"
+JOB = "/v3/export-jobs/{jobId}"
+EVENTS = "/v3/export-job-events"
+JOB_ITEMS = "/v3/export-jobs/{jobId}/items"
+ITEMS = "/v3/export-items"
+_INJECTED_500 = "injected infrastructure failure (no export endpoint documents 500)"
+_BAD_INPUT = "malformed parameter or body (other endpoints of Pleo document 400)"
+_UNKNOWN_JOB = "unknown job, or another company's (as GET /v3/export-jobs/{jobId}'s 404)"
+SANDBOX_CHOICES.update(
+    {
+        ("GET", JOBS): {400: _BAD_INPUT, 500: _INJECTED_500},
+        ("POST", JOBS): {500: _INJECTED_500},
+        ("GET", JOB): {500: _INJECTED_500},
+        ("POST", EVENTS): {400: _BAD_INPUT, 404: _UNKNOWN_JOB, 500: _INJECTED_500},
+        ("GET", JOB_ITEMS): {400: _BAD_INPUT, 500: _INJECTED_500},
+        ("PUT", JOB_ITEMS): {400: _BAD_INPUT, 500: _INJECTED_500},
+        ("GET", ITEMS): {404: _UNKNOWN_JOB, 500: _INJECTED_500},
+    }
+)
 #: Spec operations the sandbox does not serve, with the reason.
-NOT_SERVED = {("PUT", "/v1/installations/completions"): "deprecated, the connector never calls it"}
+NOT_SERVED = {
+    ("PUT", "/v1/installations/completions"): "deprecated, the connector never calls it",
+    ("GET", "/v3/export-job-items"): "x-exclude: internal, not for integrations",
+    ("POST", "/v3/export-job-items:search"): "deprecated workaround, not for external consumers",
+}
 
 
 @dataclass
@@ -80,8 +110,8 @@ class Case:
     status: int
     path: str | None = None
     params: dict = field(default_factory=dict)
-    body: bytes | None = None
-    auth: str = "valid"  # valid | none | no_scope
+    body: bytes | str | None = None  # a str may hold {job}, {own}, {entry}... placeholders
+    auth: str = "valid"  # valid | none | no_scope | no_export
     setup: tuple = ()
 
 
@@ -229,11 +259,236 @@ CASES = [
 ]
 
 
+# ---------------------------------------------------------------------- Export API v3
+def job(status="pending", **options):
+    """Setup: the job ``ctx['job']`` of the key's company, holding the entry ``ctx['entry']``."""
+
+    def apply(sandbox, ctx):
+        sandbox.add_export_job(
+            ctx["own"], n=1, entry_ids=[ctx["entry"]], job_id=ctx["job"], status=status, **options
+        )
+
+    return apply
+
+
+def other_job(sandbox, ctx):
+    sandbox.add_export_job(ctx["other"], n=1, job_id=ctx["job"])
+
+
+def started(sandbox, ctx):
+    job("in_progress")(sandbox, ctx)
+
+
+def missing_contra(sandbox, ctx):
+    sandbox.set_missing_contra_accounts(ctx["own"])
+
+
+def many_jobs(sandbox, ctx):
+    for _ in range(3):
+        sandbox.add_export_job(ctx["own"], n=1, status="completed")
+
+
+EVENT = '{"jobId": "{job}", "event": "started"}'
+NEW_JOB = '{"companyId": "{own}", "accountingEntryIds": ["{entry}"], "isInteractive": false}'
+UPDATE = (
+    '[{"accountingEntryId": "{entry}", "status": "successful", "externalId": "INV/1",'
+    ' "externalUrl": "https://odoo.example/x", "exportedAt": "2025-01-31T10:00:00Z"},'
+    ' {"accountingEntryId": "{unknown}", "status": "failed", "failureReason": "No account",'
+    ' "failureReasonType": "account_unknown"}]'
+)
+TOO_MANY = "[" + ", ".join(['{"accountingEntryId": "{entry}", "status": "successful"}'] * 101) + "]"
+JOB_PATH = "/v3/export-jobs/{job}"
+JOB_ITEMS_PATH = "/v3/export-jobs/{job}/items"
+EXPORT_CASES = [
+    # list jobs
+    Case("jobs 200", "GET", JOBS, 200, params={"company_id": "{own}"}, setup=(job(),)),
+    Case(
+        "jobs 200 statuses exploded",
+        "GET",
+        JOBS,
+        200,
+        params={"company_id": "{own}", "statuses": ["pending", "in_progress"]},
+        setup=(job(), many_jobs),
+    ),
+    Case("jobs 200 statuses comma", "GET", JOBS, 200, params={"statuses": "completed,failed"}),
+    Case(
+        "jobs 200 after",
+        "GET",
+        JOBS,
+        200,
+        params={"limit": "1", "after": "GA======"},
+        setup=(many_jobs,),
+    ),
+    Case("jobs 200 before", "GET", JOBS, 200, params={"before": "GI======"}, setup=(many_jobs,)),
+    Case("jobs 200 offset", "GET", JOBS, 200, params={"offset": "1"}, setup=(many_jobs,)),
+    Case("jobs 400 status", "GET", JOBS, 400, params={"statuses": "done"}),
+    Case("jobs 403 scope", "GET", JOBS, 403, auth="no_export"),
+    Case("jobs 403 other company", "GET", JOBS, 403, params={"company_id": "{other}"}),
+    *_common("GET", JOBS, 200),
+    # create a job
+    Case("create job 201", "POST", JOBS, 201, body=NEW_JOB),
+    Case("create job 400 contra", "POST", JOBS, 400, body=NEW_JOB, setup=(missing_contra,)),
+    Case("create job 400 body", "POST", JOBS, 400, body='{"companyId": "{own}"}'),
+    Case("create job 409", "POST", JOBS, 409, body=NEW_JOB, setup=(started,)),
+    Case("create job 403 scope", "POST", JOBS, 403, body=NEW_JOB, auth="no_export"),
+    *_common("POST", JOBS, 201, body=NEW_JOB),
+    # one job
+    Case("job 200", "GET", JOB, 200, path=JOB_PATH, setup=(job(),)),
+    Case(
+        "job 200 failed",
+        "GET",
+        JOB,
+        200,
+        path=JOB_PATH,
+        setup=(job(), lambda sandbox, ctx: sandbox.expire_job(ctx["job"])),
+    ),
+    Case("job 404", "GET", JOB, 404, path=JOB_PATH),
+    Case("job 404 other company", "GET", JOB, 404, path=JOB_PATH, setup=(other_job,)),
+    Case("job 403 scope", "GET", JOB, 403, path=JOB_PATH, setup=(job(),), auth="no_export"),
+    *_common("GET", JOB, 200, path=JOB_PATH),
+    # events
+    Case("event 202", "POST", EVENTS, 202, body=EVENT, setup=(job(),)),
+    Case(
+        "event 202 second started accepted",
+        "POST",
+        EVENTS,
+        202,
+        body=EVENT,
+        setup=(started, behaviour(second_started="accept")),
+    ),
+    Case("event 422", "POST", EVENTS, 422, body=EVENT, setup=(started,)),
+    Case("event 400", "POST", EVENTS, 400, body='{"exportJobId": "{job}", "event": "started"}'),
+    Case("event 404", "POST", EVENTS, 404, body=EVENT),
+    Case("event 403 scope", "POST", EVENTS, 403, body=EVENT, setup=(job(),), auth="no_export"),
+    *_common("POST", EVENTS, 202, body=EVENT),
+    # control list
+    Case("job items 200", "GET", JOB_ITEMS, 200, path=JOB_ITEMS_PATH, setup=(job("completed"),)),
+    Case(
+        "job items 200 status",
+        "GET",
+        JOB_ITEMS,
+        200,
+        path=JOB_ITEMS_PATH,
+        params={"status": "pending", "limit": "1"},
+        setup=(job(),),
+    ),
+    Case(
+        "job items 400",
+        "GET",
+        JOB_ITEMS,
+        400,
+        path=JOB_ITEMS_PATH,
+        params={"status": "done"},
+        setup=(job(),),
+    ),
+    Case("job items 404", "GET", JOB_ITEMS, 404, path=JOB_ITEMS_PATH),
+    Case(
+        "job items 403",
+        "GET",
+        JOB_ITEMS,
+        403,
+        path=JOB_ITEMS_PATH,
+        setup=(job(),),
+        auth="no_export",
+    ),
+    *_common("GET", JOB_ITEMS, 200, path=JOB_ITEMS_PATH),
+    # item updates
+    Case("update 200", "PUT", JOB_ITEMS, 200, path=JOB_ITEMS_PATH, body=UPDATE, setup=(started,)),
+    Case("update 400", "PUT", JOB_ITEMS, 400, path=JOB_ITEMS_PATH, body="{}", setup=(started,)),
+    Case("update 404", "PUT", JOB_ITEMS, 404, path=JOB_ITEMS_PATH, body=UPDATE),
+    Case("update 413", "PUT", JOB_ITEMS, 413, path=JOB_ITEMS_PATH, body=TOO_MANY, setup=(started,)),
+    Case(
+        "update 422 finished",
+        "PUT",
+        JOB_ITEMS,
+        422,
+        path=JOB_ITEMS_PATH,
+        body=UPDATE,
+        setup=(job("completed"),),
+    ),
+    Case(
+        "update 422 pending",
+        "PUT",
+        JOB_ITEMS,
+        422,
+        path=JOB_ITEMS_PATH,
+        body=UPDATE,
+        setup=(job(),),
+    ),
+    Case(
+        "update 403",
+        "PUT",
+        JOB_ITEMS,
+        403,
+        path=JOB_ITEMS_PATH,
+        body=UPDATE,
+        setup=(started,),
+        auth="no_export",
+    ),
+    *_common("PUT", JOB_ITEMS, 200, path=JOB_ITEMS_PATH, body=UPDATE),
+    # export items
+    Case("items 200", "GET", ITEMS, 200, params={"job_id": "{job}"}, setup=(started,)),
+    Case(
+        "items 200 vendor-based",
+        "GET",
+        ITEMS,
+        200,
+        params={"job_id": "{job}"},
+        setup=(job(vendor_based_bookkeeping=True, types=["invoice"]),),
+    ),
+    Case(
+        "items 200 positive refunds",
+        "GET",
+        ITEMS,
+        200,
+        params={"job_id": "{job}"},
+        setup=(job(types=["refund"]), behaviour(refund_sign="positive")),
+    ),
+    Case(
+        "items 200 offset",
+        "GET",
+        ITEMS,
+        200,
+        params={"job_id": "{job}", "offset": "0", "limit": "1"},
+        setup=(job(),),
+    ),
+    Case(
+        "items 400 contra",
+        "GET",
+        ITEMS,
+        400,
+        params={"job_id": "{job}"},
+        setup=(job(), missing_contra),
+    ),
+    Case("items 400 no job_id", "GET", ITEMS, 400),
+    Case("items 422", "GET", ITEMS, 422, params={"job_id": "{job}"}, setup=(job("completed"),)),
+    Case("items 404", "GET", ITEMS, 404, params={"job_id": "{job}"}),
+    Case(
+        "items 403", "GET", ITEMS, 403, params={"job_id": "{job}"}, setup=(job(),), auth="no_export"
+    ),
+    *_common("GET", ITEMS, 200, path=ITEMS + "?job_id={job}"),
+]
+CASES += EXPORT_CASES
+
+
+def _drop_format_patterns(node):
+    """Remove the export spec's date-format descriptions written as ``pattern`` (see above)."""
+    if isinstance(node, dict):
+        if node.get("format") in ("date-time", "date") and "pattern" in node:
+            del node["pattern"]
+        for value in node.values():
+            _drop_format_patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_format_patterns(value)
+
+
 def load_specs():
-    """Return {(METHOD, template): (OpenAPI, responses)} for every operation of both specs."""
+    """Return {(METHOD, template): (OpenAPI, responses)} for every operation of the specs."""
     operations = {}
     for name in SPEC_FILES:
         spec = yaml.safe_load((SPEC_DIR / name).read_text())
+        _drop_format_patterns(spec)
         # the sandbox (any loopback port) stands in for external.pleo.io, in memory only
         spec["servers"] = [
             {"url": "http://127.0.0.1:{port}", "variables": {"port": {"default": "80"}}}
@@ -242,6 +497,8 @@ def load_specs():
         for template, item in spec["paths"].items():
             for method, operation in item.items():
                 operations[(method.upper(), template)] = (api, operation["responses"])
+                if name == "pleo-export-openapi.yml" and not template.startswith("/v3/"):
+                    NOT_SERVED[(method.upper(), template)] = "deprecated version: v3 is used"
     return operations
 
 
@@ -287,6 +544,9 @@ def ctx(running):
         "org": organization,
         "other": running.add_company("Other ApS"),
         "unknown": str(uuid.uuid4()),
+        "no_export": running.mint_key(own, scopes=["companies:read"]),
+        "job": str(uuid.uuid4()),
+        "entry": str(uuid.uuid4()),
     }
 
 
@@ -306,7 +566,7 @@ def validate(case, response):
     else:
         extras = SANDBOX_CHOICES.get((case.method, case.template), {})
         assert status in DOCS_STATUSES or status in extras, f"status {status} is not allowed here"
-    if status == 204:
+    if status in (202, 204):
         assert response.content == b""
     else:
         OAS30Validator(DOMAIN_ERROR_SCHEMA).validate(response.json())
@@ -319,9 +579,22 @@ def test_answer_matches_spec(ctx, case):
     ctx["path"] = path.split("?")[0]
     for step in case.setup:
         step(sandbox, ctx)
-    params = {name: value.format(**ctx) for name, value in case.params.items()}
-    key = {"valid": ctx["key"], "none": None, "no_scope": ctx["no_scope"]}[case.auth]
-    response = call(sandbox, case.method, path, key, params=params, data=case.body)
+    params = {
+        name: [v.format(**ctx) for v in value] if isinstance(value, list) else value.format(**ctx)
+        for name, value in case.params.items()
+    }
+    key = {
+        "valid": ctx["key"],
+        "none": None,
+        "no_scope": ctx["no_scope"],
+        "no_export": ctx["no_export"],
+    }[case.auth]
+    body = case.body
+    if isinstance(body, str):  # JSON with {placeholders}: str.format would trip on the braces
+        for name in ("job", "own", "other", "entry", "unknown"):
+            body = body.replace("{" + name + "}", ctx[name])
+        body = body.encode()
+    response = call(sandbox, case.method, path, key, params=params, data=body)
     assert response.status_code == case.status, response.text
     validate(case, response)
 
@@ -351,4 +624,18 @@ def test_validation_catches_a_broken_answer(ctx):
         validate(case, response)
     response.status_code = 418
     with pytest.raises(AssertionError, match="418"):
+        validate(case, response)
+
+
+def test_export_validation_catches_a_broken_item(ctx):
+    """The export spec is really applied to items: an item missing a required field fails."""
+    sandbox = ctx["sandbox"]
+    job("pending")(sandbox, ctx)
+    case = Case("broken item", "GET", ITEMS, 200)
+    response = call(sandbox, "GET", ITEMS, ctx["key"], params={"job_id": ctx["job"]})
+    validate(case, response)  # the real answer passes
+    payload = response.json()
+    del payload["data"][0]["additionalInformation"]
+    response._content = json.dumps(payload).encode()
+    with pytest.raises(Exception, match=r"required|not valid"):
         validate(case, response)

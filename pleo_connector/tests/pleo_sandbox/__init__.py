@@ -9,9 +9,13 @@ Quick start::
         base_url = sandbox.url()  # e.g. http://127.0.0.1:54321
         ...
 
-See README.md beside this file for the control API, the fault kinds and the behaviour switches.
+See README.md beside this file for the control API, the fault kinds, the behaviour switches,
+the Export API v3 (``add_export_job``...), the item generator and the receipt file host.
 """
 
+from .export_state import ExportError
+from .file_host import FILE_FAULTS, FileRequest
+from .generator import ITEM_TYPES, REVERSAL_TYPES, ExportItemGenerator, generate_items
 from .models import (
     DEFAULT_SCOPES,
     ENVIRONMENTS,
@@ -30,10 +34,17 @@ __all__ = [
     "DEMO_COMPANY_NAME",
     "ENVIRONMENTS",
     "FAULT_KINDS",
+    "FILE_FAULTS",
+    "ITEM_TYPES",
     "REDIRECT_TARGET",
+    "REVERSAL_TYPES",
     "Behaviour",
+    "ExportError",
+    "ExportItemGenerator",
+    "FileRequest",
     "PleoSandbox",
     "RecordedRequest",
     "SandboxError",
     "UnknownEntityError",
+    "generate_items",
 ]

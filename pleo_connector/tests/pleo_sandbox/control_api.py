@@ -6,6 +6,8 @@ Bad input answers 400, an unknown key or company 404; the answers are JSON.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import datetime as dt
 import json
@@ -124,6 +126,123 @@ def _reset(state: SandboxState, body: dict) -> dict:
     return {}
 
 
+_JOB_FIELDS = (
+    "company_id",
+    "items",
+    "n",
+    "status",
+    "is_interactive",
+    "vendor_based_bookkeeping",
+    "created_by",
+    "entry_ids",
+    "with_files",
+    "job_id",
+    "seed",
+    "types",
+    "wallet_currency",
+    "supplier_currency",
+    "accounts",
+    "contra_account_code",
+    "tax_codes",
+    "tax_types",
+    "tax_accounts",
+    "tags",
+    "users",
+    "vendor_codes",
+    "max_lines",
+    "start_date",
+    "notes",
+    "overrides",
+)
+
+
+def _add_export_job(state: SandboxState, body: dict) -> dict:
+    fields = dict(_fields(body, _JOB_FIELDS, ("company_id",)))
+    if isinstance(fields.get("accounts"), dict):  # JSON has lists where Python uses pairs
+        fields["accounts"] = {
+            role: [tuple(v) if isinstance(v, list) else v for v in value]
+            if role == "expense" and isinstance(value, list)
+            else tuple(value)
+            if isinstance(value, list)
+            else value
+            for role, value in fields["accounts"].items()
+        }
+    if isinstance(fields.get("overrides"), dict):  # JSON object keys are strings
+        try:
+            fields["overrides"] = {int(i): v for i, v in fields["overrides"].items()}
+        except ValueError:
+            raise SandboxError("overrides keys are item indexes") from None
+    if fields.get("start_date") is not None:
+        try:
+            fields["start_date"] = dt.date.fromisoformat(fields["start_date"])
+        except (TypeError, ValueError):
+            raise SandboxError("start_date must be an ISO 8601 date") from None
+    company_id = fields.pop("company_id")
+    try:
+        return {"job_id": state.add_export_job(company_id, **fields)}
+    except TypeError as exc:  # e.g. a list where a mapping is expected
+        raise SandboxError(f"bad generator option: {exc}") from None
+
+
+def _job_id(body: dict) -> str:
+    return _fields(body, ("job_id",), ("job_id",))["job_id"]
+
+
+def _export_job(state: SandboxState, body: dict) -> dict:
+    return state.export_job(_job_id(body))
+
+
+def _export_items(state: SandboxState, body: dict) -> dict:
+    return {"items": state.export_items(_job_id(body))}
+
+
+def _expire_job(state: SandboxState, body: dict) -> dict:
+    state.expire_job(_job_id(body))
+    return {}
+
+
+def _clock(state: SandboxState, body: dict) -> dict:
+    state.advance_time(_fields(body, ("advance",), ("advance",))["advance"])
+    return {"now": state.now().isoformat()}
+
+
+def _contra_accounts(state: SandboxState, body: dict) -> dict:
+    fields = _fields(body, ("company_id", "missing"), ("company_id",))
+    state.set_missing_contra_accounts(fields["company_id"], bool(fields.get("missing", True)))
+    return {}
+
+
+def _add_file(state: SandboxState, body: dict) -> dict:
+    options = (
+        "fault",
+        "latency",
+        "size",
+        "served_type",
+        "declare_size",
+        "expires_in",
+        "mimetype",
+        "name",
+    )
+    fields = dict(_fields(body, ("content_base64", "text", *options)))
+    if "content_base64" in fields:
+        try:
+            content = base64.b64decode(fields.pop("content_base64"), validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            raise SandboxError("content_base64 is not valid base64") from None
+    else:
+        content = str(fields.pop("text", "Receipt")).encode()
+    return {"url": state.add_file(content, **fields)}
+
+
+def _file_requests(state: SandboxState, body: dict) -> dict:
+    return {"requests": [dataclasses.asdict(r) for r in state.file_requests]}
+
+
+def _reset_file_requests(state: SandboxState, body: dict) -> dict:
+    state.reset_file_requests()
+    return {}
+
+
 ROUTES: dict[str, dict[str, ControlHandler]] = {
     "/_sandbox/companies": {"POST": _add_company},
     "/_sandbox/keys": {"POST": _mint_key},
@@ -135,6 +254,14 @@ ROUTES: dict[str, dict[str, ControlHandler]] = {
     "/_sandbox/behaviour": {"PUT": _set_behaviour},
     "/_sandbox/state": {"GET": _state},
     "/_sandbox/reset": {"POST": _reset},
+    "/_sandbox/export-jobs": {"POST": _add_export_job},
+    "/_sandbox/export-jobs/state": {"POST": _export_job},
+    "/_sandbox/export-jobs/items": {"POST": _export_items},
+    "/_sandbox/export-jobs/expire": {"POST": _expire_job},
+    "/_sandbox/clock": {"POST": _clock},
+    "/_sandbox/contra-accounts": {"POST": _contra_accounts},
+    "/_sandbox/files": {"POST": _add_file},
+    "/_sandbox/file-requests": {"GET": _file_requests, "DELETE": _reset_file_requests},
 }
 
 

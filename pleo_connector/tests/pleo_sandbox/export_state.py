@@ -300,6 +300,7 @@ class ExportState:
         created_by: str | None = None,
         entry_ids: Sequence[str] | None = None,
         with_files: bool | None = None,
+        job_id: str | None = None,
         **generator_options,
     ) -> str:
         """Create a job as a bookkeeper's click in Pleo would; return its id.
@@ -309,7 +310,7 @@ class ExportState:
         with ``generator_options`` (``seed`` defaults to the job's number). ``with_files``
         (default: whether the file host runs) attaches real receipts on the file host. ``status``
         other than pending makes a job of the past (final statuses mark the items successful or
-        abandoned). At most one open job per company, as at Pleo.
+        abandoned); ``job_id`` chooses the job's id. At most one open job per company, as at Pleo.
         """
         _check_choice("status", status, JOB_STATUSES)
         unknown = sorted(set(generator_options) - _GENERATOR_NAMES)
@@ -319,7 +320,11 @@ class ExportState:
             raise SandboxError("give items or n, not both")
         if created_by is not None and not is_uuid(created_by):
             raise SandboxError("created_by must be a UUID")
+        if job_id is not None and not is_uuid(job_id):
+            raise SandboxError("job_id must be a UUID")
         with self._lock:
+            if job_id is not None and job_id in self._jobs:
+                raise SandboxError("an export job with this id exists already")
             if company_id not in self._companies:
                 raise UnknownEntityError("unknown company")
             self._expire_due()
@@ -349,7 +354,7 @@ class ExportState:
                     raise SandboxError("items must be dicts")
                 item.setdefault("accountingEntryId", str(uuid.uuid4()))
         return self._store_job(
-            company_id, made, status, is_interactive, vendor_based_bookkeeping, created_by
+            company_id, made, status, is_interactive, vendor_based_bookkeeping, created_by, job_id
         )
 
     def _store_job(
@@ -360,6 +365,7 @@ class ExportState:
         is_interactive: bool,
         vendor_based_bookkeeping: bool,
         created_by: str | None,
+        job_id: str | None = None,
     ) -> str:
         ids = [item["accountingEntryId"] for item in items]
         if len(set(ids)) != len(ids) or not all(is_uuid(i) for i in ids):
@@ -367,7 +373,7 @@ class ExportState:
         with self._lock:
             moment = self.now()
             job = Job(
-                id=str(uuid.uuid4()),
+                id=job_id or str(uuid.uuid4()),
                 company_id=company_id,
                 created_at=moment,
                 is_interactive=bool(is_interactive),

@@ -1,0 +1,396 @@
+"""Calls of Pleo's Export API v3 over a :class:`~.client.PleoClient` (no Odoo import).
+
+The flow Pleo prescribes [docs]: find ``pending`` jobs (:meth:`ExportApi.list_jobs`), claim one
+with the ``started`` event (:meth:`ExportApi.send_event`), read the control list
+(:meth:`ExportApi.job_items`) and the items (:meth:`ExportApi.iter_items`), report every item
+(:meth:`ExportApi.update_items`, at most 100 per request) and finish with ``completed``,
+``completed_with_errors`` or ``failed``.
+
+Every answer's shape is checked (:class:`~.errors.UnexpectedResponseError` otherwise). The
+refusals that depend on the job's state become :class:`ExportJobStateError` subclasses carrying
+Pleo's error ``type`` (``error_type``), so that the caller can react to them:
+
+* 409 ``EXPORT_ALREADY_IN_PROGRESS`` -> :class:`ExportAlreadyInProgressError`;
+* 422 ``INVALID_EXPORT_JOB_STATUS_CHANGE`` -> :class:`InvalidStatusChangeError`;
+* 422 ``EXPORT_JOB_STATUS_UNPROCESSABLE`` (reading or reporting items of a finished job)
+  -> :class:`ExportJobFinishedError`;
+* 400 ``MISSING_CONTRA_ACCOUNTS`` -> :class:`MissingContraAccountsError`.
+
+A 404 stays the client's :class:`~.errors.NotFoundError`. Retries are the client's: GET and PUT
+are retried on 429/5xx, POST (job creation, events) never is.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+from .errors import PleoError, UnexpectedResponseError
+
+JOBS_PATH = "/v3/export-jobs"
+EVENTS_PATH = "/v3/export-job-events"
+ITEMS_PATH = "/v3/export-items"
+
+JOB_STATUSES = ("pending", "in_progress", "failed", "completed", "completed_with_errors")
+OPEN_JOB_STATUSES = ("pending", "in_progress")
+JOB_EVENTS = ("started", "failed", "completed", "completed_with_errors")
+ITEM_STATUSES = ("pending", "in_progress", "failed", "successful", "abandoned")
+PAGE_SIZE = 100
+MAX_UPDATES_PER_REQUEST = 100  # [spec] PUT .../items takes at most 100
+MAX_PAGES = 100_000  # a bound on pagination loops (10 million items at 100 a page)
+
+#: The Pleo error type in the message of an error raised by ``client._interpret`` for a 4xx
+#: (``"Pleo rejected <action> (HTTP 409: EXPORT_ALREADY_IN_PROGRESS: <message>)."``).
+_PLEO_TYPE = re.compile(r"\(HTTP (?P<status>\d{3}): (?P<type>[A-Z][A-Z0-9_]*)(?=[:)])")
+
+
+class ExportJobStateError(PleoError):
+    """Pleo refused an export call because of the state of the job (or of the company's jobs).
+
+    ``error_type`` is Pleo's error type (e.g. ``INVALID_EXPORT_JOB_STATUS_CHANGE``), or ``None``
+    if Pleo's answer did not say.
+    """
+
+    default_message = "Pleo refused the export operation in the job's current state."
+
+    def __init__(self, message=None, *, error_type=None, status=None):
+        self.error_type = error_type
+        super().__init__(message, status=status, retryable=False)
+
+
+class ExportAlreadyInProgressError(ExportJobStateError):
+    """409 ``EXPORT_ALREADY_IN_PROGRESS``: the company has an unfinished export job."""
+
+    default_message = (
+        "An export is already running for this Pleo company; a new one can start once it has "
+        "finished."
+    )
+
+
+class InvalidStatusChangeError(ExportJobStateError):
+    """422 ``INVALID_EXPORT_JOB_STATUS_CHANGE``: the event does not fit the job's status."""
+
+    default_message = (
+        "Pleo refused the export job status change: the job is not in a state that allows it "
+        "(already started, finished or expired)."
+    )
+
+
+class ExportJobFinishedError(ExportJobStateError):
+    """422 ``EXPORT_JOB_STATUS_UNPROCESSABLE``: the job has finished (or expired), or has not
+    been started, so its items can no longer be read or reported."""
+
+    default_message = (
+        "The Pleo export job is finished (or expired) and its items can no longer be read or "
+        "reported. Export again from Pleo."
+    )
+
+
+class MissingContraAccountsError(ExportJobStateError):
+    """400 ``MISSING_CONTRA_ACCOUNTS``: contra accounts are not mapped in Pleo's settings."""
+
+    default_message = (
+        "Pleo's contra accounts are not fully configured. Map them in Pleo's Accounting "
+        "settings, then export again."
+    )
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    """An export job (``ExportJobV3``); dates are Pleo's ISO 8601 strings."""
+
+    id: str
+    company_id: str
+    status: str
+    number_of_items: int
+    expires_in: int
+    is_interactive: bool
+    vendor_based_bookkeeping: bool
+    created_at: str
+    created_by: str | None = None
+    started_at: str | None = None
+    completed_at: str | None = None
+    last_updated_at: str | None = None
+    expired_at: str | None = None
+    failure_reason: str | None = None
+    failure_reason_type: str | None = None
+
+    @property
+    def is_open(self):
+        """Whether the job is ``pending`` or ``in_progress``."""
+        return self.status in OPEN_JOB_STATUSES
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def _shape_error(where, expected):
+    return UnexpectedResponseError(
+        f"Pleo's answer did not have the expected shape ({where} is missing or not {expected}). "
+        "The Pleo API may have changed; try again later or contact support."
+    )
+
+
+def _get(obj, name, kinds, where, required=True):
+    """Return ``obj[name]`` if of ``kinds`` (``None`` allowed when not ``required``)."""
+    value = obj.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        label = " or ".join(kind.__name__ for kind in kinds)
+        raise _shape_error(f"{where}{name}", label)
+    return value
+
+
+def _object(value, where):
+    if not isinstance(value, dict):
+        raise _shape_error(where, "an object")
+    return value
+
+
+def _list(value, where):
+    if not isinstance(value, list):
+        raise _shape_error(where, "a list")
+    return value
+
+
+def parse_job(data, where="data."):
+    """Return the :class:`ExportJob` of an ``ExportJobV3`` object."""
+    data = _object(data, where.rstrip(".") or "the answer")
+    text, optional = (str,), {"required": False}
+    return ExportJob(
+        id=_get(data, "id", text, where),
+        company_id=_get(data, "companyId", text, where),
+        status=_get(data, "status", text, where),
+        number_of_items=_get(data, "numberOfItems", (int,), where),
+        expires_in=_get(data, "expiresIn", (int,), where),
+        is_interactive=_get(data, "isInteractive", (bool,), where),
+        vendor_based_bookkeeping=_get(data, "vendorBasedBookkeeping", (bool,), where),
+        created_at=_get(data, "createdAt", text, where),
+        created_by=_get(data, "createdBy", text, where, **optional),
+        started_at=_get(data, "startedAt", text, where, **optional),
+        completed_at=_get(data, "completedAt", text, where, **optional),
+        last_updated_at=_get(data, "lastUpdatedAt", text, where, **optional),
+        expired_at=_get(data, "expiredAt", text, where, **optional),
+        failure_reason=_get(data, "failureReason", text, where, **optional),
+        failure_reason_type=_get(data, "failureReasonType", text, where, **optional),
+    )
+
+
+def _check_job_item(item, where):
+    """Check an ``ExportJobItemV3`` (control list entry) and return it."""
+    item = _object(item, where)
+    _get(item, "accountingEntryId", (str,), where + ".")
+    _get(item, "status", (str,), where + ".")
+    for name in ("exportJobId", "externalId", "externalUrl", "exportedAt", "failureReason"):
+        _get(item, name, (str,), where + ".", required=False)
+    return item
+
+
+def _check_export_item(item, where):
+    """Check the parts of an ``ExportItemV3`` every booking needs, and return it."""
+    item = _object(item, where)
+    _get(item, "accountingEntryId", (str,), where + ".")
+    _get(item, "type", (str,), where + ".")
+    _get(item, "date", (str,), where + ".")
+    amount = _object(item.get("amount"), where + ".amount")
+    for currency in ("inSupplierCurrency", "inWalletCurrency"):
+        money = _object(amount.get(currency), f"{where}.amount.{currency}")
+        _get(money, "currency", (str,), f"{where}.amount.{currency}.")
+        _get(money, "value", (int,), f"{where}.amount.{currency}.")
+    for number, line in enumerate(_list(item.get("accountingEntryLines"), where + ".lines")):
+        _object(line, f"{where}.accountingEntryLines[{number}]")
+    return item
+
+
+def _check_update_error(error, where):
+    error = _object(error, where)
+    for name in ("accountingEntryId", "type"):
+        _get(error, name, (str,), where + ".")
+    _get(error, "message", (str,), where + ".", required=False)
+    return error
+
+
+def pleo_error_type(error):
+    """Return Pleo's error ``type`` from an error the client raised for a 4xx, or ``None``."""
+    match = _PLEO_TYPE.search(getattr(error, "message", "") or "")
+    return match.group("type") if match else None
+
+
+def item_update(
+    accounting_entry_id,
+    status,
+    *,
+    external_id=None,
+    external_url=None,
+    exported_at=None,
+    failure_reason=None,
+    failure_reason_type=None,
+):
+    """Return one ``UpdateExportJobItemV3`` body (``exported_at`` may be a datetime)."""
+    if status not in ITEM_STATUSES:
+        raise ValueError(f"status must be one of {ITEM_STATUSES}")
+    if isinstance(exported_at, datetime):
+        moment = exported_at if exported_at.tzinfo else exported_at.replace(tzinfo=timezone.utc)
+        exported_at = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    fields = {
+        "accountingEntryId": accounting_entry_id,
+        "status": status,
+        "exportedAt": exported_at,
+        "externalId": external_id,
+        "externalUrl": external_url,
+        "failureReason": failure_reason,
+        "failureReasonType": failure_reason_type,
+    }
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+# --------------------------------------------------------------------------- calls
+
+
+class ExportApi:
+    """The Export API v3 calls, over one :class:`~.client.PleoClient`."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def _call(self, method, path, action, *, params=None, json_body=None, on_422=None):
+        """``client._request`` with the state refusals turned into :class:`ExportJobStateError`."""
+        try:
+            return self.client._request(
+                method, path, action=action, params=params, json_body=json_body
+            )
+        except UnexpectedResponseError as error:
+            raise _state_error(error, on_422) or error from None
+
+    def _pages(self, path, params, action, page_size):
+        """Yield the ``data`` list of each page, following ``pagination.endCursor``."""
+        params = dict(params, limit=page_size)
+        seen = set()
+        for _ in range(MAX_PAGES):
+            payload = _object(self._call("GET", path, action, params=params), "the answer")
+            data = _list(payload.get("data"), "data")
+            pagination = _object(payload.get("pagination"), "pagination")
+            has_next = _get(pagination, "hasNextPage", (bool,), "pagination.")
+            yield data
+            if not has_next:
+                return
+            cursor = _get(pagination, "endCursor", (str,), "pagination.")
+            if cursor in seen or not data:
+                raise UnexpectedResponseError(
+                    "Pleo's pages did not advance (the same page came twice); stopped reading."
+                )
+            seen.add(cursor)
+            params = dict(params, after=cursor)
+            params.pop("offset", None)
+        raise UnexpectedResponseError(f"Pleo's answer had more than {MAX_PAGES} pages.")
+
+    def list_jobs(self, company_id, statuses=("pending",)):
+        """Return every :class:`ExportJob` of ``company_id`` in ``statuses`` (all pages)."""
+        params = {"company_id": company_id}
+        statuses = [statuses] if isinstance(statuses, str) else list(statuses or ())
+        if statuses:
+            params["statuses"] = statuses  # sent as statuses=a&statuses=b (form, exploded)
+        jobs = []
+        for page in self._pages(JOBS_PATH, params, "listing the export jobs", PAGE_SIZE):
+            jobs.extend(parse_job(job, f"data[{len(jobs) + i}].") for i, job in enumerate(page))
+        return jobs
+
+    def get_job(self, job_id):
+        """Return the :class:`ExportJob` ``job_id`` (:class:`NotFoundError` if Pleo has none)."""
+        payload = self._call(
+            "GET", f"{JOBS_PATH}/{quote(str(job_id), safe='')}", "reading the export job"
+        )
+        return parse_job(_object(payload, "the answer").get("data"))
+
+    def send_event(self, job_id, event, failure_reason=None, failure_reason_type=None):
+        """Send a job event (``started``, ``completed``, ``completed_with_errors``, ``failed``).
+
+        Raises :class:`InvalidStatusChangeError` when the job's status does not allow it.
+        Never retried (a POST): after a timeout, read the job to learn whether it arrived.
+        """
+        if event not in JOB_EVENTS:
+            raise ValueError(f"event must be one of {JOB_EVENTS}")
+        body = {"jobId": str(job_id), "event": event}
+        if failure_reason is not None:
+            body["failureReason"] = failure_reason
+        if failure_reason_type is not None:
+            body["failureReasonType"] = failure_reason_type
+        self._call(
+            "POST",
+            EVENTS_PATH,
+            f"the export job event '{event}'",
+            json_body=body,
+            on_422=InvalidStatusChangeError,
+        )
+
+    def job_items(self, job_id, status=None):
+        """Return the job's control list (``ExportJobItemV3`` dicts), all pages."""
+        params = {"status": status} if status else {}
+        path = f"{JOBS_PATH}/{quote(str(job_id), safe='')}/items"
+        items = []
+        for page in self._pages(path, params, "reading the export job items", PAGE_SIZE):
+            items.extend(
+                _check_job_item(item, f"data[{len(items) + i}]") for i, item in enumerate(page)
+            )
+        return items
+
+    def iter_items(self, job_id, page_size=PAGE_SIZE):
+        """Yield the job's export items (``ExportItemV3`` dicts) page by page.
+
+        Raises :class:`ExportJobFinishedError` once the job has finished or expired.
+        """
+        count = 0
+        for page in self._pages(
+            ITEMS_PATH, {"job_id": str(job_id)}, "reading the export items", page_size
+        ):
+            checked = [
+                _check_export_item(item, f"data[{count + i}]") for i, item in enumerate(page)
+            ]
+            count += len(checked)
+            yield checked
+
+    def update_items(self, job_id, updates):
+        """Report items (``item_update`` dicts) in PUTs of at most 100; return Pleo's per-item
+        errors (``{accountingEntryId, type, message}``), an empty list when all were taken."""
+        updates = list(updates)
+        path = f"{JOBS_PATH}/{quote(str(job_id), safe='')}/items"
+        errors = []
+        for start in range(0, len(updates), MAX_UPDATES_PER_REQUEST):
+            payload = _object(
+                self._call(
+                    "PUT",
+                    path,
+                    "reporting the exported items",
+                    json_body=updates[start : start + MAX_UPDATES_PER_REQUEST],
+                    on_422=ExportJobFinishedError,
+                ),
+                "the answer",
+            )
+            _list(payload.get("data"), "data")
+            errors.extend(
+                _check_update_error(error, f"errors[{len(errors) + i}]")
+                for i, error in enumerate(_list(payload.get("errors"), "errors"))
+            )
+        return errors
+
+
+_BY_TYPE = {
+    "EXPORT_ALREADY_IN_PROGRESS": ExportAlreadyInProgressError,
+    "INVALID_EXPORT_JOB_STATUS_CHANGE": InvalidStatusChangeError,
+    "EXPORT_JOB_STATUS_UNPROCESSABLE": ExportJobFinishedError,
+    "MISSING_CONTRA_ACCOUNTS": MissingContraAccountsError,
+}
+
+
+def _state_error(error, on_422):
+    """Return the :class:`ExportJobStateError` for a refused call, or ``None`` to keep ``error``."""
+    error_type = pleo_error_type(error)
+    cls = _BY_TYPE.get(error_type)
+    if cls is None and error.status == 409:
+        cls = ExportAlreadyInProgressError
+    if cls is None and error.status == 422:
+        cls = on_422 or ExportJobStateError
+    if cls is None:
+        return None
+    return cls(error_type=error_type, status=error.status)
