@@ -175,7 +175,7 @@ class Booker:
     def _move_values(self, posting):
         currency = self._currency(posting.currency)
         company_currency = self.company.currency_id
-        date, label = self._accounting_date(posting)
+        date, suffix = self._accounting_date(posting)
         exponent = currency_exponent(posting.currency)
         if currency == company_currency:
             balances = [line.amount for line in posting.lines]
@@ -187,16 +187,25 @@ class Booker:
             company_exponent = currency_exponent(company_currency.name)
             balances = to_company_currency(posting, Decimal(repr(rate)), exponent, company_exponent)
         partner = self._partner(posting.user_code)
+        # A tax line's base is its Pleo line's net amount (the expense line of the same id).
+        bases = {
+            line.line_id: balance
+            for line, balance in zip(posting.lines, balances, strict=True)
+            if line.role == "expense"
+        }
         lines = []
         for line, balance in zip(posting.lines, balances, strict=True):
             values = {
-                "name": line.label or label,
+                "name": (line.label or posting.label) + suffix,
                 "currency_id": currency.id,
                 "amount_currency": _minor_to_float(line.amount, exponent),
                 "balance": _minor_to_float(balance, company_exponent),
                 "partner_id": partner.id,
             }
             values.update(self._line_accounting(posting, line))
+            if line.role in ("tax", "tax_reverse"):
+                base = bases.get(line.line_id, 0)
+                values["tax_base_amount"] = _minor_to_float(abs(base), company_exponent)
             lines.append(fields.Command.create(values))
         return {
             "move_type": "entry",
@@ -219,7 +228,12 @@ class Booker:
         if line.role == "expense":
             values = {"account_id": self._account(line.account, posting).id}
             if line.tax:
-                values["tax_ids"] = [fields.Command.set(self._tax(line.tax, posting).ids)]
+                tax = self._tax(line.tax, posting)
+                base = self._repartition_lines(tax, posting).filtered(
+                    lambda r: r.repartition_type == "base"
+                )
+                values["tax_ids"] = [fields.Command.set(tax.ids)]
+                values["tax_tag_ids"] = [fields.Command.set(base.tag_ids.ids)]
             if line.tags:
                 values["analytic_distribution"] = self._distribution(line.tags, posting)
             return values
@@ -234,15 +248,19 @@ class Booker:
                 else line.tax.ingoing_account
             )
             account = self._account_by_code(code, posting, what="tax")
-        return {"account_id": account.id, "tax_repartition_line_id": repartition.id}
+        return {
+            "account_id": account.id,
+            "tax_repartition_line_id": repartition.id,
+            "tax_tag_ids": [fields.Command.set(repartition.tag_ids.ids)],
+        }
 
     def _accounting_date(self, posting):
-        """The move's date and label: the item's date, or the first open date after a lock."""
+        """The move's date and the lines' label suffix: the item's date, or the first open date
+        after a lock (and then the item's own date in the labels)."""
         has_tax = any(line.tax for line in posting.lines)
         violated = self.company._get_violated_lock_dates(posting.date, has_tax, self.journal)
-        label = posting.label
         if not violated:
-            return posting.date, label
+            return posting.date, ""
         lock = violated[-1][0]
         if self.connection.export_locked_period == "fail":
             raise ItemError(
@@ -255,7 +273,7 @@ class Booker:
                     lock=lock,
                 ),
             )
-        return lock + timedelta(days=1), f"{label} ({posting.date})"
+        return lock + timedelta(days=1), f" ({posting.date})"
 
     # ------------------------------------------------------------------ Pleo codes → Odoo records
 
@@ -364,14 +382,17 @@ class Booker:
                 )
         return tax
 
+    def _repartition_lines(self, tax, posting):
+        """The tax's invoice repartition, or its refund repartition for reversals."""
+        if posting.reversal:
+            return tax.refund_repartition_line_ids
+        return tax.invoice_repartition_line_ids
+
     def _repartition(self, tax, posting, outgoing=False):
         """The tax repartition line a Pleo tax line books on (refund lines for reversals)."""
-        lines = (
-            tax.refund_repartition_line_ids
-            if posting.reversal
-            else tax.invoice_repartition_line_ids
+        lines = self._repartition_lines(tax, posting).filtered(
+            lambda r: r.repartition_type == "tax"
         )
-        lines = lines.filtered(lambda r: r.repartition_type == "tax")
         if outgoing:
             lines = lines.filtered(lambda r: r.factor_percent < 0)
         else:

@@ -16,7 +16,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..pleolib import errors
-from ..pleolib.export_api import ExportApi, ExportConflictError
+from ..pleolib.export_api import ExportApi, ExportJobStateError, MissingContraAccountsError
 from .pleo_export_job import FINAL_STATES, MAX_ATTEMPTS, TRANSIENT_ERRORS, _pleo_datetime
 
 _logger = logging.getLogger(__name__)
@@ -246,6 +246,12 @@ class PleoConnection(models.Model):
         """Run one job; True when it finished. Pleo errors pause it, other errors count."""
         try:
             return job._run(api, deadline)
+        except MissingContraAccountsError as error:
+            job._finish(api, "failed", "missing_configuration", error.message)
+            return True
+        except ExportJobStateError as error:
+            # The job ended at Pleo meanwhile (expired, or finished by someone else).
+            return job._sync_from_pleo(api, error)
         except TRANSIENT_ERRORS as error:
             _logger.info("Pleo export %s paused: %s", job.pleo_job_uuid, error.message)
             return False
@@ -281,9 +287,11 @@ class PleoConnection(models.Model):
         }
         for remote_job in remote:
             job = local.get(remote_job.id)
-            if remote_job.status == "in_progress" and job and job.claimed:
-                if job.state in FINAL_STATES:
-                    continue  # finished here; Pleo has not caught up yet
+            if remote_job.status == "in_progress" and job and job.state not in FINAL_STATES:
+                # Odoo's: claimed, or recorded and "started" sent before a crash (a job whose
+                # claim Pleo refused is not kept, see below).
+                if not job.claimed:
+                    job.write({"claimed": True, "state": "in_progress"})
                 return job
         if any(j.status == "in_progress" for j in remote):
             in_progress = [j.id for j in remote if j.status == "in_progress"]
@@ -308,10 +316,12 @@ class PleoConnection(models.Model):
             job._commit()
             try:
                 api.send_event(job.pleo_job_uuid, "started")
-            except ExportConflictError as error:
+            except ExportJobStateError as error:
                 _logger.info(
-                    "Pleo export %s could not be claimed (%s)", job.pleo_job_uuid, error.type
+                    "Pleo export %s could not be claimed (%s)", job.pleo_job_uuid, error.error_type
                 )
+                job.unlink()  # not Odoo's: never resume it
+                job._commit()
                 continue
             job.write(
                 {"claimed": True, "state": "in_progress", "started_at": fields.Datetime.now()}

@@ -22,7 +22,7 @@ from odoo import api, fields, models
 from odoo.tools import html_escape
 
 from ..pleolib import errors
-from ..pleolib.export_api import ExportConflictError
+from ..pleolib.export_api import ExportJobStateError
 from ..pleolib.receipts import download_all
 from .export_booking import Booker
 from .pleo_export_item import MAX_REASON
@@ -87,7 +87,7 @@ class PleoExportJob(models.Model):
     failure_reason_type = fields.Char(readonly=True)
     failure_reason = fields.Text(readonly=True)
     item_ids = fields.One2many("pleo.export.item", "job_id", string="Items", readonly=True)
-    item_count = fields.Integer(string="Items", compute="_compute_counts", store=True)
+    item_count = fields.Integer(string="Item Count", compute="_compute_counts", store=True)
     booked_count = fields.Integer(string="Booked", compute="_compute_counts", store=True)
     failed_count = fields.Integer(string="Failed", compute="_compute_counts", store=True)
 
@@ -206,9 +206,11 @@ class PleoExportJob(models.Model):
                 failure_reason=(failure_reason or "")[:MAX_REASON] or None,
                 failure_reason_type=failure_type,
             )
-        except ExportConflictError as error:
+        except ExportJobStateError as error:
             # The job already ended at Pleo (a crash after the event, or it expired).
-            _logger.info("Pleo export %s: final event refused (%s)", self.pleo_job_uuid, error.type)
+            _logger.info(
+                "Pleo export %s: final event refused (%s)", self.pleo_job_uuid, error.error_type
+            )
         self.write(
             {
                 "state": state,
@@ -220,6 +222,28 @@ class PleoExportJob(models.Model):
         if state != "completed":
             self._notify_errors()
         self._commit()
+
+    def _sync_from_pleo(self, api, error):
+        """Pleo refused a call because of the job's state: record how the job ended there.
+
+        Returns True when the job is over (Odoo moves on), False to try again next run.
+        """
+        remote = api.get_job(self.pleo_job_uuid)
+        if remote.status not in FINAL_STATES:
+            _logger.info("Pleo export %s: %s", self.pleo_job_uuid, error.message)
+            return False
+        self.write(
+            {
+                "state": remote.status,
+                "finished_at": fields.Datetime.now(),
+                "failure_reason_type": remote.failure_reason_type or False,
+                "failure_reason": remote.failure_reason
+                or self.env._("The export ended in Pleo before Odoo finished it: export again."),
+            }
+        )
+        self._notify_errors()
+        self._commit()
+        return True
 
     def _notify_errors(self):
         """One activity for the company's Pleo managers listing what to fix."""

@@ -1,6 +1,8 @@
 from . import (
     test_concurrency,
     test_connect,
+    test_export,
+    test_export_pipeline,
     test_health,
     test_hostile,
     test_i18n,

@@ -9,11 +9,12 @@ commits through ``ir.cron._commit_progress``; here a "commit" is a savepoint and
 rollback to the last one, which is what a real crash leaves in the database.
 """
 
+import contextlib
 from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import tagged  # noqa: F401  (re-exported for the test modules)
-from odoo.tools import mute_logger
+from odoo.tools import config, mute_logger
 
 from .common import PleoCase
 
@@ -47,7 +48,7 @@ TAGS = {"DEPT": ("SALES", "RND", "OPS"), "PROJ": ("P100", "P200")}
 USERS = {"E001": "Anna Jensen", "E002": "Bo Nielsen"}
 
 
-class _Crash(Exception):
+class _Crash(BaseException):  # noqa: N818  (not an Exception: nothing may catch it)
     """Stands for the server process dying at some point of a job."""
 
 
@@ -143,15 +144,10 @@ class ExportCase(PleoCase):
 
     def setUp(self):
         super().setUp()
+        self.sandbox.reset_file_requests()
         self.key = self.connect()
-        self.conn_a.write(
-            {"export_enabled": True, "export_journal_id": self.journal.id}
-        )
-        self.startPatcher(
-            patch.dict(
-                "odoo.tools.config.options", {"pleo_receipts_allow_http": "1"}
-            )
-        )
+        self.conn_a.write({"export_enabled": True, "export_journal_id": self.journal.id})
+        self.startPatcher(patch.dict(config.options, {"pleo_receipts_allow_http": "1"}))
         # Commits are savepoints, a crash rolls back to the last one (see the module docstring).
         self.cr.execute("SAVEPOINT pleo_commit")
         self.commits = 0
@@ -178,9 +174,7 @@ class ExportCase(PleoCase):
         """A pending job at Pleo for company A (generated items unless ``items``)."""
         if items is None:
             options.setdefault("wallet_currency", "USD")
-        return self.sandbox.add_export_job(
-            pleo_company or self.pleo_a, items=items, n=n, **options
-        )
+        return self.sandbox.add_export_job(pleo_company or self.pleo_a, items=items, n=n, **options)
 
     def run_export(self):
         with mute_logger(*EXPORT_LOGGERS):
@@ -195,11 +189,12 @@ class ExportCase(PleoCase):
             original(*args, **kwargs)
             raise _Crash(method)
 
-        with patch.object(target, method, dying), mute_logger(*EXPORT_LOGGERS):
-            try:
-                self.env["pleo.connection"]._cron_pleo_export()
-            except _Crash:
-                pass
+        with (
+            patch.object(target, method, dying),
+            mute_logger(*EXPORT_LOGGERS),
+            contextlib.suppress(_Crash),
+        ):
+            self.env["pleo.connection"]._cron_pleo_export()
         self._fake_rollback()
 
     def job(self, job_uuid):

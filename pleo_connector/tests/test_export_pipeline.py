@@ -5,9 +5,14 @@ rate limits and outages mid-job, one company's trouble, neutralized copies, acce
 no key anywhere the export writes.
 """
 
-from odoo.exceptions import AccessError
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError
+from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 
+from ..pleolib import export_api
+from ..pleolib.client import PleoClient
 from .export_common import ExportCase
 from .test_export import item_line, make_item
 
@@ -65,9 +70,6 @@ class TestExportPipeline(ExportCase):
 
     def test_crash_after_the_final_event(self):
         job_uuid = self.add_job(n=2, types=["card_purchase"], seed="crash3", with_files=False)
-        api_class = type(self.env["pleo.connection"])  # noqa: F841
-        from ..pleolib import export_api
-
         self.crash_run(export_api.ExportApi, "send_event")  # dies after "started" reached Pleo
         self.assertEqual(self.pleo_job(job_uuid)["status"], "in_progress")
         self.run_export()  # resumes the claimed job without sending "started" again
@@ -79,7 +81,9 @@ class TestExportPipeline(ExportCase):
         self.run_export()
         self.assertEqual(self.job(job_uuid).state, "in_progress")
         self.sandbox.clear_faults()
-        self.sandbox.inject_fault(f"/v3/export-jobs/{job_uuid}/items", method="PUT", kind="rate_limit", times=20)
+        self.sandbox.inject_fault(
+            f"/v3/export-jobs/{job_uuid}/items", method="PUT", kind="rate_limit", times=20
+        )
         self.run_export()
         self.sandbox.clear_faults()
         self.run_export()
@@ -87,13 +91,9 @@ class TestExportPipeline(ExportCase):
 
     def test_a_job_claimed_by_another_integration_is_left_alone(self):
         job_uuid = self.add_job(n=2, types=["card_purchase"], with_files=False)
-        self.sandbox.api_job_event  # noqa: B018  (the sandbox exists)
         # Another integration claims the job first.
-        from ..pleolib.client import PleoClient
-        from ..pleolib.export_api import ExportApi
-
         with PleoClient(self.key, self.sandbox.url()) as client:
-            ExportApi(client).send_event(job_uuid, "started")
+            export_api.ExportApi(client).send_event(job_uuid, "started")
         self.run_export()
         self.assertFalse(self.moves())
         self.assertFalse(self.job(job_uuid).claimed)
@@ -114,9 +114,6 @@ class TestExportPipeline(ExportCase):
         conn_b.write({"export_enabled": True, "export_journal_id": journal_b.id})
         self.add_job(pleo_company=self.pleo_b, items=[make_item(item_line(1000))])
         job_a = self.add_job(items=[make_item(item_line(1000))])
-        # Company B's Pleo answers garbage: company A still books.
-        self.sandbox.inject_fault("/v3/export-jobs", kind="garbage")
-        self.sandbox.clear_faults()
         real = type(self.env["pleo.connection"])._export_run
 
         def broken_for_b(connection, deadline):
@@ -124,15 +121,15 @@ class TestExportPipeline(ExportCase):
                 raise RuntimeError("company B is broken")
             return real(connection, deadline)
 
-        from unittest.mock import patch
-
         with patch.object(type(self.env["pleo.connection"]), "_export_run", broken_for_b):
             self.run_export()
         self.assertExactlyOnce(job_a, 1)
 
     def test_neutralized_database_fetches_nothing(self):
         self.add_job(items=[make_item(item_line(1000))])
-        self.env.cr.execute("UPDATE pleo_connection SET state = 'disabled'")
+        self.env.flush_all()
+        for query in get_neutralization_queries(["pleo_connector"]):
+            self.env.cr.execute(query)
         self.env.invalidate_all()
         self.sandbox.reset_requests()
         self.run_export()
@@ -145,8 +142,6 @@ class TestExportPipeline(ExportCase):
         action = self.conn_a.with_user(self.manager_a).action_fetch_exports()
         self.assertEqual(action["type"], "ir.actions.client")
         self.conn_a.export_journal_id = False
-        from odoo.exceptions import UserError
-
         with self.assertRaisesRegex(UserError, "No journal is set"):
             self.conn_a.with_user(self.manager_a).action_fetch_exports()
 
@@ -165,7 +160,12 @@ class TestExportPipeline(ExportCase):
         self.assertEqual(job.with_user(self.accountant_a).item_ids.state, "booked")
         with self.assertRaises(AccessError):
             self.env["pleo.export.mapping"].with_user(self.accountant_a).create(
-                {"connection_id": self.conn_a.id, "kind": "account", "pleo_code": "1", "account_id": self.accounts["6810"].id}
+                {
+                    "connection_id": self.conn_a.id,
+                    "kind": "account",
+                    "pleo_code": "1",
+                    "account_id": self.accounts["6810"].id,
+                }
             )
         with self.assertRaises(AccessError):
             self.conn_a.with_user(self.accountant_a).export_enabled = False
@@ -178,7 +178,9 @@ class TestExportPipeline(ExportCase):
 
     def test_no_key_in_what_the_export_writes(self):
         url = self.sandbox.add_file(b"%PDF-1.4 a", "application/pdf", "a.pdf")
-        job_uuid = self.add_job(items=[make_item(item_line(1000), files=[self.sandbox.file_entry(url)])])
+        job_uuid = self.add_job(
+            items=[make_item(item_line(1000), files=[self.sandbox.file_entry(url)])]
+        )
         self.run_export()
         move = self.job(job_uuid).item_ids.move_id
         texts = [
@@ -186,7 +188,11 @@ class TestExportPipeline(ExportCase):
             str(move.line_ids.read()),
             str(self.job(job_uuid).read()),
             str(self.job(job_uuid).item_ids.read()),
-            str(self.env["ir.attachment"].search([("res_model", "=", "account.move"), ("res_id", "=", move.id)]).read(["name", "url", "description"])),
+            str(
+                self.env["ir.attachment"]
+                .search([("res_model", "=", "account.move"), ("res_id", "=", move.id)])
+                .read(["name", "url", "description"])
+            ),
         ]
         for text in texts:
             self.assertNotIn(self.key, text)
