@@ -48,7 +48,7 @@ TAGS = {"DEPT": ("SALES", "RND", "OPS"), "PROJ": ("P100", "P200")}
 USERS = {"E001": "Anna Jensen", "E002": "Bo Nielsen"}
 
 
-class _Crash(BaseException):  # noqa: N818  (not an Exception: nothing may catch it)
+class _Crash(BaseException):  # not an Exception: nothing in the export may catch it
     """Stands for the server process dying at some point of a job."""
 
 
