@@ -265,7 +265,7 @@ class PleoConnection(models.Model):
                 job._finish(
                     api,
                     "failed",
-                    "unexpected_failure",
+                    "integration_unusable",  # Pleo's job failure types have no "unexpected"
                     self.env._(
                         "Odoo stopped this export after %(count)s unexpected errors; the "
                         "server log has the details. Export again from Pleo once it is fixed.",
@@ -285,6 +285,12 @@ class PleoConnection(models.Model):
                 [("connection_id", "=", self.id), ("pleo_job_uuid", "in", [j.id for j in remote])]
             )
         }
+        # A job Odoo was working on that Pleo no longer lists as open ended there (it expired,
+        # or someone finished it): record how.
+        for job in Job.search(
+            [("connection_id", "=", self.id), ("state", "=", "in_progress")]
+        ) - Job.browse([job.id for job in local.values()]):
+            job._sync_from_pleo(api)
         for remote_job in remote:
             job = local.get(remote_job.id)
             if remote_job.status == "in_progress" and job and job.state not in FINAL_STATES:

@@ -223,14 +223,14 @@ class PleoExportJob(models.Model):
             self._notify_errors()
         self._commit()
 
-    def _sync_from_pleo(self, api, error):
-        """Pleo refused a call because of the job's state: record how the job ended there.
+    def _sync_from_pleo(self, api, error=None):
+        """The job ended at Pleo, or Pleo refused a call for its state: record how it ended.
 
         Returns True when the job is over (Odoo moves on), False to try again next run.
         """
         remote = api.get_job(self.pleo_job_uuid)
         if remote.status not in FINAL_STATES:
-            _logger.info("Pleo export %s: %s", self.pleo_job_uuid, error.message)
+            _logger.info("Pleo export %s: %s", self.pleo_job_uuid, error and error.message)
             return False
         self.write(
             {

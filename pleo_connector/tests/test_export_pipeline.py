@@ -198,3 +198,39 @@ class TestExportPipeline(ExportCase):
             self.assertNotIn(self.key, text)
             self.assertNotIn(self.key[:12], text)
         self.assertFalse(any(r.had_authorization for r in self.sandbox.file_requests))
+
+    def test_missing_contra_accounts_fail_the_job(self):
+        job_uuid = self.add_job(items=[make_item(item_line(1000))])
+        self.sandbox.set_missing_contra_accounts(self.pleo_a)
+        self.run_export()
+        pleo = self.pleo_job(job_uuid)
+        self.assertEqual(pleo["status"], "failed")
+        self.assertEqual(pleo["failureReasonType"], "missing_configuration")
+        self.assertIn("contra accounts", pleo["failureReason"])
+        self.assertEqual(self.job(job_uuid).state, "failed")
+
+    def test_a_job_that_expires_mid_way_is_recorded_as_Pleo_ended_it(self):
+        job_uuid = self.add_job(n=150, types=["card_purchase"], seed="expiring", with_files=False)
+        self.sandbox.inject_fault(ITEMS, kind="status", status=503, times=50)
+        self.run_export()  # claimed, then Pleo is down: the job waits for the next run
+        self.sandbox.clear_faults()
+        self.sandbox.expire_job(job_uuid)
+        self.run_export()
+        job = self.job(job_uuid)
+        self.assertEqual(job.state, "failed")
+        self.assertTrue(job.failure_reason)
+        self.assertEqual(len(job.activity_ids), 1)
+
+    def test_unexpected_errors_give_the_job_up_after_three_runs(self):
+        job_uuid = self.add_job(items=[make_item(item_line(1000))])
+        job_model = type(self.env["pleo.export.job"])
+        with patch.object(job_model, "_book_page", side_effect=RuntimeError("a bug")):
+            for _run in range(3):
+                self.run_export()
+        job = self.job(job_uuid)
+        self.assertEqual((job.state, job.attempts), ("failed", 3))
+        pleo = self.pleo_job(job_uuid)
+        self.assertEqual(pleo["status"], "failed")
+        self.assertEqual(pleo["failureReasonType"], "integration_unusable")
+        self.assertIn("3 unexpected errors", pleo["failureReason"])
+        self.assertNotIn("a bug", pleo["failureReason"], "no raw Python error reaches a user")
