@@ -13,6 +13,7 @@ from odoo.tests import tagged
 
 from ..pleolib import export_api
 from ..pleolib.client import PleoClient
+from .common import LeakHunter, capture_every_log, database_texts
 from .export_common import ExportCase
 from .test_export import item_line, make_item
 
@@ -179,10 +180,24 @@ class TestExportPipeline(ExportCase):
     def test_no_key_in_what_the_export_writes(self):
         url = self.sandbox.add_file(b"%PDF-1.4 a", "application/pdf", "a.pdf")
         job_uuid = self.add_job(
-            items=[make_item(item_line(1000), files=[self.sandbox.file_entry(url)])]
+            items=[
+                make_item(item_line(1000), files=[self.sandbox.file_entry(url)]),
+                make_item(item_line(1000, account="9999")),  # a failure, and its messages
+            ]
         )
-        self.run_export()
-        move = self.job(job_uuid).item_ids.move_id
+        hunter = LeakHunter(self.key)
+        with capture_every_log(redact=False) as logs:
+            self.run_export()
+        self.assertFalse([hit for text in logs for hit in hunter.hits("log", text)])
+        self.env.flush_all()
+        hits = [
+            hit
+            for table, text in database_texts(self.env.cr)
+            if table != "table pleo_connection"  # the encrypted token only
+            for hit in hunter.hits(table, text)
+        ]
+        self.assertFalse(hits)
+        move = self.job(job_uuid).item_ids.move_id.filtered(lambda m: m.pleo_entry_uuid)[:1]
         texts = [
             str(move.read()),
             str(move.line_ids.read()),
