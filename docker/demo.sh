@@ -2,7 +2,7 @@
 # The pleo_connector demo without Docker: the fake Pleo (pleo_connector/tests/pleo_sandbox) and Odoo 19 with the
 # addon, on this machine's loopback only.
 #
-#   ODOO_PATH=/path/to/odoo19 docker/demo.sh [extra Odoo options]
+#   ODOO_PYTHON=/path/to/odoo-venv/bin/python ODOO_PATH=/path/to/odoo19 docker/demo.sh [extra Odoo options]
 #
 #   1. starts the sandbox in the background on 127.0.0.1:8765 (production) and :8766 (staging)
 #      with the demo company and the demo key (PLEO_DEMO_KEY, same default as docker/compose.yml);
@@ -52,6 +52,10 @@ else
     die "no Odoo: set ODOO_PATH to an Odoo 19 source tree, e.g. ODOO_PATH=/path/to/odoo19 $0"
 fi
 odoo_version=$("$PY" -c "import odoo.release as r; print(r.version)" 2>&1) || die "import odoo failed: $odoo_version"
+# odoo.release imports nothing; Odoo itself needs its requirements (babel, lxml, psycopg2, ...).
+if ! odoo_import=$("$PY" -c "import babel, lxml, psycopg2, werkzeug, odoo.tools" 2>&1); then
+    die "$PY cannot run Odoo ($(tail -n 1 <<<"$odoo_import")). Set ODOO_PYTHON to the Python that has Odoo's requirements (pip install -r $odoo_root/requirements.txt), e.g. ODOO_PYTHON=/path/to/odoo-venv/bin/python ODOO_PATH=$odoo_root $0"
+fi
 [ "${odoo_version%%.*}" = 19 ] || die "found Odoo $odoo_version at $odoo_root, need 19.0"
 if [ -f "$odoo_root/odoo-bin" ]; then odoo_cmd=("$PY" "$odoo_root/odoo-bin"); else odoo_cmd=("$PY" -m odoo); fi
 addons="$repo"

@@ -2,8 +2,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+from .pleo_key_input import key_input
 
-class ResConfigSettings(models.TransientModel):
+
+# The settings are extended here, as in every addon (the explicit _name comes with the mixin).
+class ResConfigSettings(models.TransientModel):  # pylint: disable=no-wizard-in-models
     """The connect screen: Settings › Accounting › Pleo, for the current company.
 
     Nothing secret is stored in the settings' table: ``pleo_api_key`` is a write-only input
@@ -11,7 +14,9 @@ class ResConfigSettings(models.TransientModel):
     connection's own ``api_key`` field.
     """
 
-    _inherit = "res.config.settings"
+    _name = "res.config.settings"
+    _inherit = ["res.config.settings", "pleo.key.input"]
+    _pleo_key_inputs = {"pleo_api_key": "_pleo_connect"}
 
     pleo_connection_id = fields.Many2one("pleo.connection", compute="_compute_pleo_connection_id")
     pleo_environment = fields.Selection(
@@ -20,12 +25,7 @@ class ResConfigSettings(models.TransientModel):
         store=True,
         readonly=False,
     )
-    pleo_api_key = fields.Char(
-        string="Pleo API Key",
-        compute="_compute_pleo_api_key",
-        inverse="_inverse_pleo_api_key",
-        groups="pleo_connector.group_pleo_manager",
-    )
+    pleo_api_key = key_input(string="Pleo API Key", groups="pleo_connector.group_pleo_manager")
     pleo_state = fields.Selection(related="pleo_connection_id.state", string="Pleo Status")
     pleo_company_name = fields.Char(related="pleo_connection_id.pleo_company_name")
     pleo_company_ref = fields.Char(related="pleo_connection_id.pleo_company_uuid")
@@ -55,16 +55,9 @@ class ResConfigSettings(models.TransientModel):
     def _compute_pleo_encryption_key_source(self):
         self.pleo_encryption_key_source = self.env["pleo.connection"]._encryption_key_source()
 
-    def _compute_pleo_api_key(self):
-        self.pleo_api_key = False
-
-    def _inverse_pleo_api_key(self):
-        for settings in self:
-            if settings.pleo_api_key:
-                connection = settings._pleo_connection()
-                connection._connect(settings.pleo_api_key, settings.pleo_environment)
-        # The ORM would answer the request that saved the key with the cached value.
-        self.invalidate_recordset(["pleo_api_key"])
+    def _pleo_connect(self, key):
+        """Save & Test of the key typed in the settings, in the chosen environment."""
+        self._pleo_connection()._connect(key, self.pleo_environment)
 
     def _pleo_connection(self):
         """The current company's connection, created on first use."""

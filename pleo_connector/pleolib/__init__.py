@@ -4,18 +4,11 @@ Nothing here imports Odoo: the package is used as ``odoo.addons.pleo_connector.p
 addon and as ``pleolib`` by the Odoo-free tests.
 """
 
-from . import checks, client, errors, keys, redaction, vault
-from .client import (
-    BASE_URLS,
-    PRODUCTION_URL,
-    STAGING_URL,
-    Company,
-    Installation,
-    Introspection,
-    PleoClient,
-    check_scopes,
-    ensure_same_company,
-)
+from . import answers, auth, checks, client, errors, keys, redaction, vault
+from .answers import Company, Installation, Introspection
+from .auth import PleoAuth
+from .checks import check_scopes, ensure_same_company
+from .client import BASE_URLS, PRODUCTION_URL, STAGING_URL, PleoClient
 from .errors import (
     EncryptionConfigError,
     InstallationInactiveError,
@@ -53,6 +46,7 @@ __all__ = [
     "MissingScopesError",
     "NotAnApiKeyError",
     "NotFoundError",
+    "PleoAuth",
     "PleoClient",
     "PleoError",
     "PleoTimeoutError",
@@ -62,6 +56,8 @@ __all__ = [
     "UnexpectedResponseError",
     "WrongCompanyError",
     "WrongSubjectError",
+    "answers",
+    "auth",
     "check_scopes",
     "checks",
     "client",

@@ -1,7 +1,8 @@
 """The connector's checks of a key and of its installation, and a pool to run many at once.
 
 One home for what "the key is good" and "the installation is alive" mean: Save & Test, Rotate
-Key, the server actions and the health check all call these functions. Each takes a
+Key, the server actions and the health check all call these functions, and the client calls
+:func:`ensure_api_key` on every introspection. Each takes a
 :class:`~.client.PleoClient` and returns plain data, or raises a :class:`~.errors.PleoError`.
 Nothing here touches a database; :func:`run_concurrently` runs such functions in a bounded pool
 of threads while the caller keeps all database work in its own thread.
@@ -10,12 +11,14 @@ of threads while the caller keeps all database work in its own thread.
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from .client import Company, Installation, Introspection, check_scopes, ensure_same_company
+from .answers import Company, Installation, Introspection
 from .errors import (
     InstallationInactiveError,
     InstallationMissingError,
     MissingScopesError,
+    NotAnApiKeyError,
     NotFoundError,
+    WrongCompanyError,
     WrongSubjectError,
 )
 
@@ -29,6 +32,34 @@ class CheckResult:
     introspection: Introspection | None = None
     installation: Installation | None = None
     company: Company | None = None
+
+
+def ensure_api_key(introspection):
+    """Raise :class:`NotAnApiKeyError` unless Pleo says the credential is an API key."""
+    if introspection.auth_method != "API_KEY":
+        raise NotAnApiKeyError()
+
+
+def check_scopes(introspection, required):
+    """Return the scopes of ``required`` the key lacks, sorted."""
+    return sorted(set(required) - introspection.scopes)
+
+
+def ensure_same_company(company_id, expected_company_id):
+    """Raise :class:`WrongCompanyError` if the key's company is not the expected one.
+
+    Nothing is expected (first connection) when ``expected_company_id`` is empty.
+    """
+    if not expected_company_id:
+        return
+    if (company_id or "").lower() != expected_company_id.lower():
+        raise WrongCompanyError(
+            f"This API key belongs to the Pleo company {company_id or '(unknown)'}, but this Odoo "
+            f"company is connected to the Pleo company {expected_company_id}. Use a key "
+            "generated for the connected Pleo company, or disconnect first to switch companies.",
+            company_id=company_id,
+            expected_company_id=expected_company_id,
+        )
 
 
 def validate_key(client, required_scopes, expected_company=None):

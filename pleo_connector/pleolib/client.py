@@ -2,8 +2,9 @@
 
 Rules kept by every call (all calls go through :meth:`PleoClient._request`):
 
-* HTTP Basic auth with the key as user name and an empty password; the key is registered with
-  :mod:`.redaction` for the duration of the call so that no log record can show it.
+* HTTP Basic auth with the key as user name and an empty password (:class:`~.auth.PleoAuth`);
+  the key is masked in log records (:mod:`.redaction`) during each call and, when the client is
+  used as a context manager, for the whole ``with`` block.
 * Redirects are never followed (a 3xx is an :class:`UnexpectedResponseError`), so the key is never
   sent to another host.
 * GET, PUT and DELETE are retried on 429, 502, 503, 504, connection failures and timeouts,
@@ -16,12 +17,10 @@ Rules kept by every call (all calls go through :meth:`PleoClient._request`):
 """
 
 import email.utils
-import json
 import logging
 import random
 import re
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
@@ -29,19 +28,39 @@ import requests
 from urllib3.exceptions import ReadTimeoutError
 
 from . import redaction
+from .answers import (
+    decode_json,
+    parse_company,
+    parse_installation,
+    parse_introspection,
+    parse_urn,
+)
+from .auth import PleoAuth
+from .checks import ensure_api_key
 from .errors import (
     InvalidKeyError,
     MissingScopesError,
-    NotAnApiKeyError,
     NotFoundError,
     PleoError,
     PleoTimeoutError,
     PleoUnavailableError,
     RateLimitedError,
     UnexpectedResponseError,
-    WrongCompanyError,
 )
-from .keys import key_hint, normalize_key
+
+__all__ = [
+    "BASE_URLS",
+    "PRODUCTION_URL",
+    "STAGING_URL",
+    "USER_AGENT",
+    "PleoClient",
+    "decode_json",
+    "parse_company",
+    "parse_installation",
+    "parse_introspection",
+    "parse_retry_after",
+    "parse_urn",
+]
 
 _logger = logging.getLogger(__name__)
 
@@ -62,167 +81,9 @@ INSTALLATION_PATH = "/v1/installations/me"
 COMPANY_PATH = "/v1/companies/"
 
 _HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-_URN = re.compile(r"urn:pleo:([A-Za-z][A-Za-z_-]*):([^:\s]+)")
-_KIND_ALIASES = {"organisation": "organization"}
 _SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _DETAIL_LENGTH = 200
 _jitter = random.SystemRandom()
-
-
-# --------------------------------------------------------------------------- answers
-
-
-def parse_urn(urn):
-    """Return ``(kind, id)`` of ``urn:pleo:<kind>:<id>`` (kind lower-cased), or ``(None, None)``."""
-    match = _URN.fullmatch(urn) if isinstance(urn, str) else None
-    if not match:
-        return None, None
-    kind = match.group(1).lower()
-    return _KIND_ALIASES.get(kind, kind), match.group(2)
-
-
-@dataclass(frozen=True)
-class Introspection:
-    """What ``GET /v1/introspect`` says about the key."""
-
-    auth_method: str
-    client_id: str
-    scopes: frozenset
-    application_name: str | None
-    subject_urn: str | None
-    subject_kind: str | None
-    subject_id: str | None
-
-    @property
-    def company_id(self):
-        """The Pleo company id when the key belongs to a company, else ``None``."""
-        return self.subject_id if self.subject_kind == "company" else None
-
-
-@dataclass(frozen=True)
-class Installation:
-    """The installation of this integration for the key's company (``/v1/installations/me``)."""
-
-    id: str
-    application_id: str | None
-    resource: str
-    status: str
-    metadata: dict
-    error_code: str | None
-    created_at: str | None
-    updated_at: str | None
-
-    @property
-    def company_id(self):
-        """The Pleo company id from ``resource`` (``urn:pleo:company:<id>``), else ``None``."""
-        kind, subject_id = parse_urn(self.resource)
-        return subject_id if kind == "company" else None
-
-
-@dataclass(frozen=True)
-class Company:
-    """A Pleo company (``GET /v1/companies/{id}``)."""
-
-    id: str
-    name: str
-    organization_id: str | None
-    registration_number: str | None
-
-
-def _shape_error(where, expected):
-    """Return the error for a JSON answer lacking ``where`` of type ``expected``."""
-    return UnexpectedResponseError(
-        f"Pleo's answer did not have the expected shape ({where} is missing or not {expected}). "
-        "The Pleo API may have changed; try again later or contact support."
-    )
-
-
-def _object(value, where):
-    """Return ``value`` if it is a JSON object, else raise a shape error."""
-    if not isinstance(value, dict):
-        raise _shape_error(where, "an object")
-    return value
-
-
-def _text(obj, name, where, required=True):
-    """Return the string ``obj[name]``; ``None`` if absent and not ``required``."""
-    value = obj.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str):
-        raise _shape_error(f"{where}{name}", "text")
-    return value
-
-
-def parse_introspection(payload):
-    """Return the :class:`Introspection` of a ``GET /v1/introspect`` JSON answer."""
-    data = _object(_object(payload, "the answer").get("data"), "data")
-    urn = _text(data, "subjectURN", "data.", required=False)
-    kind, subject_id = parse_urn(urn)
-    return Introspection(
-        auth_method=_text(data, "authMethod", "data."),
-        client_id=_text(data, "clientId", "data."),
-        scopes=frozenset(_text(data, "scope", "data.").split()),
-        application_name=_text(data, "applicationName", "data.", required=False),
-        subject_urn=urn,
-        subject_kind=kind,
-        subject_id=subject_id,
-    )
-
-
-def parse_installation(payload):
-    """Return the :class:`Installation` of an ``InstallationResponse`` (a bare JSON object)."""
-    obj = _object(payload, "the answer")
-    metadata = obj.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
-        raise _shape_error("metadata", "an object")
-    return Installation(
-        id=_text(obj, "id", ""),
-        application_id=_text(obj, "applicationId", "", required=False),
-        resource=_text(obj, "resource", ""),
-        status=_text(obj, "status", ""),
-        metadata=metadata or {},
-        error_code=_text(obj, "errorCode", "", required=False),
-        created_at=_text(obj, "createdAt", "", required=False),
-        updated_at=_text(obj, "updatedAt", "", required=False),
-    )
-
-
-def parse_company(payload):
-    """Return the :class:`Company` of a ``GET /v1/companies/{id}`` JSON answer."""
-    data = _object(_object(payload, "the answer").get("data"), "data")
-    return Company(
-        id=_text(data, "id", "data."),
-        name=_text(data, "name", "data."),
-        organization_id=_text(data, "organizationId", "data.", required=False),
-        registration_number=_text(data, "registrationNumber", "data.", required=False),
-    )
-
-
-def decode_json(body, content_type):
-    """Return the JSON value of ``body`` (bytes) or raise :class:`UnexpectedResponseError`."""
-    media = (content_type or "").split(";")[0].strip().lower()
-    if media in _HTML_TYPES:
-        raise UnexpectedResponseError(
-            "Pleo answered with a web page (HTML) instead of data: the Pleo API address may be "
-            "wrong, or a proxy or firewall answered instead of Pleo."
-        )
-    if media != "application/json" and not media.endswith("+json"):
-        raise UnexpectedResponseError(
-            f"Pleo's answer could not be read (content type '{media[:80] or 'none'}', not JSON)."
-        )
-    try:
-        text = body.decode("utf-8")
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        ended_early = error.pos >= len(error.doc.rstrip())
-        truncated = ended_early or error.msg.startswith("Unterminated string")
-    except (ValueError, RecursionError):
-        truncated = False
-    if truncated:
-        raise UnexpectedResponseError("Pleo's answer was cut off (incomplete JSON). Try again.")
-    raise UnexpectedResponseError("Pleo's answer could not be read (not JSON).")
 
 
 def parse_retry_after(value, now=None):
@@ -243,37 +104,6 @@ def parse_retry_after(value, now=None):
         when = when.replace(tzinfo=timezone.utc)
     now = now or datetime.now(timezone.utc)
     return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER_SECONDS)
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def ensure_api_key(introspection):
-    """Raise :class:`NotAnApiKeyError` unless Pleo says the credential is an API key."""
-    if introspection.auth_method != "API_KEY":
-        raise NotAnApiKeyError()
-
-
-def check_scopes(introspection, required):
-    """Return the scopes of ``required`` the key lacks, sorted."""
-    return sorted(set(required) - introspection.scopes)
-
-
-def ensure_same_company(company_id, expected_company_id):
-    """Raise :class:`WrongCompanyError` if the key's company is not the expected one.
-
-    Nothing is expected (first connection) when ``expected_company_id`` is empty.
-    """
-    if not expected_company_id:
-        return
-    if (company_id or "").lower() != expected_company_id.lower():
-        raise WrongCompanyError(
-            f"This API key belongs to the Pleo company {company_id or '(unknown)'}, but this Odoo "
-            f"company is connected to the Pleo company {expected_company_id}. Use a key "
-            "generated for the connected Pleo company, or disconnect first to switch companies.",
-            company_id=company_id,
-            expected_company_id=expected_company_id,
-        )
 
 
 # --------------------------------------------------------------------------- client
@@ -382,8 +212,10 @@ def _elapsed_ms(started):
 class PleoClient:
     """A client for one API key against one Pleo environment.
 
-    ``timeout`` is ``(connect, read)`` seconds (or one number for both); ``sleep`` is the function
-    used to wait between retries. Use one client per thread.
+    ``api_key`` is the key (normalised here) or a :class:`~.auth.PleoAuth`; ``timeout`` is
+    ``(connect, read)`` seconds (or one number for both); ``sleep`` is the function used to wait
+    between retries. Use one client per thread; ``with client:`` masks the key in log records for
+    the block and closes the client at its end.
     """
 
     def __init__(
@@ -398,8 +230,8 @@ class PleoClient:
         sleep=time.sleep,
         max_body_bytes=MAX_BODY_BYTES,
     ):
-        self._api_key = normalize_key(api_key)
-        self.key_hint = key_hint(self._api_key)
+        self.auth = PleoAuth.of(api_key)
+        self.key_hint = self.auth.hint
         self.base_url = _check_base_url(base_url)
         self.timeout = _timeouts(timeout)
         self.max_retries = max_retries
@@ -414,10 +246,14 @@ class PleoClient:
         return f"<PleoClient {self.base_url} key {self.key_hint}>"
 
     def __enter__(self):
+        redaction.register_secret(self.auth.api_key)
         return self
 
     def __exit__(self, *exc_info):
-        self.close()
+        try:
+            self.close()
+        finally:
+            redaction.unregister_secret(self.auth.api_key)
 
     def close(self):
         """Close the HTTP session if this client created it."""
@@ -522,7 +358,7 @@ class PleoClient:
     def _attempt(self, method, path, action, params, json_body):
         """Make one HTTP request and interpret its answer; log it at DEBUG."""
         started = time.monotonic()
-        with redaction.secret(self._api_key):
+        with self.auth.masked():
             try:
                 status, headers, body = self._send(method, path, params, json_body)
             except PleoError as error:
@@ -542,7 +378,7 @@ class PleoClient:
                 params=params,
                 json=json_body,
                 headers=_HEADERS,
-                auth=(self._api_key, ""),
+                auth=self.auth,
                 timeout=self.timeout,
                 allow_redirects=False,
                 stream=True,

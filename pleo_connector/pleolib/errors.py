@@ -1,16 +1,21 @@
 """Error taxonomy of the Pleo layer.
 
-Every error carries a ``message`` a person can act on, the HTTP ``status`` that caused it (or
-``None``) and ``retryable`` (whether trying again later may succeed). Messages are written by this
-package and never contain an API key, its base64 form or an ``Authorization`` header value.
+Every error carries a ``code`` (what happened, for the application's own message table), its
+``data`` (the values that message needs), an English ``message`` (for logs and for applications
+without a table), the HTTP ``status`` that caused it (or ``None``), ``retryable`` (whether trying
+again later may succeed) and ``definitive`` (the connection itself is broken: the key, its
+installation or its permissions, not a bad moment of Pleo). Messages are written by this package
+and never contain an API key, its base64 form or an ``Authorization`` header value.
 """
 
 
 class PleoError(Exception):
     """Base class of every error raised by :mod:`pleolib`."""
 
+    code = "request_failed"
     default_message = "The request to Pleo failed."
     default_retryable = False
+    definitive = False
 
     def __init__(self, message=None, *, status=None, retryable=None):
         self.message = message or self.default_message
@@ -24,9 +29,17 @@ class PleoError(Exception):
     def __repr__(self):
         return f"{type(self).__name__}({self.message!r}, status={self.status!r})"
 
+    @property
+    def data(self):
+        """The values a message about this error may show (never a secret)."""
+        return {}
+
 
 class InvalidKeyError(PleoError):
     """Pleo answered 401: the key is unknown, revoked, expired or from another environment."""
+
+    code = "invalid_key"
+    definitive = True
 
     default_message = (
         "Pleo rejected the API key (401): it is unknown, revoked, expired, or from another Pleo "
@@ -42,16 +55,28 @@ class KeyFormatError(PleoError):
     word the message in the user's language.
     """
 
+    code = "key_format"
+    definitive = True
+
     default_message = "This is not a valid Pleo API key; copy it again from Pleo."
 
     def __init__(self, message=None, *, reason=None, **details):
         self.reason = reason
         self.details = details
         super().__init__(message)
+        if reason:
+            self.code = f"key_{reason}"
+
+    @property
+    def data(self):
+        return dict(self.details)
 
 
 class NotAnApiKeyError(PleoError):
     """Pleo accepted the credential but says it is not an API key (e.g. an OAuth token)."""
+
+    code = "not_an_api_key"
+    definitive = True
 
     default_message = (
         "Pleo accepted this credential, but it is not an integrated API key. "
@@ -61,6 +86,9 @@ class NotAnApiKeyError(PleoError):
 
 class MissingScopesError(PleoError):
     """Pleo answered 403, or the key lacks scopes the connector needs (``missing``)."""
+
+    code = "missing_scopes"
+    definitive = True
 
     default_message = (
         "Pleo refused the request (403): the API key lacks a permission it needs. "
@@ -76,9 +104,16 @@ class MissingScopesError(PleoError):
             )
         super().__init__(message, status=status)
 
+    @property
+    def data(self):
+        return {"scopes": ", ".join(self.missing)}
+
 
 class WrongCompanyError(PleoError):
     """The key belongs to another Pleo company (``company_id``) than the connected one."""
+
+    code = "wrong_company"
+    definitive = True
 
     default_message = (
         "This API key belongs to a different Pleo company than the connected one. "
@@ -90,9 +125,16 @@ class WrongCompanyError(PleoError):
         self.expected_company_id = expected_company_id
         super().__init__(message, status=status)
 
+    @property
+    def data(self):
+        return {"company": self.company_id, "expected_company": self.expected_company_id}
+
 
 class WrongSubjectError(PleoError):
     """The key belongs to a Pleo organization (or another kind of subject), not one company."""
+
+    code = "wrong_subject"
+    definitive = True
 
     def __init__(self, message=None, *, kind=None):
         self.kind = kind
@@ -103,9 +145,16 @@ class WrongSubjectError(PleoError):
             )
         super().__init__(message)
 
+    @property
+    def data(self):
+        return {"kind": self.kind}
+
 
 class InstallationMissingError(PleoError):
     """Pleo has no installation for the key any more (it was deleted in Pleo)."""
+
+    code = "installation_missing"
+    definitive = True
 
     default_message = (
         "The Odoo installation was removed in Pleo. Reinstall the Odoo integration in Pleo and "
@@ -115,6 +164,9 @@ class InstallationMissingError(PleoError):
 
 class InstallationInactiveError(PleoError):
     """The key's installation exists but is not ``ACTIVATED`` (``status``, ``error_code``)."""
+
+    code = "installation_inactive"
+    definitive = True
 
     def __init__(self, message=None, *, status=None, error_code=None):
         self.installation_status = status
@@ -127,9 +179,15 @@ class InstallationInactiveError(PleoError):
             )
         super().__init__(message)
 
+    @property
+    def data(self):
+        return {"status": self.installation_status, "error_code": self.error_code}
+
 
 class RateLimitedError(PleoError):
     """Pleo answered 429; ``retry_after`` is its ``Retry-After`` in seconds, if it sent one."""
+
+    code = "rate_limited"
 
     default_retryable = True
 
@@ -147,6 +205,8 @@ class PleoUnavailableError(PleoError):
     ``retry_after`` is the ``Retry-After`` of a 503 in seconds, if Pleo sent one.
     """
 
+    code = "unavailable"
+
     default_message = "Pleo is unavailable. Try again later."
     default_retryable = True
 
@@ -158,6 +218,8 @@ class PleoUnavailableError(PleoError):
 class PleoTimeoutError(PleoError):
     """Pleo did not answer in time."""
 
+    code = "timeout"
+
     default_message = "Pleo did not answer in time. Try again later."
     default_retryable = True
 
@@ -165,17 +227,28 @@ class PleoTimeoutError(PleoError):
 class UnexpectedResponseError(PleoError):
     """Pleo's answer could not be used: not JSON, cut off, wrong shape, redirect, too large..."""
 
+    code = "unexpected_response"
+
     default_message = "Pleo's answer could not be understood."
+
+    @property
+    def data(self):
+        return {"detail": self.message}
 
 
 class NotFoundError(PleoError):
     """Pleo answered 404."""
+
+    code = "not_found"
 
     default_message = "Pleo does not know the requested object (404)."
 
 
 class UndecryptableKeyError(PleoError):
     """The stored API key cannot be decrypted with the server's encryption keys."""
+
+    code = "undecryptable_key"
+    definitive = True
 
     default_message = (
         "The stored Pleo API key cannot be decrypted with this server's encryption keys: "
@@ -185,5 +258,7 @@ class UndecryptableKeyError(PleoError):
 
 class EncryptionConfigError(PleoError):
     """The encryption keys configured for the key vault are unusable."""
+
+    code = "encryption_config"
 
     default_message = "The encryption keys for stored Pleo API keys are misconfigured."

@@ -15,6 +15,10 @@ whichever logger it came from. A record is rewritten in place, so handlers that 
 filtered one print the masked text too; records without anything to mask keep their message and
 arguments. Handlers added to the root logger later are covered by calling :func:`install` again
 (it is idempotent and cheap, and :class:`~.client.PleoClient` calls it when created).
+
+This module knows no application: the application names its own loggers and the fields in which
+people type keys with ``install(logger_names=..., key_fields=...)`` (both add to what was
+installed before).
 """
 
 import base64
@@ -24,29 +28,40 @@ import threading
 from contextlib import contextmanager
 
 MASK = "********"
-LOGGER_NAMES = (
-    "odoo.addons.pleo_connector",
-    "odoo.service.model",  # logs RPC arguments at DEBUG, typed keys included
-    "pleolib",
-    "pleo_connector.pleolib",
-    "requests",
-    "urllib3",
-)
+#: This package's own logger and the HTTP stack's; :func:`install` adds the application's.
+LOGGER_NAMES = (__name__.rpartition(".")[0], "requests", "urllib3")
 
 _AUTHORIZATION = re.compile(
     r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?\s*(?:basic|bearer)\s+)[A-Za-z0-9+/=._~-]+"
 )
 
-#: Values of the fields in which people type keys, as they appear in a logged RPC call
-#: (``web_save({'api_key': '...'})``) before the key is known to the registry.
-KEY_FIELDS = ("api_key", "new_api_key", "pleo_api_key")
-_KEY_FIELD_VALUE = re.compile(
-    r"""(['"](?:%s)['"]\s*:\s*)(['"])(?:\\.|(?!\2).)*\2""" % "|".join(KEY_FIELDS)
-)
-
 _lock = threading.Lock()
 _counts = {}
 _needles = ()
+_logger_names = set(LOGGER_NAMES)
+#: Names of the fields in which people type keys (given by the application to :func:`install`):
+#: their values are masked as they appear in a logged RPC call (``web_save({'api_key': '...'})``),
+#: before the key is known to the registry.
+_key_fields = ()
+_key_field_value = None
+
+
+def _field_value_pattern(names):
+    """The pattern of ``'name': 'value'`` for ``names`` (quoted either way), or ``None``."""
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(r"""(['"](?:%s)['"]\s*:\s*)(['"])(?:\\.|(?!\2).)*\2""" % alternatives)
+
+
+def key_fields():
+    """The field names whose typed values are masked (those given to :func:`install`)."""
+    return _key_fields
+
+
+def logger_names():
+    """The names of the loggers the filter is installed on."""
+    return tuple(sorted(_logger_names))
 
 
 def _forms(secret):
@@ -99,9 +114,10 @@ def mask(text):
     for needle in _needles:
         if needle in text:
             text = text.replace(needle, MASK)
-    text = _KEY_FIELD_VALUE.sub(
-        lambda match: f"{match.group(1)}{match.group(2)}{MASK}{match.group(2)}", text
-    )
+    if _key_field_value is not None:
+        text = _key_field_value.sub(
+            lambda match: f"{match.group(1)}{match.group(2)}{MASK}{match.group(2)}", text
+        )
     return _AUTHORIZATION.sub(lambda match: match.group(1) + MASK, text)
 
 
@@ -152,12 +168,21 @@ def _add_filter(filterer):
         filterer.addFilter(FILTER)
 
 
-def install():
-    """Install :data:`FILTER` on :data:`LOGGER_NAMES`, their handlers and the root handlers.
+def install(logger_names=(), key_fields=()):
+    """Install :data:`FILTER` on the loggers, their handlers and the root handlers.
 
-    Idempotent; call it again after handlers were added to the root logger.
+    ``logger_names`` are added to :data:`LOGGER_NAMES` (and to those of earlier calls),
+    ``key_fields`` to the fields whose typed values are masked. Idempotent; call it again after
+    handlers were added to the root logger.
     """
-    loggers = [logging.getLogger(name) for name in LOGGER_NAMES]
+    global _key_fields, _key_field_value
+    with _lock:
+        _logger_names.update(logger_names)
+        if set(key_fields) - set(_key_fields):
+            _key_fields = tuple(sorted(set(_key_fields) | set(key_fields)))
+            _key_field_value = _field_value_pattern(_key_fields)
+        names = sorted(_logger_names)
+    loggers = [logging.getLogger(name) for name in names]
     handlers = list(logging.getLogger().handlers)
     for logger in loggers:
         _add_filter(logger)

@@ -21,7 +21,7 @@ from odoo import api
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
-from ..models.pleo_connection import _get_vault
+from ..models.pleo_connection_vault import _get_vault
 from .common import CommittedDataMixin, PleoSandboxMixin, capture_every_log, independent_cursor
 
 INTROSPECT = "/v1/introspect"

@@ -10,7 +10,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import config, mute_logger
 
-from ..models.pleo_connection import PleoConnection, _get_vault
+from ..models.pleo_connection import PleoConnection
+from ..models.pleo_connection_vault import _get_vault
 from .common import PleoCase
 
 INSTALLATIONS = "/v1/installations/me"

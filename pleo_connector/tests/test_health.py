@@ -16,7 +16,7 @@ from .common import PleoCase
 
 INSTALLATIONS = "/v1/installations/me"
 INTROSPECT = "/v1/introspect"
-MODEL_LOGGER = "odoo.addons.pleo_connector.models.pleo_connection"
+MODEL_LOGGER = "odoo.addons.pleo_connector.models.pleo_connection_health"
 
 
 class HealthCase(PleoCase):

@@ -27,7 +27,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import config
 
-from ..models.pleo_connection import _get_vault
+from ..models.pleo_connection_vault import _get_vault
 from . import pleo_sandbox
 from .common import Answer, LoopbackPleo, PleoCase, basic_auth_user
 

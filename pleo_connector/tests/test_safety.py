@@ -15,7 +15,7 @@ from odoo.tools import config, mute_logger
 
 from .common import PleoCase
 
-MODEL_LOGGER = "odoo.addons.pleo_connector.models.pleo_connection"
+MODEL_LOGGER = "odoo.addons.pleo_connector.models.pleo_connection_health"
 
 
 class SafetyCase(PleoCase):

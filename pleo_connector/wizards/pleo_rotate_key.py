@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from ..models.pleo_key_input import key_input
+
 
 class PleoRotateKey(models.TransientModel):
     """Replace a connection's key by a new key of the same Pleo company.
@@ -13,30 +15,23 @@ class PleoRotateKey(models.TransientModel):
 
     _name = "pleo.rotate.key"
     _description = "Rotate Pleo API Key"
+    _inherit = ["pleo.key.input"]
+    _pleo_key_inputs = {"new_api_key": "_rotate_key"}
 
     connection_id = fields.Many2one("pleo.connection", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="connection_id.company_id")
     pleo_company_name = fields.Char(related="connection_id.pleo_company_name")
     pleo_company_ref = fields.Char(related="connection_id.pleo_company_uuid")
     key_hint = fields.Char(related="connection_id.key_hint")
-    new_api_key = fields.Char(
+    new_api_key = key_input(
         string="New API Key",
-        compute="_compute_new_api_key",
-        inverse="_inverse_new_api_key",
         help="The new Integrated API Key generated in Pleo for the same Pleo company.",
     )
     rotated = fields.Boolean(readonly=True)
 
-    def _compute_new_api_key(self):
-        self.new_api_key = False
-
-    def _inverse_new_api_key(self):
-        for wizard in self:
-            if wizard.new_api_key:
-                wizard.connection_id._rotate(wizard.new_api_key)
-                wizard.rotated = True
-        # The ORM would answer the request that saved the key with the cached value.
-        self.invalidate_recordset(["new_api_key"])
+    def _rotate_key(self, key):
+        self.connection_id._rotate(key)
+        self.rotated = True
 
     def action_rotate(self):
         self.ensure_one()

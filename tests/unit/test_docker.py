@@ -275,3 +275,41 @@ def test_readme_has_the_commands():
         "ODOO_PATH=/path/to/odoo19 docker/demo.sh",
     ):
         assert command in text
+
+
+def test_scripts_the_readmes_name_are_executable():
+    """Each script a README tells to run has its executable bit, on disk and in git."""
+    named = set()
+    for readme in (REPO / "README.md", DOCKER / "README.md"):
+        named.update(
+            re.findall(r"(?<![\w/.-])((?:docker|tests)/[\w-]+\.sh|\.ci/run)\b", readme.read_text())
+        )
+    assert "docker/demo.sh" in named and "tests/run.sh" in named
+    git = shutil.which("git")
+    if (REPO / ".git").exists() and git:
+        listed = subprocess.run(
+            [git, "-C", str(REPO), "ls-files", "-s", *sorted(named)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.splitlines()
+        modes = {line.split("\t")[1]: line.split()[0] for line in listed}
+        assert {path: modes.get(path) for path in named} == dict.fromkeys(named, "100755")
+    for path in named:
+        assert os.access(REPO / path, os.X_OK), f"{path} is not executable"
+
+
+def test_demo_sh_says_which_python_to_set(tmp_path):
+    """A Python that finds Odoo's release file but cannot run Odoo: a clear message, no trace."""
+    (tmp_path / "odoo").mkdir()
+    (tmp_path / "odoo" / "__init__.py").write_text("")
+    (tmp_path / "odoo" / "release.py").write_text('version = "19.0"\n')
+    env = {**os.environ, "ODOO_PATH": str(tmp_path), "ODOO_PYTHON": sys.executable}
+    env.pop("PYTHONPATH", None)
+    result = subprocess.run(
+        [BASH, str(DOCKER / "demo.sh")], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.returncode == 2
+    assert "Set ODOO_PYTHON" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

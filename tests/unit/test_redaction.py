@@ -184,8 +184,15 @@ def test_records_of_child_loggers_are_masked_by_the_root_handlers(registered, ca
     assert caplog.text.count(MASK) == 2
 
 
-@pytest.mark.parametrize("field", redaction.KEY_FIELDS)
+#: The fields in which the addon's users type keys (the addon installs them; its own suite checks
+#: that it does, with the logger of Odoo's RPC calls).
+KEY_FIELDS = ("api_key", "new_api_key", "pleo_api_key")
+
+
+@pytest.mark.parametrize("field", KEY_FIELDS)
 def test_typed_key_fields_are_masked_in_logged_rpc_calls(field):
+    redaction.install(key_fields=KEY_FIELDS)
+    assert field in redaction.key_fields()
     typed = "a-key-nobody-registered-yet"
     logged = f"call pleo.connection(1,).web_save({{'{field}': '{typed}', 'name': 'x'}}, {{}})"
     masked = redaction.mask(logged)
@@ -196,5 +203,8 @@ def test_typed_key_fields_are_masked_in_logged_rpc_calls(field):
     assert redaction.mask(f"{{'{field}': False}}") == f"{{'{field}': False}}"
 
 
-def test_odoo_rpc_logger_is_filtered():
-    assert "odoo.service.model" in LOGGER_NAMES
+def test_installed_logger_names_are_filtered():
+    redaction.install(logger_names=("odoo.service.model",))
+    assert "odoo.service.model" in redaction.logger_names()
+    assert logging.getLogger("odoo.service.model").filters.count(FILTER) == 1
+    assert set(LOGGER_NAMES) <= set(redaction.logger_names())

@@ -33,6 +33,14 @@ def _parser() -> argparse.ArgumentParser:
         "--staging-port", type=int, default=0, help="staging port (default 0: a free one)"
     )
     parser.add_argument(
+        "--file-port", type=int, default=0, help="receipt file host port (default 0: a free one)"
+    )
+    parser.add_argument(
+        "--file-public-url",
+        default=None,
+        help="base URL put in receipt links (default http://127.0.0.1:<file port>)",
+    )
+    parser.add_argument(
         "--host",
         default="127.0.0.1",
         help="address to listen on (default 127.0.0.1; 0.0.0.0 for Docker)",
@@ -61,6 +69,7 @@ def banner(sandbox: PleoSandbox, demo: tuple[str, str] | None) -> str:
         f"  production base URL: {sandbox.url('production')}",
         f"  staging base URL:    {sandbox.url('staging')}",
         f"  control API:         {sandbox.url('production')}/_sandbox/state",
+        f"  receipt file host:   {sandbox.file_url()}",
     ]
     if sandbox.host != "127.0.0.1":
         lines.append(f"  listening on:        {sandbox.host}")
@@ -81,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    sandbox = PleoSandbox(args.host, args.port, args.staging_port)
+    sandbox = PleoSandbox(
+        args.host, args.port, args.staging_port, args.file_port, args.file_public_url
+    )
     try:
         demo = sandbox.seed_demo(args.demo_key) if args.seed == "demo" else None
         sandbox.start()

@@ -123,6 +123,8 @@ class FileHost:
         self._server: _FileServer | None = None
         self._thread: threading.Thread | None = None
         self.stopping = threading.Event()
+        #: Base URL put in file links instead of ``http://127.0.0.1:<port>`` (e.g. for Docker).
+        self.public_url: str | None = None
 
     # ------------------------------------------------------------------ server
     def start(self) -> None:
@@ -159,6 +161,8 @@ class FileHost:
         """``http://127.0.0.1:<port>`` of the running host."""
         if self._server is None:
             raise SandboxError("the file host is not running: start the sandbox first")
+        if self.public_url:
+            return self.public_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         return f"http://{host}:{self._server.server_address[1]}"
 

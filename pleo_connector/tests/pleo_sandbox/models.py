@@ -299,7 +299,7 @@ class Behaviour:
                 raise SandboxError("export_job_expiry_seconds must be a positive integer")
         else:
             raise SandboxError(f"unknown behaviour {name!r}")
-        super().__setattr__(name, value)
+        return super().__setattr__(name, value)
 
 
 @dataclass

@@ -72,13 +72,13 @@ class _Server(ThreadingHTTPServer):
         """Track the connection, so that :meth:`close_connections` can end keep-alives."""
         with self._connections_lock:
             self._connections.add(request)
-        super().process_request(request, client_address)
+        return super().process_request(request, client_address)
 
     def shutdown_request(self, request: socket.socket) -> None:
         """Forget a connection the server is done with."""
         with self._connections_lock:
             self._connections.discard(request)
-        super().shutdown_request(request)
+        return super().shutdown_request(request)
 
     def close_connections(self) -> None:
         """End every open connection (idle keep-alives included): a stopped sandbox answers none."""
@@ -171,7 +171,8 @@ class PleoSandbox(SandboxState):
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`. ``port``/``staging_port``
     0 pick free ports; ``host`` may be ``0.0.0.0`` for Docker. The file host (receipts) listens
-    on ``file_port`` (0: a free port) of the same host.
+    on ``file_port`` (0: a free port) of the same host; its links start with
+    ``file_public_url`` if given (e.g. ``http://sandbox:8767`` in Docker).
     """
 
     def __init__(
@@ -180,10 +181,12 @@ class PleoSandbox(SandboxState):
         port: int = 0,
         staging_port: int = 0,
         file_port: int = 0,
+        file_public_url: str | None = None,
     ) -> None:
         super().__init__()
         self.host = host
         self.file_host.host, self.file_host._port = host, file_port
+        self.file_host.public_url = file_public_url
         self._ports = {"production": port, "staging": staging_port}
         self._servers: dict[str, _Server] = {}
         self._threads: list[threading.Thread] = []

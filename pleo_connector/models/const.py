@@ -1,0 +1,26 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The connector's constants: scopes, states, health-check pacing, what the logs must mask."""
+
+from datetime import timedelta
+
+#: Scopes the connector needs. Extension modules add theirs by overriding
+#: ``pleo.connection._required_scopes()`` and extending the returned list.
+REQUIRED_SCOPES = ("export-jobs:read", "export-jobs:write", "export-items:read", "accounts:read")
+
+#: States in which a connection holds a key bound to a Pleo company.
+BOUND_STATES = ("connected", "broken")
+
+#: The health check skips connections checked more recently than this (so that a rerun after
+#: a crash, or the cron looping on remaining work, continues instead of starting over).
+RECHECK_AFTER = timedelta(minutes=30)
+#: Connections per batch of the health check, per worker: a multiple of the pool size keeps
+#: every worker busy until the batch's end.
+HEALTH_BATCH_PER_WORKER = 8
+CRON_XMLID = "pleo_connector.ir_cron_pleo_health_check"
+
+#: The write-only fields in which people type keys (connection, settings, rotation wizard).
+KEY_INPUT_FIELDS = ("api_key", "new_api_key", "pleo_api_key")
+#: The Odoo loggers the key-masking filter sits on, besides pleolib's and the HTTP stack's:
+#: the addon's own, and the RPC logger (it logs call arguments at DEBUG, typed keys included).
+REDACTED_LOGGERS = ("odoo.addons.pleo_connector", "odoo.service.model")

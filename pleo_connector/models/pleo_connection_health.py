@@ -1,0 +1,308 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Many connections at once: the batch runner, what Pleo's answers change, the server actions
+and the health-check cron.
+
+:meth:`_run_jobs` reads the keys of a whole recordset in one query and runs one check per
+connection in a bounded pool of threads (no ORM object leaves the caller's thread);
+:meth:`_apply_outcomes` stores the answers and tells the company's Pleo managers when a
+connection breaks or works again.
+"""
+
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..pleolib import checks, errors
+from ..pleolib.auth import PleoAuth
+from ..pleolib.client import PleoClient
+from .const import BOUND_STATES, CRON_XMLID, HEALTH_BATCH_PER_WORKER, RECHECK_AFTER
+from .pleo_connection import _number_option
+
+_logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Job:
+    """One connection's call to Pleo, run in a worker thread. Holds no ORM object."""
+
+    connection_id: int
+    base_url: str
+    pleo_company_uuid: str | None
+    auth: PleoAuth = field(repr=False)
+    scope_check: bool = False
+
+
+@dataclass
+class _Outcome:
+    """What a job's answer means for its connection."""
+
+    result: Any = None
+    error: Exception | None = None
+
+    @property
+    def ok(self):
+        return self.error is None
+
+    @property
+    def definitive(self):
+        return getattr(self.error, "definitive", False)
+
+
+# One file per concern of the model, on purpose (see pleo_connection.py).
+class PleoConnection(models.Model):
+    _inherit = "pleo.connection"  # pylint: disable=consider-merging-classes-inherited
+
+    def _run_jobs(self, check, scope_check=False, interactive=False):
+        """Run ``check(client, job)`` for each connection in a bounded pool of threads.
+
+        All database work happens here, in the caller's thread: one query reads the encrypted
+        keys of the whole recordset; keys are decrypted just before the pool starts and live
+        only in the jobs. Returns ``{connection: _Outcome}``.
+        """
+        outcomes = {}
+        tokens = self._read_tokens()
+        client_options = self._client_options(interactive=interactive)
+        scope_due = fields.Datetime.now() - timedelta(
+            hours=_number_option("pleo_scope_check_hours", 24.0)
+        )
+        jobs = []
+        vault = None
+        for connection in self:
+            token = tokens.get(connection.id)
+            if connection.state == "disabled":
+                outcomes[connection] = _Outcome(error=UserError(connection._disabled_message()))
+                continue
+            if not token:
+                outcomes[connection] = _Outcome(
+                    error=UserError(connection._not_connected_message())
+                )
+                continue
+            try:
+                vault = vault or self._vault()
+                auth = PleoAuth(vault.decrypt(token))
+            except (errors.PleoError, UserError) as exc:
+                outcomes[connection] = _Outcome(error=exc)
+                continue
+            jobs.append(
+                _Job(
+                    connection_id=connection.id,
+                    base_url=connection._base_url(),
+                    pleo_company_uuid=connection.pleo_company_uuid,
+                    auth=auth,
+                    scope_check=scope_check
+                    or connection.state == "broken"
+                    or not connection.last_scope_check_date
+                    or connection.last_scope_check_date < scope_due,
+                )
+            )
+
+        def run(job):
+            with PleoClient(job.auth, job.base_url, **client_options) as client:
+                try:
+                    return check(client, job)
+                except errors.PleoError:
+                    raise
+                except Exception:
+                    # Logged while the key is still masked: the traceback may quote it.
+                    _logger.exception(
+                        "Pleo connection %s: unexpected error during a check", job.connection_id
+                    )
+                    raise
+
+        workers = _number_option("pleo_http_workers", 8, int)
+        for job, result, error in checks.run_concurrently(run, jobs, workers):
+            outcomes[self.browse(job.connection_id)] = _Outcome(result=result, error=error)
+        return outcomes
+
+    def _write_grouped(self, values_by_connection):
+        """Write each connection's values, one ``write`` per distinct set of values."""
+        groups = defaultdict(list)
+        for connection, values in values_by_connection.items():
+            groups[tuple(sorted(values.items()))].append(connection.id)
+        for values, ids in groups.items():
+            self.browse(ids).sudo().with_context(tracking_disable=True).write(dict(values))
+
+    def _apply_outcomes(self, outcomes):
+        """Store what Pleo answered; flag and notify transitions to and from ``broken``.
+
+        A definitive answer (key rejected, installation gone, scopes missing, other company)
+        breaks the connection at once; a transient one (timeout, 5xx, 429, garbage) only after
+        ``pleo_failure_threshold`` consecutive failures.
+        """
+        threshold = max(_number_option("pleo_failure_threshold", 3, int), 1)
+        now = fields.Datetime.now()
+        values = {}
+        broken, recovered = [], []
+        for connection, outcome in outcomes.items():
+            if connection.state not in BOUND_STATES:
+                continue
+            if outcome.ok:
+                result = outcome.result
+                values[connection] = self._connected_values(
+                    getattr(result, "introspection", None), getattr(result, "installation", None)
+                )
+                if connection.state == "broken":
+                    recovered.append(connection)
+                continue
+            reason = connection._user_message(outcome.error)
+            streak = connection.failure_streak + (0 if outcome.definitive else 1)
+            is_broken = outcome.definitive or streak >= threshold
+            vals = {"last_check_date": now, "last_error": reason, "failure_streak": streak}
+            if isinstance(outcome.error, errors.MissingScopesError) and outcome.error.missing:
+                vals["missing_scopes"] = " ".join(outcome.error.missing)
+            if is_broken:
+                vals["state"] = "broken"
+                if connection.state != "broken":
+                    broken.append((connection, reason))
+            values[connection] = vals
+        self._write_grouped(values)
+        for connection, reason in broken:
+            connection._notify_broken(reason)
+        for connection in recovered:
+            connection._notify_recovered()
+
+    def _pleo_managers(self):
+        """The active internal users who manage this company's Pleo connection."""
+        self.ensure_one()
+        group = self.env.ref("pleo_connector.group_pleo_manager")
+        return group.sudo().all_user_ids.filtered(
+            lambda user: user.active and not user.share and self.company_id in user.company_ids
+        )
+
+    def _notify_broken(self, reason):
+        """One chatter message to the company's Pleo managers and one activity."""
+        self.ensure_one()
+        managers = self._pleo_managers()
+        responsible = self.connected_by_id & managers or managers[:1]
+        self.message_post(
+            body=self.env._("The Pleo connection is broken: %s", reason),
+            partner_ids=managers.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
+        )
+        if responsible:
+            self.activity_schedule(
+                "mail.mail_activity_data_warning",
+                summary=self.env._("Pleo connection broken: %s", reason)[:250],
+                note=reason,
+                user_id=responsible.id,
+            )
+
+    def _broken_activities(self):
+        warning = self.env.ref("mail.mail_activity_data_warning")
+        return self.activity_ids.filtered(lambda a: a.activity_type_id == warning)
+
+    def _close_broken_activities(self, feedback=None):
+        activities = self.sudo()._broken_activities()
+        if activities:
+            activities.action_feedback(feedback=feedback or self.env._("The key was replaced."))
+
+    def _notify_recovered(self):
+        self.ensure_one()
+        feedback = self.env._("The Pleo connection works again.")
+        if self._broken_activities():
+            self._close_broken_activities(feedback)
+        else:
+            self.message_post(body=feedback)
+
+    def _summary(self, title, outcomes):
+        """One notification for a batch action: how many succeeded, and why the others failed."""
+        failed = {c: o for c, o in outcomes.items() if not o.ok}
+        lines = [
+            self.env._(
+                "%(ok)s succeeded, %(failed)s failed.",
+                ok=len(outcomes) - len(failed),
+                failed=len(failed),
+            )
+        ]
+        lines += [
+            f"{connection.company_id.name}: {connection._user_message(outcome.error)}"
+            for connection, outcome in failed.items()
+        ]
+        return self._notification(title, "\n".join(lines), "warning" if failed else "success")
+
+    def action_validate_keys(self):
+        """Server action: validate the stored keys of the selected connections with Pleo."""
+        self._check_manager()
+        required = self._required_scopes()
+
+        def validate(client, job):
+            introspection = checks.validate_key(client, required, job.pleo_company_uuid)
+            return checks.CheckResult(introspection=introspection)
+
+        outcomes = self._run_jobs(validate, scope_check=True)
+        self._apply_outcomes(outcomes)
+        return self._summary(self.env._("Pleo API keys validated"), outcomes)
+
+    def action_create_installations(self):
+        """Server action: create (or re-activate) the Pleo installation of each connection."""
+        self._check_manager()
+        metadata = {connection.id: connection._installation_metadata() for connection in self}
+
+        def install(client, job):
+            installation = checks.ensure_installation(client, metadata[job.connection_id])
+            return checks.CheckResult(installation=installation)
+
+        outcomes = self._run_jobs(install)
+        self._apply_outcomes(outcomes)
+        return self._summary(self.env._("Pleo installations"), outcomes)
+
+    # ------------------------------------------------------------------ the health-check cron
+
+    @api.model
+    def _cron_health_check(self, batch_size=None):
+        """Check every connected and broken connection, longest-unchecked first.
+
+        Never raises: one connection's error never stops the others, a failing batch is rolled
+        back to its savepoint and logged, and progress is committed after each batch
+        (``ir.cron._commit_progress``) so that a crash loses nothing and a rerun continues.
+        When the cron's time is up, it reschedules itself for the remaining connections.
+        """
+        cron_model = self.env["ir.cron"]
+        required = self._required_scopes()
+        workers = _number_option("pleo_http_workers", 8, int)
+        batch_size = batch_size or HEALTH_BATCH_PER_WORKER * max(workers, 1)
+
+        def health(client, job):
+            scopes = required if job.scope_check else None
+            return checks.check_health(client, job.pleo_company_uuid, scopes)
+
+        busy = []  # connections a person is checking right now: skipped this run
+
+        def due():
+            return [
+                ("state", "in", BOUND_STATES),
+                ("id", "not in", busy),
+                "|",
+                ("last_check_date", "=", False),
+                ("last_check_date", "<", fields.Datetime.now() - RECHECK_AFTER),
+            ]
+
+        connections = self.sudo().with_context(active_test=False)
+        remaining = connections.search_count(due())
+        cron_model._commit_progress(remaining=remaining)
+        while remaining:
+            started = time.monotonic()
+            batch = connections.search(
+                due(), order="last_check_date ASC NULLS FIRST, id", limit=batch_size
+            )
+            try:
+                with self.env.cr.savepoint():
+                    locked = batch.try_lock_for_update(allow_referencing=True)
+                    busy += (batch - locked).ids
+                    locked._apply_outcomes(locked._run_jobs(health))
+            except Exception:
+                _logger.exception("Pleo health check: a batch of %s connections failed", len(batch))
+                break
+            remaining = connections.search_count(due())
+            time_left = cron_model._commit_progress(len(batch), remaining=remaining)
+            if remaining and time_left < 2 * (time.monotonic() - started):
+                self.env.ref(CRON_XMLID)._trigger()
+                break
+        return True

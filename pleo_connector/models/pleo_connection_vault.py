@@ -1,0 +1,191 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The stored key and its encryption: vault access, the key column, master-key rotation.
+
+The Integrated API Key is never stored in clear: it is stored encrypted in the ``key_token``
+column. That column follows ``auth_totp``'s ``totp_secret``: it is created by ``init()``, read
+and written in SQL, and the field carries ``groups=fields.NO_ACCESS`` so that no user but the
+superuser can read it through the ORM (reads, ``search_read``, exports, ``fields_get``) and it is
+never prefetched. The encryption keys never live in the database (``pleolib.vault``).
+"""
+
+import logging
+import os
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, config, sql
+
+from ..pleolib import errors
+from ..pleolib.vault import KeyVault
+
+_logger = logging.getLogger(__name__)
+
+_VAULTS = {}
+
+
+def _get_vault():
+    """Return ``(vault, source)`` for this server's encryption keys (cached per configuration)."""
+    option = config.get("pleo_encryption_keys") or ""
+    env_value = os.environ.get("PLEO_ENCRYPTION_KEYS") or ""
+    data_dir = config["data_dir"]
+    cache_key = (option, env_value, data_dir)
+    if cache_key not in _VAULTS:
+        _VAULTS.clear()
+        _VAULTS[cache_key] = KeyVault.from_sources(option, os.environ, data_dir)
+    return _VAULTS[cache_key]
+
+
+# One file per concern of the model, on purpose (see pleo_connection.py).
+class PleoConnection(models.Model):
+    _inherit = "pleo.connection"  # pylint: disable=consider-merging-classes-inherited
+
+    key_token = fields.Char(
+        compute="_compute_key_token",
+        inverse="_inverse_key_token",
+        groups=fields.NO_ACCESS,
+        copy=False,
+        exportable=False,
+    )
+    encryption_key_source = fields.Selection(
+        [
+            ("config", "Server configuration"),
+            ("environment", "Environment variable"),
+            ("file", "Generated key file"),
+        ],
+        compute="_compute_encryption_key_source",
+    )
+
+    def init(self):
+        res = super().init()
+        if not sql.column_exists(self.env.cr, self._table, "key_token"):
+            sql.create_column(self.env.cr, self._table, "key_token", "varchar")
+        return res
+
+    def _compute_key_token(self):
+        tokens = self._read_tokens()
+        for connection in self:
+            connection.key_token = tokens.get(connection.id, False)
+
+    def _inverse_key_token(self):
+        for connection in self:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET key_token = %s WHERE id = %s",
+                    SQL.identifier(self._table),
+                    connection.key_token or None,
+                    connection.id,
+                )
+            )
+
+    def _read_tokens(self):
+        """``{id: token}`` of the stored (encrypted) keys, in one query."""
+        ids = tuple(self.filtered("id").ids)
+        if not ids:
+            return {}
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, key_token FROM %s WHERE id IN %s AND key_token IS NOT NULL",
+                SQL.identifier(self._table),
+                ids,
+            )
+        )
+        return dict(rows)
+
+    def _compute_encryption_key_source(self):
+        self.encryption_key_source = self._encryption_key_source()
+
+    @api.model
+    def _encryption_key_source(self):
+        """Where this server's encryption keys come from: config, environment or file."""
+        try:
+            return _get_vault()[1]
+        except errors.EncryptionConfigError:
+            return False
+
+    @api.model
+    def _vault(self):
+        """This server's key vault; a misconfiguration is a clear error, never a crash."""
+        try:
+            return _get_vault()[0]
+        except errors.EncryptionConfigError as exc:
+            raise UserError(exc.message) from None
+
+    def _stored_key(self):
+        """The decrypted stored key, or ``None`` without one (one query, then memory only).
+
+        Raises :class:`~.errors.UndecryptableKeyError` when no configured key decrypts it.
+        """
+        self.ensure_one()
+        token = self._read_tokens().get(self.id)
+        return self._vault().decrypt(token) if token else None
+
+    # ------------------------------------------------------------------ master-key rotation
+
+    @api.model
+    def _rotate_encryption_keys(self, batch_size=200):
+        """Re-encrypt every stored key under the first key of ``pleo_encryption_keys``.
+
+        For the master-key rotation procedure: add the new Fernet key first in the option (keep
+        the old one after it), restart, run this (server action "Re-encrypt Pleo API keys" or
+        ``env['pleo.connection']._rotate_encryption_keys()`` in ``odoo-bin shell``), then remove
+        the old key. Commits after each batch (``ir.cron._commit_progress``); idempotent. A key
+        that no configured key decrypts is left as it is and reported, never lost silently.
+        Returns ``{"rotated": n, "undecryptable": [connection ids], "total": n}``.
+        """
+        if not self.env.is_system():
+            raise AccessError(self.env._("Only system administrators re-encrypt Pleo API keys."))
+        vault = self._vault()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE key_token IS NOT NULL ORDER BY id",
+                SQL.identifier(self._table),
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        report = {"rotated": 0, "undecryptable": [], "total": len(ids)}
+        for start in range(0, len(ids), batch_size):
+            batch = self.browse(ids[start : start + batch_size])
+            rotated = []
+            for connection_id, token in batch._read_tokens().items():
+                try:
+                    rotated.append((connection_id, vault.rotate(token)))
+                except errors.UndecryptableKeyError:
+                    report["undecryptable"].append(connection_id)
+            if rotated:
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE %s AS c SET key_token = v.token FROM (VALUES %s) AS v(id, token) "
+                        "WHERE c.id = v.id",
+                        SQL.identifier(self._table),
+                        SQL(", ").join(SQL("(%s, %s)", cid, token) for cid, token in rotated),
+                    )
+                )
+            report["rotated"] += len(rotated)
+            self.env["ir.cron"]._commit_progress(len(batch))
+        _logger.info(
+            "Pleo API keys re-encrypted: %(rotated)s of %(total)s; undecryptable ids: "
+            "%(undecryptable)s",
+            report,
+        )
+        return report
+
+    @api.model
+    def action_rotate_encryption_keys(self):
+        """Server action for system administrators: re-encrypt all keys and report the counts."""
+        report = self._rotate_encryption_keys()
+        message = self.env._(
+            "%(rotated)s of %(total)s stored keys re-encrypted with the first key of "
+            "pleo_encryption_keys.",
+            rotated=report["rotated"],
+            total=report["total"],
+        )
+        if report["undecryptable"]:
+            companies = self.sudo().browse(report["undecryptable"]).company_id.mapped("name")
+            message += " " + self.env._(
+                "These keys cannot be decrypted with any configured key and were left as they "
+                "are (re-enter them): %s",
+                ", ".join(companies),
+            )
+        kind = "warning" if report["undecryptable"] else "success"
+        return self._notification(self.env._("Pleo API keys re-encrypted"), message, kind)
