@@ -10,8 +10,10 @@ scheduler would, and what Pleo was told is read back from the sandbox.
 import base64
 import uuid
 from datetime import date
+from unittest.mock import patch
 
 from odoo.tests import tagged
+from odoo.tools import config
 
 from .export_common import ExportCase
 
@@ -433,3 +435,15 @@ class TestExportReceipts(ExportCase):
         self.assertEqual(len(self.moves()), 1)
         for reason in job.item_ids.mapped("failure_reason"):
             self.assertNotIn("?", reason or "", "no presigned query string in a reason")
+
+    def test_receipts_over_plain_http_need_the_server_option(self):
+        url = self.sandbox.add_file(b"%PDF-1.4 a", "application/pdf", "a.pdf")
+        with patch.dict(config.options, {"pleo_receipts_allow_http": ""}):
+            job_uuid = self.add_job(
+                items=[make_item(item_line(1000), files=[self.sandbox.file_entry(url)])]
+            )
+            self.run_export()
+        record = self.job(job_uuid).item_ids
+        self.assertEqual(record.failure_type, "receipt_download_failure")
+        self.assertIn("https", record.failure_reason)
+        self.assertFalse(self.sandbox.file_requests, "nothing was fetched")
