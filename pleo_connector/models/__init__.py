@@ -1,5 +1,6 @@
 from . import (
     account_move,
+    export_payables,
     pleo_connection,
     pleo_connection_export,
     pleo_connection_health,

@@ -19,6 +19,7 @@ from odoo.tools import config
 
 from ..pleolib.posting import ItemError, currency_exponent, posting_from_item, to_company_currency
 from ..pleolib.receipts import ReceiptError
+from .export_payables import PayablesBooker, is_payable
 from .pleo_connection import _number_option
 
 TRUE_WORDS = ("1", "true", "yes", "on")
@@ -109,6 +110,8 @@ class Booker:
             if isinstance(receipt, ReceiptError):
                 raise receipt
         summary = self.summary(data)
+        if is_payable(posting):  # vendor bills, credit notes and their payments
+            return PayablesBooker(self).book(posting, data, receipts, summary)
         move = self._existing_move(posting.entry_uuid)
         if move and move.state != "draft":
             if move.pleo_fingerprint != posting.fingerprint:

@@ -2,6 +2,7 @@ from . import (
     test_concurrency,
     test_connect,
     test_export,
+    test_export_payables,
     test_export_pipeline,
     test_health,
     test_hostile,
