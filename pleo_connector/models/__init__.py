@@ -9,6 +9,8 @@ from . import (
     pleo_export_job,
     pleo_export_mapping,
     pleo_key_input,
+    pleo_setup_record,
+    pleo_setup_sync,
     res_company,
     res_config_settings,
     res_config_settings_export,

@@ -49,6 +49,8 @@ class Booker:
         self._mappings = {
             (row.kind, row.pleo_code): row._target() for row in self.connection.export_mapping_ids
         }
+        # What the setup sync pushed to Pleo (externalId, codes): after the mapping rows.
+        self._synced = self.connection._setup_sync_lookup()
         self._cache = {}
         self._postings = {}
 
@@ -303,6 +305,8 @@ class Booker:
     def _account(self, ref, posting, contra=False):
         code = ref.code if ref else None
         mapped = self._mappings.get(("account", code)) if code else None
+        if not mapped and ref and ref.identifier:
+            mapped = self._synced.get(("account", ref.identifier))
         if mapped:
             return mapped
         if not code:
@@ -344,7 +348,7 @@ class Booker:
         code = ref.code
         key = ("tax", code)
         if key not in self._cache:
-            tax = self._mappings.get(("tax", code)) if code else None
+            tax = self._mappings.get(("tax", code)) or self._synced.get(("tax", code))
             if not tax and code:
                 Tax = self.env["account.tax"].with_company(self.company)
                 tax = Tax.search(
@@ -430,8 +434,10 @@ class Booker:
     def _analytic(self, tag):
         key = ("tag", tag.group_code, tag.code)
         if key not in self._cache:
-            analytic = self._mappings.get(("tag", f"{tag.group_code}/{tag.code}")) or (
-                self._mappings.get(("tag", tag.code))
+            analytic = (
+                self._mappings.get(("tag", f"{tag.group_code}/{tag.code}"))
+                or self._mappings.get(("tag", tag.code))
+                or self._synced.get(("tag", tag.group_code, tag.code))
             )
             if not analytic:
                 found = self.env["account.analytic.account"].search(

@@ -10,5 +10,6 @@ from . import (
     test_leaks,
     test_migration,
     test_safety,
+    test_setup_sync,
     test_tour,
 )
