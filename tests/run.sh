@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The one test command of pleo_connector: lint, the Odoo-free tests and, when an Odoo 19 is found,
-# the install of the addon on a fresh database plus the Odoo suite (pytest-odoo), in one pytest run.
+# the install of the addon on a fresh database plus the Odoo suite (pytest-odoo), in one pytest run,
+# then the Odoo suite again by Odoo's own runner (odoo-bin -i pleo_connector --test-enable) on a copy
+# of the addon folder alone on the addons path, as Runbot, odoo.sh and OCA's CI run it.
 #
 #   ODOO_PATH     an Odoo 19 source tree (holding odoo-bin); default: the `odoo` importable by ODOO_PYTHON
 #   ODOO_PYTHON   the Python that runs Odoo and the tests (default: python3 on the PATH)
@@ -31,12 +33,14 @@ export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-$(id 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pleo-tests.XXXXXX")
 db="pleo_test_$(date +%s)_$$"
 db_created=0
+db_alone="${db}_alone"
 
 say() { printf '\n==> %s\n' "$*"; }
 loud() { printf '\n%s\n%s\n%s\n' "$(printf '!%.0s' {1..78})" "$*" "$(printf '!%.0s' {1..78})"; }
 cleanup() {
     if [ "$db_created" = 1 ] && [ "${PLEO_KEEP_DB:-0}" != 1 ]; then
         dropdb --if-exists "$db" >/dev/null 2>&1 && echo "dropped database $db"
+        dropdb --if-exists "$db_alone" >/dev/null 2>&1 && echo "dropped database $db_alone"
     fi
     rm -rf "$work"
 }
@@ -147,6 +151,27 @@ say "tests: Odoo suite (pytest-odoo on $db) and Odoo-free tests, one pytest run"
     --odoo-log-level=warn pleo_connector/tests tests --junitxml="$junit"
 rc=$?
 
+say "tests: Odoo suite by Odoo's own runner (odoo-bin --test-enable), the addon alone on the addons path"
+alone="$work/addon-alone"
+mkdir -p "$alone"
+cp -r "$repo/pleo_connector" "$alone/"
+find "$alone" -name __pycache__ -type d -prune -exec rm -rf {} +
+alone_port=$("$PY" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+conf_alone="$work/odoo-alone.conf"
+sed -e "s#^addons_path = .*#addons_path = $alone${addons#"$repo"}#" -e "s#^data_dir = .*#data_dir = $work/data-alone#" \
+    "$conf" > "$conf_alone"
+runner_log="$work/odoo-test-enable.log"
+"${odoo_cmd[@]}" -c "$conf_alone" -d "$db_alone" -i pleo_connector --test-enable \
+    --test-tags /pleo_connector --stop-after-init --http-port "$alone_port" >"$runner_log" 2>&1
+runner_rc=$?
+runner_result=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database' "$runner_log" | tail -n 1)
+echo "odoo-bin --test-enable: ${runner_result:-no result line} (exit $runner_rc; log kept in the run's output below if it failed)"
+runner=ok
+if [ $runner_rc -ne 0 ] || ! grep -qE '^0 failed, 0 error\(s\) of [1-9][0-9]* tests' <<<"$runner_result"; then
+    grep -E ' (ERROR|CRITICAL) ' "$runner_log" | cut -c1-300 | tail -n 40
+    runner="failed (${runner_result:-no result})"
+fi
+
 say "uninstall: pleo_connector"
 uninstall_log="$work/uninstall.log"
 "${odoo_cmd[@]}" module uninstall -c "$conf" -d "$db" pleo_connector >"$uninstall_log" 2>&1
@@ -161,5 +186,6 @@ else
 fi
 
 "$PY" tests/junit_summary.py "$junit" --odoo "$odoo_version at $odoo_root" \
-    --check install=ok --check "uninstall=$uninstall" || rc=1
+    --check install=ok --check "odoo-bin --test-enable, addon alone=$runner" \
+    --check "uninstall=$uninstall" || rc=1
 exit $rc

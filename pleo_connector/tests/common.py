@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet
 
 from odoo import api, sql_db
+from odoo.orm.environments import Transaction
 from odoo.tests import TransactionCase, common, new_test_user
 from odoo.tests.common import get_db_name
 from odoo.tools import SQL, config
@@ -339,6 +340,20 @@ def independent_cursor():
     return sql_db.db_connect(get_db_name()).cursor()
 
 
+@contextmanager
+def independent_env(registry, uid=None):
+    """An environment on an :func:`independent_cursor`, committed when the block ends.
+
+    The environment is bound to ``registry`` (the test's) instead of looking it up by database
+    name: Odoo's own test runner (``odoo-bin --test-enable``) holds the registry lock while the
+    post-install tests run, so ``Registry(dbname)`` from another thread would wait for the end
+    of the whole run.
+    """
+    with independent_cursor() as cr:
+        cr.transaction = Transaction(registry)
+        yield api.Environment(cr, uid or api.SUPERUSER_ID, {})
+
+
 # --------------------------------------------------------------------- a scriptable loopback Pleo
 
 
@@ -488,8 +503,8 @@ class CommittedDataMixin:
     @contextmanager
     def committed_env(self, uid=None):
         """An environment on an independent cursor, committed when the block ends."""
-        with independent_cursor() as cr:
-            yield api.Environment(cr, uid or api.SUPERUSER_ID, {})
+        with independent_env(self.registry, uid) as env:
+            yield env
 
     def setUp(self):
         super().setUp()

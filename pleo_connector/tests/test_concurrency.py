@@ -22,7 +22,13 @@ from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
 from ..models.pleo_connection_vault import _get_vault
-from .common import CommittedDataMixin, PleoSandboxMixin, capture_every_log, independent_cursor
+from .common import (
+    CommittedDataMixin,
+    PleoSandboxMixin,
+    capture_every_log,
+    independent_cursor,
+    independent_env,
+)
 
 INTROSPECT = "/v1/introspect"
 INSTALLATIONS = "/v1/installations/me"
@@ -33,8 +39,9 @@ WAIT = 20  # seconds: the most any step may take before the test gives up
 class Actor(threading.Thread):
     """One person (or the cron) doing one thing, in a transaction of their own."""
 
-    def __init__(self, name, uid, action):
+    def __init__(self, name, uid, action, registry):
         super().__init__(name=name, daemon=True)
+        self.registry = registry
         self.uid = uid
         self.action = action
         self.result = None
@@ -43,10 +50,10 @@ class Actor(threading.Thread):
 
     def run(self):
         try:
-            with independent_cursor() as cr:
-                cr.execute("SELECT pg_backend_pid()")
-                self.backend_pid = cr.fetchone()[0]
-                self.result = self.action(api.Environment(cr, self.uid, {}))
+            with independent_env(self.registry, self.uid) as env:
+                env.cr.execute("SELECT pg_backend_pid()")
+                self.backend_pid = env.cr.fetchone()[0]
+                self.result = self.action(env)
         except Exception as error:  # reported to the test, whatever it is
             self.error = error
 
@@ -57,7 +64,7 @@ class Actor(threading.Thread):
         return self.error or self.result
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "pleo_concurrency")
 class TestConcurrentChecks(CommittedDataMixin, PleoSandboxMixin, TransactionCase):
     # The first manager's request is held by the sandbox while the others act: a longer timeout.
     pleo_options = {**PleoSandboxMixin.pleo_options, "pleo_http_timeout": str(WAIT)}
@@ -153,7 +160,7 @@ class TestConcurrentChecks(CommittedDataMixin, PleoSandboxMixin, TransactionCase
 
     def actor(self, name, uid, action):
         """A started-later :class:`Actor`, always finished before the committed data goes."""
-        actor = Actor(name, uid, action)
+        actor = Actor(name, uid, action, self.registry)
         self.addCleanup(actor.join, WAIT)
         self.addCleanup(self.gate.set)
         return actor

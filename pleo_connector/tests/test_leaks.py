@@ -235,7 +235,7 @@ class LeakHuntMixin:
         self.assertFalse(found, f"a Pleo API key leaked:\n{report}")
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "pleo_leaks")
 class TestNoLeak(LeakHuntMixin, PleoCase):
     """Every flow and its failures, then the sweep: zero hits."""
 
@@ -548,7 +548,7 @@ class TestNoLeak(LeakHuntMixin, PleoCase):
         self.assertFalse(hits, "\n".join(hits))
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "pleo_leaks")
 class TestWebClient(LeakHuntMixin, PleoCase, HttpCase):
     """What the browser receives, over HTTP, as the web client asks for it."""
 
@@ -731,7 +731,7 @@ class TestWebClient(LeakHuntMixin, PleoCase, HttpCase):
         self.assertNoLeak()
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "pleo_leaks")
 class TestCommittedDump(CommittedDataMixin, PleoSandboxMixin, TransactionCase):
     """``pg_dump --data-only`` of the database after the flows ran in committed transactions.
 

@@ -67,7 +67,7 @@ def png_size(data):
     return struct.unpack(">II", data[16:24])
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "pleo_browser")
 class TestConnectTour(PleoSandboxMixin, HttpCase):
     browser_size = "1440x900"
 
