@@ -8,6 +8,7 @@ bookkeeping); the export cron runs as the scheduler would.
 """
 
 import base64
+import copy
 import uuid
 
 from odoo.tests import tagged
@@ -309,6 +310,10 @@ class TestExportPayables(ExportCase):
         self.assertEqual(record.state, "failed")
         self.assertIn(f"Already booked as {bill.name} and posted", record.failure_reason)
         self.assertEqual(bill.amount_total, 100.0)
+        later = copy.deepcopy(bill_item)
+        later["additionalInformation"]["invoiceInformation"]["dueDate"] = "2025-04-30T00:00:00Z"
+        records, _job = self.book(later)
+        self.assertEqual(next(iter(records.values())).state, "failed", "a new due date is a change")
         self.assertEqual(len(self.moves().filtered(lambda m: m.move_type == "in_invoice")), 1)
 
     def test_re_export_updates_a_draft_bill(self):
