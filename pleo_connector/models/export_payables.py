@@ -99,7 +99,7 @@ class PayablesBooker:
     def book(self, posting, data, receipts, summary):
         partner = self.vendor(posting, data)
         if posting.item_type in PAYMENT_TYPES:
-            move = self._book_payment(posting, partner)
+            move = self._book_payment(posting, data, partner)
             receipt_count = 0
         else:
             move, receipt_count = self._book_bill(posting, data, partner, receipts)
@@ -424,7 +424,7 @@ class PayablesBooker:
 
     # ------------------------------------------------------------------ payments
 
-    def _book_payment(self, posting, partner):
+    def _book_payment(self, posting, data, partner):
         booker = self.booker
         move = booker._existing_move(posting.entry_uuid)
         if move:  # a draft was reset by a bookkeeper: theirs to finish
@@ -453,7 +453,7 @@ class PayablesBooker:
             {
                 "payment_type": "inbound" if returned else "outbound",
                 "partner_type": "supplier",
-                "partner_id": bill.commercial_partner_id.id,
+                "partner_id": (bill or partner).commercial_partner_id.id,
                 "amount": _to_float(posting.total, exponent),
                 "currency_id": booker._currency(posting.currency).id,
                 "journal_id": booker.journal.id,
@@ -485,6 +485,9 @@ class PayablesBooker:
             (paid | counterpart).reconcile()
         elif bill.state == "posted":
             self._reconcile(bill, counterpart)
+        # else the bill is a draft, or comes later in this job: reconciled when it is posted
+        if bill:
+            self._check_bank_account(bill, partner, data)
         return move
 
     def _find_bill(self, posting, partner):
@@ -499,7 +502,7 @@ class PayablesBooker:
             order="id desc",
             limit=1,
         )
-        if not bill:
+        if not bill and not self._bill_in_this_job(posting):
             raise ItemError(
                 "accounting_system_validation_failure",
                 self.env._(
@@ -511,6 +514,18 @@ class PayablesBooker:
                 ),
             )
         return bill
+
+    def _bill_in_this_job(self, posting):
+        """Whether this run read the bill of the payment's invoice, to be booked after it."""
+        return any(
+            getattr(other, "item_type", None) in BILL_TYPES
+            and is_payable(other)
+            and not other.reversal
+            and other.invoice_number == posting.invoice_number
+            and other.vendor.id == posting.vendor.id
+            and not self.booker._existing_move(other.entry_uuid)
+            for other in self.booker._postings.values()
+        )
 
     def _find_payment(self, posting, partner):
         payment = self.env["account.payment"].search(

@@ -121,6 +121,15 @@ class TestExportPayables(ExportCase):
         self.assertEqual(paid.pleo_entry_uuid, pay_item["accountingEntryId"])
         self.assertEqual(self.pleo_job(job_uuid)["status"], "completed")
 
+    def test_payment_listed_before_its_bill_in_the_same_job(self):
+        bill_item = ap_item(item_line(10000), bank={"accountNumber": "DK95 2000 0123 4567 89"})
+        pay_item = payment(10000)
+        records, _job = self.book(pay_item, bill_item)
+        self.assertBooked(records[pay_item["accountingEntryId"]])
+        bill = self.assertBooked(records[bill_item["accountingEntryId"]])
+        self.assertEqual(bill.payment_state, "paid", "reconciled when the bill was posted")
+        self.assertEqual(len(bill.activity_ids), 1, "the bank account is flagged once")
+
     def test_bill_then_payment_in_two_jobs_with_a_draft_bill(self):
         self.conn_a.export_auto_post = False
         bill_item = ap_item(item_line(10000))
