@@ -165,7 +165,7 @@ runner_log="$work/odoo-test-enable.log"
     --test-tags /pleo_connector --stop-after-init --http-port "$alone_port" >"$runner_log" 2>&1
 runner_rc=$?
 runner_result=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database' "$runner_log" | tail -n 1)
-echo "odoo-bin --test-enable: ${runner_result:-no result line} (exit $runner_rc; log kept in the run's output below if it failed)"
+echo "odoo-bin --test-enable: ${runner_result:-no result line} (exit $runner_rc)"
 runner=ok
 if [ $runner_rc -ne 0 ] || ! grep -qE '^0 failed, 0 error\(s\) of [1-9][0-9]* tests' <<<"$runner_result"; then
     grep -E ' (ERROR|CRITICAL) ' "$runner_log" | cut -c1-300 | tail -n 40

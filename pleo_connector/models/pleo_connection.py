@@ -166,13 +166,17 @@ class PleoConnection(models.Model):
         """
         self.ensure_one()
         self._check_enabled()
+        return self._make_client(PleoAuth(self._required_key(self._not_connected_message())))
+
+    def _required_key(self, missing_message):
+        """The decrypted stored key; a clear UserError when it is missing or undecryptable."""
         try:
             key = self._stored_key()
         except errors.UndecryptableKeyError as exc:
             self._raise(exc)
         if key is None:
-            raise UserError(self._not_connected_message())
-        return self._make_client(PleoAuth(key))
+            raise UserError(missing_message)
+        return key
 
     def _lock(self):
         """Row-lock the connections, or tell the user someone else is using them."""
@@ -376,12 +380,9 @@ class PleoConnection(models.Model):
         self.ensure_one()
         self._check_manager()
         self._check_enabled()
-        try:
-            key = self._stored_key()
-        except errors.UndecryptableKeyError as exc:
-            self._raise(exc)
-        if key is None:
-            raise UserError(self.env._("Paste the Pleo API key first, then press Save & Test."))
+        key = self._required_key(
+            self.env._("Paste the Pleo API key first, then press Save & Test.")
+        )
         self._connect(key)
         return self._notification(
             self.env._("Connected to Pleo"),

@@ -97,18 +97,18 @@ def main(argv: list[str] | None = None) -> int:
         demo = sandbox.seed_demo(args.demo_key) if args.seed == "demo" else None
         sandbox.start()
     except (SandboxError, OSError) as exc:
-        print(f"pleo sandbox: {exc}", file=sys.stderr)
+        print(f"pleo sandbox: {exc}", file=sys.stderr)  # pylint: disable=print-used
         return 2
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        print(banner(sandbox, demo), flush=True)
+        print(banner(sandbox, demo), flush=True)  # pylint: disable=print-used
         while not stop.wait(0.5):
             pass
     finally:
         sandbox.stop()
-    print("Pleo sandbox stopped.", flush=True)
+    print("Pleo sandbox stopped.", flush=True)  # pylint: disable=print-used
     return 0
 
 
