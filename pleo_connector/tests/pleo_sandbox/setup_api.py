@@ -252,9 +252,10 @@ def update_tax_code(state, key: ApiKey, query: Query, body: bytes, tax_code_id: 
 
 @_answer
 def delete_tax_code(state, key: ApiKey, query: Query, body: bytes, tax_code_id: str) -> Response:
-    """``DELETE /v0/tax-codes/{taxCodeId}``: 204; unknown: 404."""
+    """``DELETE /v0/tax-codes/{taxCodeId}``: [unknown] 200 ``true`` (the spec's default has a
+    JSON body without a schema; ``true`` as for tag groups); unknown: 404."""
     state.setup_delete_tax_code(key, tax_code_id)
-    return Response(204)
+    return json_response(200, True)
 
 
 @_answer
