@@ -286,6 +286,7 @@ class PayablesBooker:
         self._check_bank_account(move, partner, data)
         if self.connection.export_auto_post and move.state == "draft":
             move.action_post()
+        self._pay_at_once(move, posting, partner)
         return move, len(receipts)
 
     def _bill_values(self, posting, partner):
@@ -446,37 +447,13 @@ class PayablesBooker:
         payable = bill.line_ids.filtered(lambda line: line.display_type == "payment_term")[
             :1
         ].account_id or self._payable_account(partner)
-        exponent = currency_exponent(posting.currency)
-        date, _suffix = booker._accounting_date(posting)
-        Payment = self.env["account.payment"].with_company(self.company)
-        payment = Payment.create(
-            {
-                "payment_type": "inbound" if returned else "outbound",
-                "partner_type": "supplier",
-                "partner_id": (bill or partner).commercial_partner_id.id,
-                "amount": _to_float(posting.total, exponent),
-                "currency_id": booker._currency(posting.currency).id,
-                "journal_id": booker.journal.id,
-                "company_id": self.company.id,
-                "date": date,
-                "memo": posting.invoice_number,
-                "destination_account_id": payable.id,
-            }
-        )
-        # Pleo's wallet account, as Odoo itself sets it when it needs a journal entry at once:
-        # the money has left the wallet, so the payment is paid, not waiting for a statement.
-        payment.outstanding_account_id = wallet
-        payment.action_post()
-        move = payment.move_id
-        move.write(
-            {
-                "pleo_entry_uuid": posting.entry_uuid,
-                "pleo_fingerprint": posting.fingerprint,
-                "pleo_web_url": posting.web_url or False,
-                "pleo_item_type": posting.item_type,
-                "pleo_invoice_number": posting.invoice_number,
-                "ref": posting.reference or posting.invoice_number,
-            }
+        move = self._payment(
+            posting,
+            (bill or partner).commercial_partner_id,
+            wallet,
+            payable,
+            inbound=returned,
+            entry_uuid=posting.entry_uuid,
         )
         counterpart = move.line_ids.filtered(lambda line: line.account_id == payable)
         if returned:
@@ -489,6 +466,71 @@ class PayablesBooker:
         if bill:
             self._check_bank_account(bill, partner, data)
         return move
+
+    def _payment(self, posting, partner, wallet, payable, *, inbound, entry_uuid):
+        """A posted vendor payment of Pleo's total from the Pleo journal; returns its move."""
+        booker = self.booker
+        exponent = currency_exponent(posting.currency)
+        date, _suffix = booker._accounting_date(posting)
+        Payment = self.env["account.payment"].with_company(self.company)
+        payment = Payment.create(
+            {
+                "payment_type": "inbound" if inbound else "outbound",
+                "partner_type": "supplier",
+                "partner_id": partner.id,
+                "amount": _to_float(posting.total, exponent),
+                "currency_id": booker._currency(posting.currency).id,
+                "journal_id": booker.journal.id,
+                "company_id": self.company.id,
+                "date": date,
+                "memo": posting.invoice_number or posting.reference or False,
+                "destination_account_id": payable.id,
+            }
+        )
+        # Pleo's wallet account, as Odoo itself sets it when it needs a journal entry at once:
+        # the money has left the wallet, so the payment is paid, not waiting for a statement.
+        payment.outstanding_account_id = wallet
+        payment.action_post()
+        move = payment.move_id
+        move.write(
+            {
+                "pleo_entry_uuid": entry_uuid,
+                "pleo_fingerprint": posting.fingerprint,
+                "pleo_web_url": posting.web_url or False,
+                "pleo_item_type": posting.item_type,
+                "pleo_invoice_number": posting.invoice_number or False,
+                "ref": posting.reference or posting.invoice_number or False,
+            }
+        )
+        return move
+
+    def _pay_at_once(self, bill, posting, partner):
+        """A bill Pleo paid as it exported it (its contra account is the wallet or a card, as
+        for a card invoice): a payment from the Pleo journal, reconciled once the bill is
+        posted. Its move's ``pleo_entry_uuid`` is the bill's with ``:payment``: made once."""
+        contra = posting.contra_lines[0].account if posting.contra_lines else None
+        code = contra.code if contra else None
+        wallet = self.booker._mappings.get(("account", code)) if code else None
+        if not wallet and code:
+            Account = self.env["account.account"].with_company(self.company)
+            wallet = Account.search(
+                [*Account._check_company_domain(self.company), ("code", "=", code)], limit=1
+            )
+        if not wallet or wallet.account_type not in ("asset_cash", "liability_credit_card"):
+            return  # Pleo's accounts-payable account: the payment is an item of its own
+        entry_uuid = f"{posting.entry_uuid}:payment"
+        if self.env["account.move"].search_count(
+            [("company_id", "=", self.company.id), ("pleo_entry_uuid", "=", entry_uuid)], limit=1
+        ):
+            return
+        payable = bill.line_ids.filtered(lambda line: line.display_type == "payment_term")[
+            :1
+        ].account_id
+        move = self._payment(
+            posting, partner, wallet, payable, inbound=posting.reversal, entry_uuid=entry_uuid
+        )
+        if bill.state == "posted":
+            self._reconcile(bill, move.line_ids.filtered(lambda line: line.account_id == payable))
 
     def _find_bill(self, posting, partner):
         bill = self.env["account.move"].search(
@@ -573,21 +615,28 @@ class AccountMove(models.Model):
     )
 
     def _post(self, soft=True):
+        """Reconcile a Pleo bill, once posted, with the Pleo payments booked before it."""
         posted = super()._post(soft=soft)
-        bills = posted.filtered(
-            lambda move: (
-                move.pleo_entry_uuid and move.pleo_invoice_number and move.move_type == "in_invoice"
-            )
-        )
-        for bill in bills:
-            payments = self.env["account.move"].search(
-                [
-                    ("company_id", "=", bill.company_id.id),
+        for bill in posted.filtered(
+            lambda move: move.pleo_entry_uuid and move.move_type in ("in_invoice", "in_refund")
+        ):
+            domain = [("pleo_entry_uuid", "=", f"{bill.pleo_entry_uuid}:payment")]
+            if bill.pleo_invoice_number and bill.move_type == "in_invoice":
+                domain = [
+                    "|",
+                    *domain,
+                    "&",
+                    "&",
                     ("pleo_invoice_number", "=", bill.pleo_invoice_number),
                     ("pleo_item_type", "=", "invoice_payment"),
                     ("origin_payment_id.payment_type", "=", "outbound"),
+                ]
+            payments = self.env["account.move"].search(
+                [
+                    ("company_id", "=", bill.company_id.id),
                     ("commercial_partner_id", "=", bill.commercial_partner_id.id),
                     ("state", "=", "posted"),
+                    *domain,
                 ]
             )
             for line in payments.line_ids.filtered(

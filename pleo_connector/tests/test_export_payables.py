@@ -164,6 +164,32 @@ class TestExportPayables(ExportCase):
         records, _job = self.book(ap_item(item_line(10000), number="INV-404"), pay_item)
         self.assertTrue(all(record.state == "booked" for record in records.values()))
 
+    def test_card_invoice_paid_from_the_wallet_is_a_paid_bill(self):
+        """A card invoice's contra account is the wallet: the bill is paid as it is booked."""
+        card = ap_item(item_line(5000, tax=("I25", 0.25, "inclusive", 1000)), kind="card_invoice")
+        card["contraAccount"]["code"] = "5850"
+        records, _job = self.book(card)
+        bill = self.assertBooked(records[card["accountingEntryId"]])
+        self.assertEqual(bill.move_type, "in_invoice")
+        self.assertEqual(bill.payment_state, "paid")
+        paid = self.moves().filtered(lambda move: move.origin_payment_id)
+        self.assertEqual(paid.pleo_entry_uuid, f"{card['accountingEntryId']}:payment")
+        self.assertEqual(paid.origin_payment_id.journal_id, self.journal)
+        self.book(dict(card))  # re-export: nothing booked twice
+        self.assertEqual(len(self.moves()), 2)
+
+    def test_card_refund_to_the_wallet_of_a_draft_credit_note(self):
+        self.conn_a.export_auto_post = False
+        refund = ap_item(item_line(2000), kind="refund")
+        refund["contraAccount"]["code"] = "5850"
+        records, _job = self.book(refund)
+        note = self.assertBooked(records[refund["accountingEntryId"]])
+        self.assertEqual((note.move_type, note.state), ("in_refund", "draft"))
+        back = self.moves().filtered(lambda move: move.origin_payment_id)
+        self.assertEqual(back.origin_payment_id.payment_type, "inbound")
+        note.action_post()
+        self.assertEqual(note.payment_state, "paid", "reconciled when it is posted")
+
     def test_credit_note(self):
         refund = ap_item(item_line(5000, tax=("I25", 0.25, "inclusive", 1000)), kind="refund")
         records, _job = self.book(refund)
