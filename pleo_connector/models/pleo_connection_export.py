@@ -27,7 +27,7 @@ PAGE_RESERVE = 60
 
 
 class PleoConnection(models.Model):
-    _inherit = "pleo.connection"
+    _inherit = "pleo.connection"  # pylint: disable=consider-merging-classes-inherited
 
     export_enabled = fields.Boolean(
         string="Book Pleo exports",

@@ -77,8 +77,8 @@ class PleoExportItem(models.Model):
         help="Pleo accepted this item's result (booked or failed).",
     )
     move_id = fields.Many2one("account.move", string="Entry", readonly=True, index="btree_not_null")
-    failure_type = fields.Char(string="Failure Type", readonly=True)
-    failure_reason = fields.Text(string="Failure Reason", readonly=True)
+    failure_type = fields.Char(readonly=True)
+    failure_reason = fields.Text(readonly=True)
     receipt_count = fields.Integer(string="Receipts", readonly=True)
 
     _entry_uniq = models.Constraint(

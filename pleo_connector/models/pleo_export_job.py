@@ -86,8 +86,8 @@ class PleoExportJob(models.Model):
     attempts = fields.Integer(readonly=True, help="Runs that ended in an unexpected error.")
     failure_reason_type = fields.Char(readonly=True)
     failure_reason = fields.Text(readonly=True)
-    item_ids = fields.One2many("pleo.export.item", "job_id", string="Items", readonly=True)
-    item_count = fields.Integer(string="Item Count", compute="_compute_counts", store=True)
+    item_ids = fields.One2many("pleo.export.item", "job_id", readonly=True)
+    item_count = fields.Integer(compute="_compute_counts", store=True)
     booked_count = fields.Integer(string="Booked", compute="_compute_counts", store=True)
     failed_count = fields.Integer(string="Failed", compute="_compute_counts", store=True)
 

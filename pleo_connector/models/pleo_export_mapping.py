@@ -37,7 +37,6 @@ class PleoExportMapping(models.Model):
     company_id = fields.Many2one(related="connection_id.company_id", store=True, precompute=True)
     kind = fields.Selection(MAPPING_KINDS, required=True, default="account")
     pleo_code = fields.Char(
-        string="Pleo Code",
         required=True,
         help="The code as Pleo sends it: an account's code, a tax code, a tag's code "
         "(or group/code), a user's employee code.",
@@ -52,10 +51,8 @@ class PleoExportMapping(models.Model):
         domain="[('type_tax_use', '=', 'purchase')]",
         ondelete="cascade",
     )
-    analytic_account_id = fields.Many2one(
-        "account.analytic.account", string="Analytic Account", ondelete="cascade"
-    )
-    partner_id = fields.Many2one("res.partner", string="Partner", ondelete="cascade")
+    analytic_account_id = fields.Many2one("account.analytic.account", ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", ondelete="cascade")
 
     _code_uniq = models.Constraint(
         "UNIQUE (connection_id, kind, pleo_code)",

@@ -13,7 +13,6 @@ import contextlib
 from unittest.mock import patch
 
 from odoo import Command
-from odoo.tests import tagged  # noqa: F401  (re-exported for the test modules)
 from odoo.tools import config, mute_logger
 
 from .common import PleoCase
