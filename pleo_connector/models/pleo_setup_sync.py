@@ -405,9 +405,12 @@ class PleoConnection(models.Model):
         remote = Remote(setup.list_accounts(), "externalId", "code")
         records = self._setup_records("account")
         by_account = {r.account_id.id: r for r in records if r.account_id}
+        # the default tax's code, once the tax is in Pleo (Pleo may refuse an unknown one)
         tax_codes = {
-            r.tax_id.id: r.code for r in self._setup_records("tax") if r.tax_id and r.code
-        } or self._setup_tax_codes()
+            r.tax_id.id: r.code
+            for r in self._setup_records("tax")
+            if r.tax_id and r.code and r.pleo_uuid
+        }
         seen = self.env["pleo.setup.record"]
         to_create = []
         for account in self._setup_accounts_wanted():

@@ -3,9 +3,10 @@
 """Keep Pleo in step with Odoo: the setup sync (accounts, tax codes, tags, vendors) against the
 sandbox, on company A's generic chart plus the export tests' accounts, taxes and plans."""
 
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .export_common import ExportCase, tagged
+from .export_common import ExportCase
 
 SETUP_LOGGERS = ("odoo.addons.pleo_connector.models.pleo_setup_sync",)
 WRITE_SCOPES = ("tax-codes:write", "tag-groups:write")
