@@ -103,6 +103,7 @@ class TestExportPayables(ExportCase):
         self.assertEqual(bill.ref, "INV-1")
         self.assertEqual(str(bill.invoice_date), "2025-03-01")
         self.assertEqual(str(bill.invoice_date_due), "2025-03-31")
+        self.assertEqual(str(bill.date), "2025-03-04", "Pleo's bookkeeping date")
         self.assertEqual(bill.state, "posted")
         self.assertEqual(bill.amount_total, 125.0)
         self.assertEqual(bill.amount_tax, 25.0)
