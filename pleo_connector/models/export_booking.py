@@ -106,7 +106,7 @@ class Booker:
     # ------------------------------------------------------------------ booking
 
     def book(self, data, receipts):
-        """Book one item; return the item's values. Raises ItemError / ReceiptError."""
+        """Book one item; return the item's values. Raises ItemError (ReceiptError too)."""
         posting = self.posting(data)
         for receipt in receipts:
             if isinstance(receipt, ReceiptError):

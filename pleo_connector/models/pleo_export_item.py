@@ -15,7 +15,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..pleolib.posting import ItemError
-from ..pleolib.receipts import ReceiptError
 from .export_booking import book_error
 
 _logger = logging.getLogger(__name__)
@@ -108,7 +107,7 @@ class PleoExportItem(models.Model):
         try:
             with self.env.cr.savepoint():
                 result = booker.book(data, receipts)
-        except (ItemError, ReceiptError) as error:
+        except ItemError as error:  # a receipt that failed too (ReceiptError)
             self.write(book_error(booker.summary(data), error.code, error.message))
             return
         except (UserError, ValidationError) as error:

@@ -15,27 +15,10 @@ from unittest.mock import patch
 from odoo.tests import tagged
 from odoo.tools import config
 
+from ..pleolib.posting import ITEM_TYPES
 from .export_common import ExportCase
 
-TYPES = (
-    "card_purchase",
-    "card_invoice",
-    "out_of_pocket",
-    "mileage",
-    "per_diem",
-    "external_reimbursement",
-    "direct_reimbursement",
-    "invoice",
-    "invoice_payment",
-    "chargeback",
-    "refund",
-    "cashback",
-    "atm_withdrawal",
-    "wallet_topup",
-    "wallet_unload",
-    "personal_spend",
-    "fee",
-)
+TYPES = tuple(sorted(ITEM_TYPES))
 
 
 def item_line(amount, account="6810", tax=None, tags=(), line_id="l1"):
