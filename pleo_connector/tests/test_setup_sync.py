@@ -96,6 +96,35 @@ class TestSetupSync(ExportCase):
         self.assertIn("created", self.conn_a.setup_summary)
         self.assertFalse(self.conn_a.setup_missing_scopes)
 
+    def test_first_sync_of_a_localized_chart(self):
+        """The Danish chart (l10n_dk, when installed) on company B: many accounts and taxes."""
+        if "dk" not in self.env["account.chart.template"]._get_chart_template_mapping():
+            self.skipTest("l10n_dk is not installed")
+        company = self.company_b
+        self.env["account.chart.template"].try_loading("dk", company=company, install_demo=False)
+        key = self.mint(self.pleo_b)
+        self.sandbox.set_scopes(key, [*self.sandbox.key_info(key)["scopes"], *WRITE_SCOPES])
+        self.connect(self.conn_b, key=key, user=self.manager_b)
+        self.conn_b.write({"sync_accounts": True, "sync_taxes": True})
+        with mute_logger(*SETUP_LOGGERS):
+            action = self.conn_b.with_user(self.manager_b).action_sync_setup()
+        self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
+        Account = self.env["account.account"].with_company(company)
+        accounts = Account.search(
+            [*Account._check_company_domain(company), ("account_type", "in", EXPENSE_TYPES)]
+        )
+        self.assertGreater(len(accounts), 50)
+        pleo = {a["externalId"]: a["code"] for a in self.sandbox.accounts(self.pleo_b)}
+        self.assertEqual(pleo, {str(a.id): a.code for a in accounts})
+        Tax = self.env["account.tax"].with_company(company)
+        taxes = Tax.search([*Tax._check_company_domain(company), ("type_tax_use", "=", "purchase")])
+        self.assertEqual(len(self.sandbox.tax_codes(self.pleo_b)), len(taxes))
+        self.assertIn("reverse", {t["type"] for t in self.sandbox.tax_codes(self.pleo_b)})
+        self.sandbox.reset_requests()
+        with mute_logger(*SETUP_LOGGERS):
+            self.conn_b.with_user(self.manager_b).action_sync_setup()
+        self.assertEqual(self.writes(), [])
+
     def test_second_sync_makes_only_read_calls(self):
         self.sync()
         self.sandbox.reset_requests()
