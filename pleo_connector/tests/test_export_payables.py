@@ -253,6 +253,29 @@ class TestExportPayables(ExportCase):
         self.assertTrue(exchange, "Odoo booked the exchange difference")
         self.assertAlmostEqual(abs(sum(exchange.line_ids.mapped("debit"))), 50.0)
 
+    def test_generated_vendor_based_jobs_book_bills_equal_to_pleo(self):
+        """The sandbox's vendor-based bookkeeping: every invoice a bill of its vendor, split
+        lines, tags, all tax types, receipts; each total Pleo's to the cent."""
+        for code in ("V1002", "V1003"):
+            self.env["res.partner"].create({"name": code, "ref": code, "is_company": True})
+        job_uuid = self.add_job(
+            n=12, types=["invoice"], vendor_based_bookkeeping=True, seed="vendor-bills"
+        )
+        items = {item["accountingEntryId"]: item for item in self.sandbox.export_items(job_uuid)}
+        self.run_export()
+        job = self.job(job_uuid)
+        self.assertEqual(job.state, "completed", job.item_ids.mapped("failure_reason"))
+        for record in job.item_ids:
+            item, bill = items[record.entry_uuid], record.move_id
+            self.assertEqual(bill.move_type, "in_invoice")
+            self.assertEqual(bill.partner_id.ref, item["vendor"]["code"])
+            self.assertEqual(
+                round(bill.amount_total * 100), item["amount"]["inWalletCurrency"]["value"]
+            )
+            info = item["additionalInformation"]["invoiceInformation"]
+            self.assertEqual(bill.ref, info["invoiceNumber"])
+            self.assertEqual(record.receipt_count, len(item["files"] or []))
+
     # ------------------------------------------------------------------ vendors
 
     def test_vendor_matched_by_each_rule(self):
