@@ -115,16 +115,7 @@ class Booker:
         if is_payable(posting):  # vendor bills, credit notes and their payments
             return PayablesBooker(self).book(posting, data, receipts, summary)
         move = self._existing_move(posting.entry_uuid)
-        if move and move.state != "draft":
-            if move.pleo_fingerprint != posting.fingerprint:
-                raise ItemError(
-                    "accounting_system_validation_failure",
-                    self.env._(
-                        "Already booked as %(move)s and posted, and Pleo changed it since: reset "
-                        "it to draft or reverse it in Odoo, then export again.",
-                        move=move.name,
-                    ),
-                )
+        if move and self._check_posted(move, posting):
             return {**summary, "state": "booked", "move_id": move.id}
         values = self._move_values(posting)
         if move and move.pleo_fingerprint == posting.fingerprint:
@@ -151,6 +142,21 @@ class Booker:
             "failure_type": False,
             "failure_reason": False,
         }
+
+    def _check_posted(self, move, posting):
+        """Re-export rules: ``None`` to (re)write a draft, the move to keep it as it is."""
+        if move.state == "draft":
+            return None
+        if move.pleo_fingerprint != posting.fingerprint:
+            raise ItemError(
+                "accounting_system_validation_failure",
+                self.env._(
+                    "Already booked as %(move)s and posted, and Pleo changed it since: reset "
+                    "it to draft or reverse it in Odoo, then export again.",
+                    move=move.name,
+                ),
+            )
+        return move
 
     def _existing_move(self, entry_uuid):
         key = ("move", entry_uuid)

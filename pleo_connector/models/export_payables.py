@@ -28,13 +28,10 @@ Exactly once as for entries: the bill's and the payment's move carry ``pleo_entr
 import re
 from decimal import Decimal
 
-from odoo import Command, fields, models
+from odoo import Command
 from odoo.tools import SQL, html_escape
 
 from ..pleolib.posting import ItemError, currency_exponent
-
-# defines pleo.connection before it is extended below
-from . import pleo_connection  # noqa: F401  # pylint: disable=unused-import
 
 BILL_TYPES = frozenset({"invoice", "card_invoice"})
 CREDIT_NOTE_TYPES = frozenset({"refund", "chargeback"})
@@ -112,23 +109,6 @@ class PayablesBooker:
             "failure_type": False,
             "failure_reason": False,
         }
-
-    def _check_posted(self, move, posting):
-        """Re-export rules: ``None`` to (re)write a draft, the move to keep it as it is."""
-        if move.state == "draft":
-            return None
-        if move.pleo_fingerprint != posting.fingerprint:
-            raise ItemError(
-                "accounting_system_validation_failure",
-                self.env._(
-                    "Already booked as %(move)s and posted, and Pleo changed it since: reset "
-                    "it to draft or reverse it in Odoo, then export again.",
-                    move=move.name,
-                ),
-            )
-        return move
-
-    # ------------------------------------------------------------------ vendors
 
     def vendor(self, posting, data):
         """The partner of Pleo's vendor (the issue's order), created if the option says so."""
@@ -269,7 +249,7 @@ class PayablesBooker:
     def _book_bill(self, posting, data, partner, receipts):
         booker = self.booker
         move = booker._existing_move(posting.entry_uuid)
-        if move and self._check_posted(move, posting):
+        if move and self.booker._check_posted(move, posting):
             return move, 0
         values = self._bill_values(posting, partner)
         Move = self.env["account.move"].with_company(self.company)
@@ -429,7 +409,7 @@ class PayablesBooker:
         booker = self.booker
         move = booker._existing_move(posting.entry_uuid)
         if move:  # a draft was reset by a bookkeeper: theirs to finish
-            return self._check_posted(move, posting) or move
+            return self.booker._check_posted(move, posting) or move
         if not posting.invoice_number:
             raise ItemError(
                 "validation_failure",
@@ -602,58 +582,3 @@ class PayablesBooker:
         )
         if open_lines and not counterpart.reconciled:
             (open_lines | counterpart).reconcile()
-
-
-class AccountMove(models.Model):
-    _inherit = "account.move"
-
-    pleo_invoice_number = fields.Char(
-        copy=False,
-        readonly=True,
-        index="btree_not_null",
-        help="The invoice number Pleo sent: links a Pleo payment to its bill.",
-    )
-
-    def _post(self, soft=True):
-        """Reconcile a Pleo bill, once posted, with the Pleo payments booked before it."""
-        posted = super()._post(soft=soft)
-        for bill in posted.filtered(
-            lambda move: move.pleo_entry_uuid and move.move_type in ("in_invoice", "in_refund")
-        ):
-            domain = [("pleo_entry_uuid", "=", f"{bill.pleo_entry_uuid}:payment")]
-            if bill.pleo_invoice_number and bill.move_type == "in_invoice":
-                domain = [
-                    "|",
-                    *domain,
-                    "&",
-                    "&",
-                    ("pleo_invoice_number", "=", bill.pleo_invoice_number),
-                    ("pleo_item_type", "=", "invoice_payment"),
-                    ("origin_payment_id.payment_type", "=", "outbound"),
-                ]
-            payments = self.env["account.move"].search(
-                [
-                    ("company_id", "=", bill.company_id.id),
-                    ("commercial_partner_id", "=", bill.commercial_partner_id.id),
-                    ("state", "=", "posted"),
-                    *domain,
-                ]
-            )
-            for line in payments.line_ids.filtered(
-                lambda line: (
-                    line.account_id.account_type == "liability_payable" and not line.reconciled
-                )
-            ):
-                PayablesBooker._reconcile(bill, line)
-        return posted
-
-
-class PleoConnection(models.Model):
-    _inherit = "pleo.connection"
-
-    export_create_vendors = fields.Boolean(
-        string="Create missing vendors",
-        help="A Pleo vendor that no partner matches (by id, reference or VAT number) becomes a "
-        "new partner, from the name, country, VAT number and bank account Pleo sends. Off: "
-        "its bills fail with 'vendor unknown' until the partner is created or linked.",
-    )

@@ -54,6 +54,12 @@ class PleoConnection(models.Model):
         help="An expense dated before the lock date is booked on the first open date (with "
         "its own date in the label), or fails with a reason.",
     )
+    export_create_vendors = fields.Boolean(
+        string="Create missing vendors",
+        help="A Pleo vendor that no partner matches (by id, reference or VAT number) becomes a "
+        "new partner, from the name, country, VAT number and bank account Pleo sends. Off: "
+        "its bills fail with 'vendor unknown' until the partner is created or linked.",
+    )
     export_mapping_ids = fields.One2many("pleo.export.mapping", "connection_id")
     export_account_mapping_ids = fields.One2many(
         "pleo.export.mapping",
