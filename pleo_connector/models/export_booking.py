@@ -143,6 +143,60 @@ class Booker:
             "failure_reason": False,
         }
 
+    def plan_new(self, data, receipts):
+        """The values of a new journal entry for this item, or None to book it one by one.
+
+        A page's new entries are created together (one ``create`` for the page, which is what
+        makes the export fast); anything else (a failure, a re-export, a bill) goes through
+        :meth:`book`, which records failures with their reasons.
+        """
+        try:
+            posting = self.posting(data)
+            if (
+                any(isinstance(receipt, ReceiptError) for receipt in receipts)
+                or is_payable(posting)
+                or self._existing_move(posting.entry_uuid)
+            ):
+                return None
+            return self._move_values(posting)
+        except ItemError:
+            return None
+
+    def create_new(self, plans):
+        """Create the planned entries of a page at once: ``[(values, receipts)]`` -> moves."""
+        moves = (
+            self.env["account.move"]
+            .with_company(self.company)
+            .with_context(skip_invoice_sync=True)
+            .create([values for values, _receipts in plans])
+        )
+        for move in moves:
+            self._cache[("move", move.pleo_entry_uuid)] = move
+        self._attach_all(list(zip(moves, (receipts for _values, receipts in plans), strict=True)))
+        if self.connection.export_auto_post:
+            moves.action_post()
+        return moves
+
+    def prefetch_moves(self, entry_uuids):
+        """Find the entries already booked for these Pleo ids with one search."""
+        wanted = [uuid for uuid in entry_uuids if ("move", uuid) not in self._cache]
+        if not wanted:
+            return
+        Move = self.env["account.move"]
+        found = {
+            move.pleo_entry_uuid: move
+            for move in Move.search(
+                [("company_id", "=", self.company.id), ("pleo_entry_uuid", "in", wanted)]
+            )
+        }
+        for uuid in wanted:
+            self._cache[("move", uuid)] = found.get(uuid, Move)
+
+    def forget_moves(self, entry_uuids):
+        """Drop cached entries a rolled-back batch created."""
+        for uuid in entry_uuids:
+            self._cache.pop(("move", uuid), None)
+
     def _check_posted(self, move, posting):
         """Re-export rules: ``None`` to (re)write a draft, the move to keep it as it is."""
         if move.state == "draft":
@@ -168,20 +222,26 @@ class Booker:
         return self._cache[key]
 
     def _attach(self, move, receipts):
-        attachments = self.env["ir.attachment"].create(
-            [
-                {
-                    "name": receipt.name,
-                    "mimetype": receipt.mimetype,
-                    "datas": base64.b64encode(receipt.content),
-                    "res_model": "account.move",
-                    "res_id": move.id,
-                }
-                for receipt in receipts
-            ]
-        )
-        if attachments:
-            move.message_main_attachment_id = attachments[0]
+        self._attach_all([(move, receipts)])
+
+    def _attach_all(self, moves_receipts):
+        """Attach each move's receipts (one create for all); the first is its main attachment."""
+        values = [
+            {
+                "name": receipt.name,
+                "mimetype": receipt.mimetype,
+                "datas": base64.b64encode(receipt.content),
+                "res_model": "account.move",
+                "res_id": move.id,
+            }
+            for move, receipts in moves_receipts
+            for receipt in receipts
+        ]
+        attachments = iter(self.env["ir.attachment"].create(values)) if values else iter(())
+        for move, receipts in moves_receipts:
+            mine = [next(attachments) for _receipt in receipts]
+            if mine:
+                move.message_main_attachment_id = mine[0]
 
     def _move_values(self, posting):
         currency = self._currency(posting.currency)

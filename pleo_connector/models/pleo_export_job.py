@@ -166,10 +166,42 @@ class PleoExportJob(models.Model):
                 )
                 known[item.entry_uuid] = item
             todo.append((item, data))
+        booker.prefetch_moves([data["accountingEntryId"] for _item, data in todo])
         receipts = self._download_receipts(booker, [data for _item, data in todo])
-        for (item, data), files in zip(todo, receipts, strict=True):
+        one_by_one = self._book_new_together(booker, todo, receipts)
+        for item, data, files in one_by_one:
             item._book(booker, data, files)
         return self.env["pleo.export.item"].browse([item.id for item, _data in todo])
+
+    def _book_new_together(self, booker, todo, receipts):
+        """Create the page's new entries with one ``create``; return what to book one by one.
+
+        If the batch fails (one entry Odoo refuses), it is rolled back and every item of it is
+        booked one by one, so that the bad one fails alone with its reason.
+        """
+        new, rest = [], []
+        for (item, data), files in zip(todo, receipts, strict=True):
+            values = booker.plan_new(data, files)
+            (new if values else rest).append((item, data, files, values))
+        if not new:
+            return [(item, data, files) for item, data, files, _values in rest]
+        try:
+            with self.env.cr.savepoint():
+                moves = booker.create_new([(values, files) for _i, _d, files, values in new])
+                for (item, data, files, _values), move in zip(new, moves, strict=True):
+                    item.write(
+                        {
+                            **booker.summary(data),
+                            "state": "booked",
+                            "move_id": move.id,
+                            "receipt_count": len(files),
+                        }
+                    )
+        except Exception:  # one by one says which item and why
+            _logger.info("Pleo export %s: booking a page one by one", self.pleo_job_uuid)
+            booker.forget_moves([values["pleo_entry_uuid"] for _i, _d, _f, values in new])
+            rest = new + rest
+        return [(item, data, files) for item, data, files, _values in rest]
 
     def _download_receipts(self, booker, datas):
         """Every receipt of the page's new items, fetched concurrently (no ORM in the pool)."""

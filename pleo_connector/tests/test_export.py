@@ -12,6 +12,7 @@ import uuid
 from datetime import date
 from unittest.mock import patch
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import config
 
@@ -430,3 +431,28 @@ class TestExportReceipts(ExportCase):
         self.assertEqual(record.failure_type, "receipt_download_failure")
         self.assertIn("https", record.failure_reason)
         self.assertFalse(self.sandbox.file_requests, "nothing was fetched")
+
+    def test_an_entry_odoo_refuses_fails_alone(self):
+        """A page's new entries are created together; when Odoo refuses one, the page is booked
+        one by one and only that expense fails, with Odoo's reason."""
+        self.conn_a.export_auto_post = True
+        good = make_item(item_line(1000))
+        bad = make_item(item_line(2000), additionalInformation={"reconciliationId": "REFUSED"})
+        move_class = type(self.env["account.move"])
+        original = move_class._post
+
+        def refusing(moves, soft=True):
+            if "REFUSED" in moves.mapped("ref"):
+                raise UserError("The fiscal position forbids this entry.")
+            return original(moves, soft=soft)
+
+        job_uuid = self.add_job(items=[good, bad])
+        with patch.object(move_class, "_post", refusing):
+            self.run_export()
+        records = {r.move_id.ref or r.failure_type: r for r in self.job(job_uuid).item_ids}
+        self.assertEqual(records["BOOK-1"].move_id.state, "posted")
+        failed = records["accounting_system_validation_failure"]
+        self.assertEqual(
+            failed.failure_reason, "Odoo refused the entry: The fiscal position forbids this entry."
+        )
+        self.assertEqual(len(self.moves()), 1, "the refused entry is not kept")
