@@ -4,6 +4,7 @@ from . import (
     test_export,
     test_export_payables,
     test_export_pipeline,
+    test_export_tour,
     test_health,
     test_hostile,
     test_i18n,
