@@ -192,6 +192,12 @@ class Booker:
         for uuid in wanted:
             self._cache[("move", uuid)] = found.get(uuid, Move)
 
+    def end_page(self):
+        """Forget what one page parsed and found: memory stays flat however long the job."""
+        self._postings.clear()
+        for key in [key for key in self._cache if key[0] == "move"]:
+            del self._cache[key]
+
     def forget_moves(self, entry_uuids):
         """Drop cached entries a rolled-back batch created."""
         for uuid in entry_uuids:

@@ -133,6 +133,7 @@ class PleoExportJob(models.Model):
             page = [item for item in page if self._in_job(item, control)]
             with self.env.cr.savepoint():
                 items = self._book_page(booker, page, known)
+            booker.end_page()
             self._commit()
             self._report(api, items)
             self._commit()
