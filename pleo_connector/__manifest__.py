@@ -13,15 +13,20 @@
     "data": [
         "security/pleo_security.xml",
         "security/ir.model.access.csv",
+        "security/pleo_export_security.xml",
         "data/ir_cron.xml",
         "data/ir_actions_server.xml",
         "views/pleo_connection_views.xml",
         "views/res_config_settings_views.xml",
+        "views/pleo_export_views.xml",
+        "views/pleo_setup_sync_views.xml",
+        "views/export_payables_views.xml",
         "wizards/pleo_rotate_key_views.xml",
     ],
     "assets": {
         "web.assets_tests": [
             "pleo_connector/static/tests/tours/pleo_connect_tour.js",
+            "pleo_connector/static/tests/tours/pleo_export_tour.js",
         ],
     },
 }

@@ -113,10 +113,10 @@ log_level = info
 CONF
 if [ -n "${PGPASSWORD:-}" ]; then echo "db_password = $PGPASSWORD" >> "$conf"; fi
 say "Odoo $odoo_version from $odoo_root (python $PY)"
-say "installing pleo_connector on a fresh database $db"
+say "installing pleo_connector on a fresh database $db (with l10n_dk: a localized chart for the setup-sync test)"
 db_created=1
 install_log="$work/install.log"
-"${odoo_cmd[@]}" -c "$conf" -d "$db" -i pleo_connector --stop-after-init --no-http >"$install_log" 2>&1
+"${odoo_cmd[@]}" -c "$conf" -d "$db" -i pleo_connector,l10n_dk --stop-after-init --no-http >"$install_log" 2>&1
 install_rc=$?
 bad=$(grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$install_log" \
       | grep -vE "odoo\.tools\.config|running as user 'root'|unknown option" || true)

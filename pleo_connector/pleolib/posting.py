@@ -773,9 +773,10 @@ def fingerprint(posting):
 
     It covers the type, date, currency, total, label, reference, bookkeeping method, vendor code
     and every line's role, account code and identifier, amount, tax and tags (sorted: their order
-    in Pleo books nothing differently). Account names, Pleo line ids, receipts and the web link
-    are left out: they change nothing in the books. Equal fingerprints mean "posted and
-    unchanged" on a re-export.
+    in Pleo books nothing differently); for accounts-payable items also the sub-type, invoice
+    number, invoice and due dates and the vendor's VAT number, which a vendor bill books. Account
+    names, Pleo line ids, receipts and the web link are left out: they change nothing in the
+    books. Equal fingerprints mean "posted and unchanged" on a re-export.
     """
     get = posting.get if isinstance(posting, dict) else lambda name: getattr(posting, name)
 
@@ -815,6 +816,20 @@ def fingerprint(posting):
         None if vendor is None else [vendor.code, vendor.external_id],
         lines,
     ]
+    if get("bookkeeping_method") == "accounts_payable":
+        # A vendor bill books these too (its reference and dates); a journal entry does not,
+        # so the fingerprints of journal entries stay what they were.
+        canonical.append(
+            [
+                get("sub_type"),
+                get("invoice_number"),
+                *(
+                    None if day is None else day.isoformat()
+                    for day in (get("invoice_date"), get("due_date"))
+                ),
+                None if vendor is None else vendor.tax_registration_number,
+            ]
+        )
     text = json.dumps(canonical, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 

@@ -23,6 +23,8 @@ from urllib.parse import unquote, urlsplit
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
+from .posting import ItemError
+
 MAX_BYTES = 30 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
 MAX_NAME = 128
@@ -85,22 +87,13 @@ _PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*
 _QUOTED_PAIR = re.compile(r"\\(.)")
 
 
-class ReceiptError(Exception):
-    """One receipt could not be fetched; ``code`` is a Pleo item failure type.
+class ReceiptError(ItemError):
+    """One receipt could not be fetched, so its item fails; ``code`` is a Pleo item failure type.
 
     ``receipt_download_failure`` (HTTP error, timeout, connection, cut off, refused link),
     ``receipt_file_size_limit_exceeded`` or ``receipt_conversion_failure`` (a type Odoo does not
     accept). ``message`` never holds the link's query string; ``data`` the values it names.
     """
-
-    def __init__(self, code, message, data=None):
-        self.code = code
-        self.message = message
-        self.data = dict(data or {})
-        super().__init__(message)
-
-    def __str__(self):
-        return self.message
 
     def __repr__(self):
         return f"ReceiptError({self.code!r}, {self.message!r})"

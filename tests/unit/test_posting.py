@@ -343,6 +343,37 @@ def test_fingerprint_is_stable_and_changes_with_what_is_booked():
         assert posting_from_item(changed).fingerprint != first.fingerprint
 
 
+def test_fingerprint_of_a_vendor_bill_covers_its_invoice_data():
+    base = item(
+        bookkeeping={"method": "accounts_payable"},
+        vendor={"id": str(uuid.uuid4()), "name": "ACME", "defaultCurrency": "DKK", "code": "V1"},
+    )
+    base["additionalInformation"]["invoiceInformation"] = {
+        "invoiceNumber": "INV-1",
+        "invoiceDate": "2025-03-01T00:00:00Z",
+        "dueDate": "2025-03-31T00:00:00Z",
+        "status": "ready",
+    }
+    first = posting_from_item(base)
+    assert first.invoice_number == "INV-1"
+    assert first.due_date == datetime.date(2025, 3, 31)
+    changes = [
+        lambda info: info.update(invoiceNumber="INV-2"),
+        lambda info: info.update(invoiceDate="2025-03-02T00:00:00Z"),
+        lambda info: info.update(dueDate=None),
+    ]
+    for change in changes:
+        changed = copy.deepcopy(base)
+        change(changed["additionalInformation"]["invoiceInformation"])
+        assert posting_from_item(changed).fingerprint != first.fingerprint
+    # a journal entry books none of it: its fingerprint ignores the invoice data
+    journal = copy.deepcopy(base)
+    journal["bookkeeping"] = {"method": "journal"}
+    other = copy.deepcopy(journal)
+    other["additionalInformation"]["invoiceInformation"]["invoiceNumber"] = "INV-2"
+    assert posting_from_item(journal).fingerprint == posting_from_item(other).fingerprint
+
+
 def test_fingerprint_changes_with_amounts():
     a = posting_from_item(item([line(8000, tax_=tax(1600))]))
     b = posting_from_item(item([line(8000, tax_=tax(1500))]))

@@ -31,7 +31,15 @@ from pleo_sandbox import DEFAULT_SCOPES, PleoSandbox
 from pleo_sandbox.pleo_api import ENDPOINTS
 
 SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "pleo-openapi"
-SPEC_FILES = ("app-marketplace.yml", "companies.yml", "pleo-export-openapi.yml")
+SPEC_FILES = (
+    "app-marketplace.yml",
+    "companies.yml",
+    "pleo-export-openapi.yml",
+    "pleo-chart-of-accounts-openapi.yml",
+    "pleo-tax-code-openapi.yml",
+    "pleo-tags-openapi.yml",
+    "pleo-vendors-openapi.yml",
+)
 if not all((SPEC_DIR / name).is_file() for name in SPEC_FILES):
     pytest.skip(
         f"Pleo's OpenAPI specs are not at {SPEC_DIR} (expected beside the repository)",
@@ -471,6 +479,431 @@ EXPORT_CASES = [
 CASES += EXPORT_CASES
 
 
+# ---------------------------------------------------------------------- setup API (issue 13)
+COA = "/v1/chart-of-accounts"
+COA_BATCH = "/v1/chart-of-accounts/batch"
+COA_SEARCH = "/v1/chart-of-accounts:search"
+COA_ONE = "/v1/chart-of-accounts/{accountId}"
+TAXES = "/v0/tax-codes"
+TAX_SEARCH = "/v0/tax-codes:search"
+TAX_ONE = "/v0/tax-codes/{taxCodeId}"
+GROUPS = "/v0/tag-groups"
+GROUP = "/v0/tag-groups/{groupId}"
+GROUP_TAGS = "/v0/tag-groups/{groupId}/tags"
+TAG = "/v0/tags/{tagId}"
+VENDORS = "/v1/vendors"
+VENDOR_SEARCH = "/v1/vendors:search"
+VENDOR = "/v1/vendors/{id}"
+ACTIVATE_VENDOR = "/v1/vendors/{id}:activate"
+ARCHIVE_VENDOR = "/v1/vendors/{id}:archive"
+SETUP_SCOPES = ("tax-codes:write", "tag-groups:write")
+_NOT_FOUND = "[unknown] unknown record, or another company's (the spec has only `default`)"
+_EXISTS = "[unknown] a record with this code exists (the spec has only `default`)"
+_SETUP_500 = "injected infrastructure failure (no setup endpoint documents 500)"
+SANDBOX_CHOICES.update(
+    {
+        endpoint: {500: _SETUP_500}
+        for endpoint in [
+            ("POST", COA),
+            ("POST", COA_BATCH),
+            ("POST", COA_SEARCH),
+            ("GET", COA_ONE),
+            ("PUT", COA_ONE),
+            ("DELETE", COA_ONE),
+            ("POST", VENDORS),
+            ("POST", VENDOR_SEARCH),
+            ("GET", VENDOR),
+            ("PUT", VENDOR),
+            ("POST", ACTIVATE_VENDOR),
+            ("POST", ARCHIVE_VENDOR),
+        ]
+    }
+)
+SANDBOX_CHOICES.update(
+    {
+        ("POST", TAXES): {400: _BAD_INPUT, 409: _EXISTS, 500: _SETUP_500},
+        ("POST", TAX_SEARCH): {400: _BAD_INPUT, 500: _SETUP_500},
+        ("GET", TAX_ONE): {404: _NOT_FOUND, 500: _SETUP_500},
+        ("PUT", TAX_ONE): {400: _BAD_INPUT, 404: _NOT_FOUND, 500: _SETUP_500},
+        ("DELETE", TAX_ONE): {404: _NOT_FOUND, 500: _SETUP_500},
+        ("GET", GROUPS): {400: _BAD_INPUT, 500: _SETUP_500},
+        ("POST", GROUPS): {400: _BAD_INPUT, 409: _EXISTS, 500: _SETUP_500},
+        ("GET", GROUP): {404: _NOT_FOUND, 500: _SETUP_500},
+        ("PUT", GROUP): {400: _BAD_INPUT, 404: _NOT_FOUND, 500: _SETUP_500},
+        ("DELETE", GROUP): {404: _NOT_FOUND, 500: _SETUP_500},
+        ("GET", GROUP_TAGS): {400: _BAD_INPUT, 404: _NOT_FOUND, 500: _SETUP_500},
+        ("POST", GROUP_TAGS): {400: _BAD_INPUT, 404: _NOT_FOUND, 409: _EXISTS, 500: _SETUP_500},
+        ("PUT", TAG): {400: _BAD_INPUT, 404: _NOT_FOUND, 500: _SETUP_500},
+        ("POST", VENDORS + ""): {400: _BAD_INPUT, 500: _SETUP_500},
+        ("POST", VENDOR_SEARCH): {400: _BAD_INPUT, 500: _SETUP_500},
+        ("POST", ACTIVATE_VENDOR): {400: _BAD_INPUT, 500: _SETUP_500},
+    }
+)
+NOT_SERVED.update(
+    {
+        ("GET", "/v0/aggregations/tag-groups"): "aggregations: the sync reads groups and tags",
+        ("POST", "/v0/aggregations/tags"): "aggregations: the sync reads groups and tags",
+        ("GET", "/v0/tag-groups/{groupId}/dimensions"): "dimensions: not used by the sync",
+        ("POST", "/v0/tag-groups/{groupId}/dimensions"): "dimensions: not used by the sync",
+        ("GET", "/v0/tag-groups/{groupId}/dimensions/{dimensionId}"): "dimensions: not used",
+        ("PUT", "/v0/tag-groups/{groupId}/dimensions/{dimensionId}"): "dimensions: not used",
+        ("DELETE", "/v0/tag-groups/{groupId}/dimensions/{dimensionId}"): "dimensions: not used",
+        ("GET", "/v0/tags"): "tags are read per group",
+        ("GET", "/v0/tags/{tagId}"): "tags are read per group",
+        ("DELETE", "/v0/tags/{tagId}"): "the sync archives tags, never deletes them",
+        ("GET", "/v0/tags/{tagId}/dimensions"): "dimensions: not used by the sync",
+        ("GET", "/v0/tags/{tagId}/dimensions/{dimensionId}"): "dimensions: not used",
+        ("PUT", "/v0/tags/{tagId}/dimensions/{dimensionId}"): "dimensions: not used",
+        ("POST", "/v0/tags/{tagId}/dimensions/{dimensionId}"): "dimensions: not used",
+        ("DELETE", "/v0/tags/{tagId}/dimensions/{dimensionId}"): "dimensions: not used",
+        ("POST", "/v1/vendors/csv-import/jobs"): "CSV import: vendors are pushed one by one",
+        ("GET", "/v1/vendors/csv-import/jobs/{jobId}"): "CSV import: not used",
+        ("GET", "/v1/vendors/csv-import/jobs/{jobId}/errors"): "CSV import: not used",
+        ("PUT", "/v1/vendors/csv-import/jobs/{jobId}/metadata"): "CSV import: not used",
+        ("PUT", "/v1/vendors/csv-import/jobs/{jobId}/status"): "CSV import: not used",
+        ("POST", "/v1/vendors/csv-import/jobs/{jobId}:get-presigned-url"): "CSV import: not used",
+        ("POST", "/v1/vendors/csv-import/jobs/{jobId}:run"): "CSV import: not used",
+        ("POST", "/v1/vendors/csv-import/jobs:search"): "CSV import: not used",
+    }
+)
+
+
+def seeded(sandbox, ctx):
+    """Records of the own company made by hand (ids in ctx: account, tax, group, tag, vendor)."""
+    own = ctx["own"]
+    ctx["account"] = sandbox.add_account(own, "6810", "Meals", "odoo-1", used=False)
+    ctx["used_account"] = sandbox.add_account(own, "6820", "Travel", "odoo-2", used=True)
+    ctx["tax"] = sandbox.add_tax_code(own, "I25", "VAT 25%", 0.25, "exclusive", ingoing="6320")
+    ctx["group"] = sandbox.add_tag_group(own, "DEPT", "Departments")
+    ctx["tag"] = sandbox.add_tag(ctx["group"], "SALES", "Sales")
+    sandbox.add_tag(ctx["group"], "OLD", "Old", archived=True)
+    ctx["vendor"] = sandbox.add_vendor(own, "Office A/S", code="V1", external_id="42")
+    sandbox.add_vendor(own, "Other A/S", code="V2", state="DRAFT")
+
+
+NEW_ACCOUNT = json.dumps(
+    {
+        "companyId": "{own}",
+        "externalId": "odoo-9",
+        "name": "New",
+        "archived": False,
+        "code": "7000",
+    }
+)
+SAME_ACCOUNT = json.dumps(
+    {
+        "companyId": "{own}",
+        "externalId": "odoo-1",
+        "name": "Meals",
+        "archived": False,
+        "code": "6810",
+    }
+)
+CLASH_ACCOUNT = '{"companyId": "{own}", "externalId": "odoo-1", "name": "Other", "archived": false}'
+BATCH = (
+    '{"companyId": "{own}", "items": [{"externalId": "odoo-9", "name": "New", "archived": false},'
+    ' {"externalId": "odoo-1", "name": "Dup", "archived": false}]}'
+)
+TOO_BIG_BATCH = (
+    '{"companyId": "{own}", "items": ['
+    + ", ".join(['{"externalId": "x", "name": "y", "archived": false}'] * 1001)
+    + "]}"
+)
+SEARCH_ACCOUNTS = (
+    '{"companyId": "{own}", "excludeIfAssignedToCategory": false,'
+    ' "excludeIfAssignedToContraAccount": false}'
+)
+PUT_ACCOUNT = '{"name": "Meals and drinks", "archived": true, "code": "6810"}'
+NEW_TAX = json.dumps(
+    {
+        "companyId": "{own}",
+        "code": "I12",
+        "name": "VAT 12%",
+        "rate": 0.12,
+        "type": "inclusive",
+        "archived": False,
+    }
+)
+DUP_TAX = json.dumps(
+    {
+        "companyId": "{own}",
+        "code": "I25",
+        "name": "VAT",
+        "rate": 0.25,
+        "type": "exclusive",
+        "archived": False,
+    }
+)
+PUT_TAX = json.dumps(
+    {
+        "companyId": "{own}",
+        "code": "I25",
+        "name": "VAT 25%",
+        "rate": 0.25,
+        "type": "reverse",
+        "archived": True,
+        "outgoingTaxAccount": "6330",
+    }
+)
+NEW_GROUP = (
+    '{"code": "PROJ", "name": "Projects", "archived": false, "metadata": {"odoo_plan_id": "3"}}'
+)
+DUP_GROUP = '{"code": "DEPT", "name": "Departments", "archived": false}'
+PUT_GROUP = '{"code": "DEPT", "name": "Cost centres", "archived": false, "metadata": {}}'
+NEW_TAG = '{"code": "RND", "name": "R&D", "archived": false}'
+DUP_TAG = '{"code": "SALES", "archived": false}'
+PUT_TAG = '{"code": "SALES", "name": "Sales", "archived": true}'
+NEW_VENDOR = json.dumps(
+    {
+        "companyId": "{own}",
+        "name": "Airline",
+        "defaultCurrency": "DKK",
+        "externalId": "43",
+        "code": "V3",
+        "country": "DK",
+    }
+)
+DUP_VENDOR = '{"companyId": "{own}", "name": "Office", "defaultCurrency": "DKK", "code": "V1"}'
+PUT_VENDOR = json.dumps(
+    {
+        "companyId": "{own}",
+        "name": "Office ApS",
+        "defaultCurrency": "DKK",
+        "externalId": "42",
+        "code": "V1",
+        "state": "ACTIVE",
+    }
+)
+CLASH_VENDOR = json.dumps(
+    {
+        "companyId": "{own}",
+        "name": "Office",
+        "defaultCurrency": "DKK",
+        "externalId": "42",
+        "code": "V2",
+        "state": "ACTIVE",
+    }
+)
+ACTIVATION = '{"externalId": "42", "code": "V1"}'
+S = (seeded,)
+ACC, TAXP, GRP, TAGP, VEN = (
+    "/v1/chart-of-accounts/{account}",
+    "/v0/tax-codes/{tax}",
+    "/v0/tag-groups/{group}",
+    "/v0/tags/{tag}",
+    "/v1/vendors/{vendor}",
+)
+SETUP_CASES = [
+    # chart of accounts
+    Case("coa create 201", "POST", COA, 201, body=NEW_ACCOUNT, setup=S),
+    Case("coa create 200 same", "POST", COA, 200, body=SAME_ACCOUNT, setup=S),
+    Case("coa create 400", "POST", COA, 400, body='{"companyId": "{own}"}', setup=S),
+    Case("coa create 409", "POST", COA, 409, body=CLASH_ACCOUNT, setup=S),
+    Case("coa create 403 scope", "POST", COA, 403, body=NEW_ACCOUNT, auth="no_export"),
+    Case("coa create 403 other", "POST", COA, 403, body=NEW_ACCOUNT.replace("{own}", "{other}")),
+    *_common("POST", COA, 201, body=NEW_ACCOUNT),
+    Case("coa batch 201", "POST", COA_BATCH, 201, body=BATCH, setup=S),
+    Case("coa batch 400", "POST", COA_BATCH, 400, body=TOO_BIG_BATCH),
+    *_common("POST", COA_BATCH, 201, body=BATCH),
+    Case("coa search 200", "POST", COA_SEARCH, 200, body=SEARCH_ACCOUNTS, setup=S),
+    Case(
+        "coa search 200 page",
+        "POST",
+        COA_SEARCH,
+        200,
+        params={"limit": "1", "after": "GA======"},
+        body=SEARCH_ACCOUNTS,
+        setup=S,
+    ),
+    Case("coa search 400", "POST", COA_SEARCH, 400, body="{}"),
+    *_common("POST", COA_SEARCH, 200, body=SEARCH_ACCOUNTS),
+    Case("coa get 200", "GET", COA_ONE, 200, path=ACC, setup=S),
+    Case("coa get 404", "GET", COA_ONE, 404, path="/v1/chart-of-accounts/{unknown}"),
+    *_common("GET", COA_ONE, 200, path="/v1/chart-of-accounts/{unknown}"),
+    Case("coa put 200", "PUT", COA_ONE, 200, path=ACC, body=PUT_ACCOUNT, setup=S),
+    Case("coa put 400", "PUT", COA_ONE, 400, path=ACC, body='{"name": "x"}', setup=S),
+    Case(
+        "coa put 404", "PUT", COA_ONE, 404, path="/v1/chart-of-accounts/{unknown}", body=PUT_ACCOUNT
+    ),
+    *_common("PUT", COA_ONE, 200, path="/v1/chart-of-accounts/{unknown}", body=PUT_ACCOUNT),
+    Case("coa delete 204", "DELETE", COA_ONE, 204, path=ACC, setup=S),
+    Case(
+        "coa delete 409 used",
+        "DELETE",
+        COA_ONE,
+        409,
+        path="/v1/chart-of-accounts/{used_account}",
+        setup=S,
+    ),
+    Case("coa delete 404", "DELETE", COA_ONE, 404, path="/v1/chart-of-accounts/{unknown}"),
+    *_common("DELETE", COA_ONE, 204, path="/v1/chart-of-accounts/{unknown}"),
+    # tax codes
+    Case("tax create 200", "POST", TAXES, 200, body=NEW_TAX, setup=S),
+    Case("tax create 400", "POST", TAXES, 400, body='{"companyId": "{own}", "name": "x"}'),
+    Case("tax create 409", "POST", TAXES, 409, body=DUP_TAX, setup=S),
+    Case("tax create 403 scope", "POST", TAXES, 403, body=NEW_TAX, setup=S, auth="no_scope"),
+    Case(
+        "tax create 200 no scope needed",
+        "POST",
+        TAXES,
+        200,
+        body=NEW_TAX,
+        setup=(behaviour(tax_code_scope="none"),),
+        auth="no_scope",
+    ),
+    *_common("POST", TAXES, 200, body=NEW_TAX),
+    Case(
+        "tax search 200",
+        "POST",
+        TAX_SEARCH,
+        200,
+        params={"company_id": "{own}"},
+        body="{}",
+        setup=S,
+    ),
+    Case("tax search 200 no body", "POST", TAX_SEARCH, 200, setup=S),
+    Case("tax search 400", "POST", TAX_SEARCH, 400, body='{"type": "x"}'),
+    *_common("POST", TAX_SEARCH, 200, body="{}"),
+    Case("tax get 200", "GET", TAX_ONE, 200, path=TAXP, setup=S),
+    Case("tax get 404", "GET", TAX_ONE, 404, path="/v0/tax-codes/{unknown}"),
+    *_common("GET", TAX_ONE, 200, path="/v0/tax-codes/{unknown}"),
+    Case("tax put 200", "PUT", TAX_ONE, 200, path=TAXP, body=PUT_TAX, setup=S),
+    Case("tax put 400", "PUT", TAX_ONE, 400, path=TAXP, body="{}", setup=S),
+    Case("tax put 404", "PUT", TAX_ONE, 404, path="/v0/tax-codes/{unknown}", body=PUT_TAX),
+    *_common("PUT", TAX_ONE, 200, path="/v0/tax-codes/{unknown}", body=PUT_TAX),
+    Case("tax delete 200", "DELETE", TAX_ONE, 200, path=TAXP, setup=S),
+    Case("tax delete 404", "DELETE", TAX_ONE, 404, path="/v0/tax-codes/{unknown}"),
+    *_common("DELETE", TAX_ONE, 200, path="/v0/tax-codes/{unknown}"),
+    # tag groups and tags
+    Case("groups 200", "GET", GROUPS, 200, params={"company_id": "{own}"}, setup=S),
+    Case("groups 400", "GET", GROUPS, 400, params={"company_id": "x"}),
+    Case("groups 403 other", "GET", GROUPS, 403, params={"company_id": "{other}"}),
+    Case(
+        "groups 403 production scope",
+        "GET",
+        GROUPS,
+        403,
+        setup=(behaviour(tag_scope="tag-group"),),
+    ),
+    *_common("GET", GROUPS, 200),
+    Case("group create 200", "POST", GROUPS, 200, body=NEW_GROUP, setup=S),
+    Case("group create 400", "POST", GROUPS, 400, body='{"code": "X"}'),
+    Case("group create 409", "POST", GROUPS, 409, body=DUP_GROUP, setup=S),
+    *_common("POST", GROUPS, 200, body=NEW_GROUP),
+    Case("group get 200", "GET", GROUP, 200, path=GRP, setup=S),
+    Case("group get 404", "GET", GROUP, 404, path="/v0/tag-groups/{unknown}"),
+    *_common("GET", GROUP, 200, path="/v0/tag-groups/{unknown}"),
+    Case("group put 200", "PUT", GROUP, 200, path=GRP, body=PUT_GROUP, setup=S),
+    Case("group put 400", "PUT", GROUP, 400, path=GRP, body=DUP_GROUP, setup=S),
+    Case("group put 404", "PUT", GROUP, 404, path="/v0/tag-groups/{unknown}", body=PUT_GROUP),
+    *_common("PUT", GROUP, 200, path="/v0/tag-groups/{unknown}", body=PUT_GROUP),
+    Case("group delete 200", "DELETE", GROUP, 200, path=GRP, setup=S),
+    Case("group delete 404", "DELETE", GROUP, 404, path="/v0/tag-groups/{unknown}"),
+    *_common("DELETE", GROUP, 200, path="/v0/tag-groups/{unknown}"),
+    Case("tags 200", "GET", GROUP_TAGS, 200, path=GRP + "/tags", setup=S),
+    Case(
+        "tags 200 archived",
+        "GET",
+        GROUP_TAGS,
+        200,
+        path=GRP + "/tags",
+        params={"include_archived": "true", "limit": "1"},
+        setup=S,
+    ),
+    Case(
+        "tags 400",
+        "GET",
+        GROUP_TAGS,
+        400,
+        path=GRP + "/tags",
+        params={"include_archived": "x"},
+        setup=S,
+    ),
+    Case("tags 404", "GET", GROUP_TAGS, 404, path="/v0/tag-groups/{unknown}/tags"),
+    *_common("GET", GROUP_TAGS, 200, path="/v0/tag-groups/{unknown}/tags"),
+    Case("tag create 200", "POST", GROUP_TAGS, 200, path=GRP + "/tags", body=NEW_TAG, setup=S),
+    Case("tag create 400", "POST", GROUP_TAGS, 400, path=GRP + "/tags", body="{}", setup=S),
+    Case(
+        "tag create 404",
+        "POST",
+        GROUP_TAGS,
+        404,
+        path="/v0/tag-groups/{unknown}/tags",
+        body=NEW_TAG,
+    ),
+    Case("tag create 409", "POST", GROUP_TAGS, 409, path=GRP + "/tags", body=DUP_TAG, setup=S),
+    *_common("POST", GROUP_TAGS, 200, path="/v0/tag-groups/{unknown}/tags", body=NEW_TAG),
+    Case("tag put 200", "PUT", TAG, 200, path=TAGP, body=PUT_TAG, setup=S),
+    Case("tag put 400", "PUT", TAG, 400, path=TAGP, body='{"code": 1}', setup=S),
+    Case("tag put 404", "PUT", TAG, 404, path="/v0/tags/{unknown}", body=PUT_TAG),
+    *_common("PUT", TAG, 200, path="/v0/tags/{unknown}", body=PUT_TAG),
+    # vendors
+    Case("vendor create 201", "POST", VENDORS, 201, body=NEW_VENDOR, setup=S),
+    Case("vendor create 400", "POST", VENDORS, 400, body='{"companyId": "{own}", "name": "x"}'),
+    Case("vendor create 409", "POST", VENDORS, 409, body=DUP_VENDOR, setup=S),
+    *_common("POST", VENDORS, 201, body=NEW_VENDOR),
+    Case(
+        "vendor search 200",
+        "POST",
+        VENDOR_SEARCH,
+        200,
+        params={"company_id": "{own}"},
+        body="{}",
+        setup=S,
+    ),
+    Case(
+        "vendor search 200 filter",
+        "POST",
+        VENDOR_SEARCH,
+        200,
+        params={"company_id": "{own}", "limit": "1"},
+        body='{"states": ["ACTIVE"], "codes": ["V1"]}',
+        setup=S,
+    ),
+    Case("vendor search 400", "POST", VENDOR_SEARCH, 400, body="{}"),
+    *_common("POST", VENDOR_SEARCH, 200, path=VENDOR_SEARCH + "?company_id={own}", body="{}"),
+    Case("vendor get 200", "GET", VENDOR, 200, path=VEN, setup=S),
+    Case("vendor get 404", "GET", VENDOR, 404, path="/v1/vendors/{unknown}"),
+    *_common("GET", VENDOR, 200, path="/v1/vendors/{unknown}"),
+    Case("vendor put 200", "PUT", VENDOR, 200, path=VEN, body=PUT_VENDOR, setup=S),
+    Case("vendor put 400", "PUT", VENDOR, 400, path=VEN, body=DUP_VENDOR, setup=S),
+    Case("vendor put 404", "PUT", VENDOR, 404, path="/v1/vendors/{unknown}", body=PUT_VENDOR),
+    Case("vendor put 409", "PUT", VENDOR, 409, path=VEN, body=CLASH_VENDOR, setup=S),
+    *_common("PUT", VENDOR, 200, path="/v1/vendors/{unknown}", body=PUT_VENDOR),
+    Case(
+        "vendor activate 204",
+        "POST",
+        ACTIVATE_VENDOR,
+        204,
+        path=VEN + ":activate",
+        body=ACTIVATION,
+        setup=S,
+    ),
+    Case(
+        "vendor activate 400",
+        "POST",
+        ACTIVATE_VENDOR,
+        400,
+        path=VEN + ":activate",
+        body="{}",
+        setup=S,
+    ),
+    Case(
+        "vendor activate 404",
+        "POST",
+        ACTIVATE_VENDOR,
+        404,
+        path="/v1/vendors/{unknown}:activate",
+        body=ACTIVATION,
+    ),
+    *_common("POST", ACTIVATE_VENDOR, 204, path="/v1/vendors/{unknown}:activate", body=ACTIVATION),
+    Case("vendor archive 204", "POST", ARCHIVE_VENDOR, 204, path=VEN + ":archive", setup=S),
+    Case("vendor archive 404", "POST", ARCHIVE_VENDOR, 404, path="/v1/vendors/{unknown}:archive"),
+    *_common("POST", ARCHIVE_VENDOR, 204, path="/v1/vendors/{unknown}:archive"),
+]
+CASES += SETUP_CASES
+
+
 def _drop_format_patterns(node):
     """Remove the export spec's date-format descriptions written as ``pattern`` (see above)."""
     if isinstance(node, dict):
@@ -534,7 +967,7 @@ def ctx(running):
         address={"country": "DK"},
     )
     running.add_company("Sister ApS", organization_id=organization)
-    return {
+    ctx = {
         "sandbox": running,
         "key": running.mint_key(own, subject_kind="organization"),
         "no_scope": running.mint_key(
@@ -548,6 +981,9 @@ def ctx(running):
         "job": str(uuid.uuid4()),
         "entry": str(uuid.uuid4()),
     }
+    # the setup API's write scopes ([unknown] spelling: see behaviour.tag_scope/tax_code_scope)
+    running.set_scopes(ctx["key"], [*DEFAULT_SCOPES, *SETUP_SCOPES])
+    return ctx
 
 
 def validate(case, response):
@@ -556,7 +992,14 @@ def validate(case, response):
     status = response.status_code
     if response.content:
         assert response.headers["Content-Type"] == JSON_TYPE
-    if str(status) in documented:
+    if str(status) not in documented and "default" in documented and status < 400:
+        # the tax-code and tags specs document only ``default``: it describes the successes
+        api.validate_response(
+            RequestsOpenAPIRequest(response.request), RequestsOpenAPIResponse(response)
+        )
+        if "content" in documented["default"]:
+            return
+    elif str(status) in documented:
         # raises on an invalid body, content type or status
         api.validate_response(
             RequestsOpenAPIRequest(response.request), RequestsOpenAPIResponse(response)
@@ -575,10 +1018,14 @@ def validate(case, response):
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_answer_matches_spec(ctx, case):
     sandbox = ctx["sandbox"]
+    for step in case.setup:
+        if step is seeded:  # the records' ids go into the path
+            step(sandbox, ctx)
     path = (case.path or case.template).format(**ctx)
     ctx["path"] = path.split("?")[0]
     for step in case.setup:
-        step(sandbox, ctx)
+        if step is not seeded:
+            step(sandbox, ctx)
     params = {
         name: [v.format(**ctx) for v in value] if isinstance(value, list) else value.format(**ctx)
         for name, value in case.params.items()
@@ -607,7 +1054,9 @@ def test_every_endpoint_and_status_is_walked():
         walked.setdefault((case.method, case.template), set()).add(case.status)
     assert set(walked) == served
     for endpoint, statuses in walked.items():
-        documented = {int(s) for s in OPERATIONS[endpoint][1]}
+        documented = {int(s) for s in OPERATIONS[endpoint][1] if s != "default"}
+        if "default" in OPERATIONS[endpoint][1]:
+            documented |= {s for s in statuses if s < 400}
         # 401 and 429 everywhere, each sandbox choice, and at least one documented status
         assert {401, 429} <= statuses
         assert set(SANDBOX_CHOICES.get(endpoint, {})) <= statuses

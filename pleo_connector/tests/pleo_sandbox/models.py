@@ -246,6 +246,8 @@ _BEHAVIOUR_CHOICES = {
     "second_started": ("422", "accept"),
     "repeat_final_event": ("422", "accept"),
     "expires_in_reports": ("window", "remaining"),
+    "tag_scope": ("tag-groups", "tag-group"),
+    "tax_code_scope": ("tax-codes", "tax-code", "none"),
 }
 _BEHAVIOUR_FLAGS = ("delete_revokes_key", "retry_after_on_429", "expire_pending_jobs")
 
@@ -281,6 +283,10 @@ class Behaviour:
     expire_pending_jobs: bool = True
     #: Export API: ``expiresIn`` is the "window" (constant) or the seconds "remaining".
     expires_in_reports: str = "window"
+    #: Setup API: scope prefix of tag groups and tags, "tag-groups" (staging) or "tag-group".
+    tag_scope: str = "tag-groups"
+    #: Setup API: scope prefix of tax codes, "tax-codes", "tax-code", or "none" (no scope).
+    tax_code_scope: str = "tax-codes"
 
     def __setattr__(self, name: str, value: object) -> None:
         if name in _BEHAVIOUR_CHOICES:

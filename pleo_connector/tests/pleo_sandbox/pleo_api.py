@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable
 
-from . import export_api
+from . import export_api, setup_api
 from .models import (
     HTML_CONTENT_TYPE,
     INSTALLATION_ERROR_CODES,
@@ -253,6 +253,7 @@ _ROUTES: tuple[tuple[re.Pattern[str], dict[str, Handler], str | dict[str, str] |
     (re.compile(r"/v1/companies"), {"GET": list_companies}, "companies:read"),
     (re.compile(r"/v1/companies/(?P<company_id>[^/]+)"), {"GET": get_company}, "companies:read"),
     *export_api.ROUTES,
+    *setup_api.ROUTES,
 )
 
 
@@ -304,6 +305,8 @@ def dispatch(
         return error_response(429, "TOO_MANY_REQUESTS", "rate limit exceeded", headers)
     if isinstance(scope, dict):
         scope = scope.get(method)
+    if callable(scope):  # a scope whose spelling is a behaviour switch (setup_api)
+        scope = scope(state.behaviour)
     if scope is not None and scope not in auth.key.scopes:
         return error_response(403, "FORBIDDEN", f"the key lacks the scope {scope}")
     try:

@@ -44,6 +44,7 @@ from .models import (
     key_prefix,
     now_utc,
 )
+from .setup_state import SetupState
 
 _logger = logging.getLogger("pleo_sandbox")
 
@@ -75,10 +76,11 @@ def _check_choice(name: str, value: object, choices: tuple) -> None:
         raise SandboxError(f"{name} must be one of {choices}, not {value!r}")
 
 
-class SandboxState(ExportState):
+class SandboxState(ExportState, SetupState):
     """Companies, keys, installations, faults, behaviours and recorded requests (thread-safe).
 
-    Export jobs, the clock and the file host come from :class:`ExportState`.
+    Export jobs, the clock and the file host come from :class:`ExportState`; accounts, tax
+    codes, tags and vendors from :class:`SetupState`.
     """
 
     def __init__(self) -> None:
@@ -100,6 +102,7 @@ class SandboxState(ExportState):
             self._latency = 0.0
             self.behaviour = Behaviour()
             self._reset_exports()
+            self._reset_setup()
 
     def snapshot(self) -> dict:
         """Describe the whole state as JSON-ready data; keys appear by prefix only."""
@@ -117,6 +120,7 @@ class SandboxState(ExportState):
                 "request_count": len(self._requests),
                 "export_jobs": self._export_snapshot(),
                 "file_request_count": len(self.file_host.requests),
+                "setup": self._setup_snapshot(),
             }
 
     def seed_demo(self, key: str | None = None) -> tuple[str, str]:

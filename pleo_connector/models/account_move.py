@@ -1,0 +1,80 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Journal entries booked from Pleo: their Pleo origin, and the guarantee of "exactly once".
+
+``pleo_entry_uuid`` is Pleo's ``accountingEntryId``. A unique index per company (not a search
+before create) makes a second booking of the same Pleo expense impossible, even from two
+workers at once; re-exports find the move by that column and update or keep it.
+"""
+
+from odoo import fields, models
+
+from . import export_payables
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    pleo_entry_uuid = fields.Char(
+        string="Pleo Entry ID",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="Pleo's identifier of the expense this entry books (its accountingEntryId).",
+    )
+    pleo_fingerprint = fields.Char(
+        copy=False,
+        readonly=True,
+        help="A hash of what Pleo sent: tells a re-export that changed the entry from one that "
+        "did not.",
+    )
+    pleo_web_url = fields.Char(string="Open in Pleo", copy=False, readonly=True)
+    pleo_item_type = fields.Char(string="Pleo Type", copy=False, readonly=True)
+    pleo_export_item_ids = fields.One2many(
+        "pleo.export.item", "move_id", string="Pleo Export Items", readonly=True
+    )
+
+    pleo_invoice_number = fields.Char(
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The invoice number Pleo sent: links a Pleo payment to its bill.",
+    )
+
+    _pleo_entry_uniq = models.Constraint(
+        "UNIQUE (company_id, pleo_entry_uuid)",
+        "This Pleo expense is already booked in this company.",
+    )
+
+    def _post(self, soft=True):
+        """Reconcile a Pleo bill, once posted, with the Pleo payments booked before it."""
+        posted = super()._post(soft=soft)
+        for bill in posted.filtered(
+            lambda move: move.pleo_entry_uuid and move.move_type in ("in_invoice", "in_refund")
+        ):
+            domain = [("pleo_entry_uuid", "=", f"{bill.pleo_entry_uuid}:payment")]
+            if bill.pleo_invoice_number and bill.move_type == "in_invoice":
+                domain = [
+                    "|",
+                    *domain,
+                    "&",
+                    "&",
+                    ("pleo_invoice_number", "=", bill.pleo_invoice_number),
+                    ("pleo_item_type", "=", "invoice_payment"),
+                    ("origin_payment_id.payment_type", "=", "outbound"),
+                ]
+            payments = self.env["account.move"].search(
+                [
+                    ("company_id", "=", bill.company_id.id),
+                    ("commercial_partner_id", "=", bill.commercial_partner_id.id),
+                    ("state", "=", "posted"),
+                    *domain,
+                ]
+            )
+            for line in payments.line_ids.filtered(
+                lambda line: (
+                    line.account_id.account_type == "liability_payable" and not line.reconciled
+                )
+            ):
+                export_payables.PayablesBooker._reconcile(bill, line)
+        return posted

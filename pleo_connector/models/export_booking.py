@@ -1,0 +1,549 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""From a Pleo export item to an Odoo journal entry, for one company.
+
+``pleolib.posting`` decides the posting (which side, how much, in integer minor units); this
+module finds the Odoo records behind Pleo's codes (the connection's mapping rows first, then the
+defaults) and writes the move. Taxes go through Odoo's taxes: each expense line carries its
+``account.tax`` and each tax line its repartition line, so the tax report and its grids count
+Pleo spend; the amounts stay Pleo's (Odoo does not recompute them), so the entry equals Pleo's
+totals to the cent.
+"""
+
+import base64
+from datetime import timedelta
+from decimal import Decimal
+
+from odoo import fields
+from odoo.tools import config
+
+from ..pleolib.posting import ItemError, currency_exponent, posting_from_item, to_company_currency
+from ..pleolib.receipts import ReceiptError
+from .export_payables import PayablesBooker, is_payable
+from .pleo_connection import _number_option
+
+TRUE_WORDS = ("1", "true", "yes", "on")
+
+
+def book_error(summary, code, message):
+    """The item values that record a failure."""
+    return {**summary, "state": "failed", "failure_type": code, "failure_reason": message}
+
+
+def _minor_to_float(value, exponent):
+    """Integer minor units as the float Odoo stores (exact to the currency's rounding)."""
+    return float(Decimal(value).scaleb(-exponent))
+
+
+class Booker:
+    """Books the items of one connection's jobs; caches what it looked up for a run."""
+
+    def __init__(self, connection):
+        self.connection = connection.sudo()
+        self.env = self.connection.env
+        self.company = self.connection.company_id
+        self.journal = self.connection.export_journal_id
+        self.workers = _number_option("pleo_http_workers", 8, int)
+        # Receipts come over https only, unless the server allows plain http (the sandbox).
+        self.allow_http = str(config.get("pleo_receipts_allow_http") or "").lower() in TRUE_WORDS
+        self._mappings = {
+            (row.kind, row.pleo_code): row._target() for row in self.connection.export_mapping_ids
+        }
+        # What the setup sync pushed to Pleo (externalId, codes): after the mapping rows.
+        self._synced = self.connection._setup_sync_lookup()
+        self._cache = {}
+        self._postings = {}
+
+    # ------------------------------------------------------------------ item → posting
+
+    def posting(self, data):
+        """The posting of an item (parsed once per run)."""
+        entry = data.get("accountingEntryId")
+        if entry not in self._postings:
+            try:
+                self._postings[entry] = posting_from_item(data)
+            except ItemError as error:
+                self._postings[entry] = error
+        result = self._postings[entry]
+        if isinstance(result, ItemError):
+            raise result
+        return result
+
+    def receipt_refs(self, data):
+        """The receipts to download for an item: none if it cannot be booked or is booked."""
+        try:
+            posting = self.posting(data)
+        except ItemError:
+            return []
+        if self._existing_move(posting.entry_uuid):
+            return []
+        return list(posting.files)
+
+    def summary(self, data):
+        """What the item list shows of an item, even one that cannot be booked."""
+        values = {}
+        try:
+            posting = self.posting(data)
+        except ItemError:
+            kind = data.get("type")
+            return {"item_type": kind} if kind in self._item_types() else {}
+        currency = self._currency(posting.currency, required=False)
+        values["item_type"] = (
+            posting.item_type if posting.item_type in self._item_types() else False
+        )
+        values["date"] = posting.date
+        values["label"] = (posting.label or "")[:256]
+        if currency:
+            exponent = currency_exponent(posting.currency)
+            sign = -1 if posting.reversal else 1
+            values["currency_id"] = currency.id
+            values["amount"] = sign * _minor_to_float(posting.total, exponent)
+        return values
+
+    def _item_types(self):
+        return dict(self.env["pleo.export.item"]._fields["item_type"].selection)
+
+    # ------------------------------------------------------------------ booking
+
+    def book(self, data, receipts):
+        """Book one item; return the item's values. Raises ItemError (ReceiptError too)."""
+        posting = self.posting(data)
+        for receipt in receipts:
+            if isinstance(receipt, ReceiptError):
+                raise receipt
+        summary = self.summary(data)
+        if is_payable(posting):  # vendor bills, credit notes and their payments
+            return PayablesBooker(self).book(posting, data, receipts, summary)
+        move = self._existing_move(posting.entry_uuid)
+        if move and self._check_posted(move, posting):
+            return {**summary, "state": "booked", "move_id": move.id}
+        values = self._move_values(posting)
+        if move and move.pleo_fingerprint == posting.fingerprint:
+            pass  # a draft that Pleo did not change: keep it as the bookkeeper left it
+        elif move:
+            move.line_ids.with_context(dynamic_unlink=True).unlink()
+            move.with_context(skip_invoice_sync=True).write(values)
+        else:
+            move = (
+                self.env["account.move"]
+                .with_company(self.company)
+                .with_context(skip_invoice_sync=True)
+                .create(values)
+            )
+            self._attach(move, receipts)
+        if self.connection.export_auto_post and move.state == "draft":
+            move.action_post()
+        self._cache[("move", posting.entry_uuid)] = move
+        return {
+            **summary,
+            "state": "booked",
+            "move_id": move.id,
+            "receipt_count": len(receipts),
+            "failure_type": False,
+            "failure_reason": False,
+        }
+
+    def plan_new(self, data, receipts):
+        """The values of a new journal entry for this item, or None to book it one by one.
+
+        A page's new entries are created together (one ``create`` for the page, which is what
+        makes the export fast); anything else (a failure, a re-export, a bill) goes through
+        :meth:`book`, which records failures with their reasons.
+        """
+        try:
+            posting = self.posting(data)
+            if (
+                any(isinstance(receipt, ReceiptError) for receipt in receipts)
+                or is_payable(posting)
+                or self._existing_move(posting.entry_uuid)
+            ):
+                return None
+            return self._move_values(posting)
+        except ItemError:
+            return None
+
+    def create_new(self, plans):
+        """Create the planned entries of a page at once: ``[(values, receipts)]`` -> moves."""
+        moves = (
+            self.env["account.move"]
+            .with_company(self.company)
+            .with_context(skip_invoice_sync=True)
+            .create([values for values, _receipts in plans])
+        )
+        for move in moves:
+            self._cache[("move", move.pleo_entry_uuid)] = move
+        self._attach_all(list(zip(moves, (receipts for _values, receipts in plans), strict=True)))
+        if self.connection.export_auto_post:
+            moves.action_post()
+        return moves
+
+    def prefetch_moves(self, entry_uuids):
+        """Find the entries already booked for these Pleo ids with one search."""
+        wanted = [uuid for uuid in entry_uuids if ("move", uuid) not in self._cache]
+        if not wanted:
+            return
+        Move = self.env["account.move"]
+        found = {
+            move.pleo_entry_uuid: move
+            for move in Move.search(
+                [("company_id", "=", self.company.id), ("pleo_entry_uuid", "in", wanted)]
+            )
+        }
+        for uuid in wanted:
+            self._cache[("move", uuid)] = found.get(uuid, Move)
+
+    def end_page(self):
+        """Forget what one page parsed and found: memory stays flat however long the job."""
+        self._postings.clear()
+        for key in [key for key in self._cache if key[0] == "move"]:
+            del self._cache[key]
+
+    def forget_moves(self, entry_uuids):
+        """Drop cached entries a rolled-back batch created."""
+        for uuid in entry_uuids:
+            self._cache.pop(("move", uuid), None)
+
+    def _check_posted(self, move, posting):
+        """Re-export rules: ``None`` to (re)write a draft, the move to keep it as it is."""
+        if move.state == "draft":
+            return None
+        if move.pleo_fingerprint != posting.fingerprint:
+            raise ItemError(
+                "accounting_system_validation_failure",
+                self.env._(
+                    "Already booked as %(move)s and posted, and Pleo changed it since: reset "
+                    "it to draft or reverse it in Odoo, then export again.",
+                    move=move.name,
+                ),
+            )
+        return move
+
+    def _existing_move(self, entry_uuid):
+        key = ("move", entry_uuid)
+        if key not in self._cache:
+            self._cache[key] = self.env["account.move"].search(
+                [("company_id", "=", self.company.id), ("pleo_entry_uuid", "=", entry_uuid)],
+                limit=1,
+            )
+        return self._cache[key]
+
+    def _attach(self, move, receipts):
+        self._attach_all([(move, receipts)])
+
+    def _attach_all(self, moves_receipts):
+        """Attach each move's receipts (one create for all); the first is its main attachment."""
+        values = [
+            {
+                "name": receipt.name,
+                "mimetype": receipt.mimetype,
+                "datas": base64.b64encode(receipt.content),
+                "res_model": "account.move",
+                "res_id": move.id,
+            }
+            for move, receipts in moves_receipts
+            for receipt in receipts
+        ]
+        attachments = iter(self.env["ir.attachment"].create(values)) if values else iter(())
+        for move, receipts in moves_receipts:
+            mine = [next(attachments) for _receipt in receipts]
+            if mine:
+                move.message_main_attachment_id = mine[0]
+
+    def _move_values(self, posting):
+        currency = self._currency(posting.currency)
+        company_currency = self.company.currency_id
+        date, suffix = self._accounting_date(posting)
+        exponent = currency_exponent(posting.currency)
+        if currency == company_currency:
+            balances = [line.amount for line in posting.lines]
+            company_exponent = exponent
+        else:
+            rate = self.env["res.currency"]._get_conversion_rate(
+                currency, company_currency, self.company, date
+            )
+            company_exponent = currency_exponent(company_currency.name)
+            balances = to_company_currency(posting, Decimal(repr(rate)), exponent, company_exponent)
+        partner = self._partner(posting.user_code)
+        # A tax line's base is its Pleo line's net amount (the expense line of the same id).
+        bases = {
+            line.line_id: balance
+            for line, balance in zip(posting.lines, balances, strict=True)
+            if line.role == "expense"
+        }
+        lines = []
+        for line, balance in zip(posting.lines, balances, strict=True):
+            values = {
+                "name": (line.label or posting.label) + suffix,
+                "currency_id": currency.id,
+                "amount_currency": _minor_to_float(line.amount, exponent),
+                "balance": _minor_to_float(balance, company_exponent),
+                "partner_id": partner.id,
+            }
+            values.update(self._line_accounting(posting, line))
+            if line.role in ("tax", "tax_reverse"):
+                base = bases.get(line.line_id, 0)
+                values["tax_base_amount"] = _minor_to_float(abs(base), company_exponent)
+            lines.append(fields.Command.create(values))
+        return {
+            "move_type": "entry",
+            "journal_id": self.journal.id,
+            "company_id": self.company.id,
+            "date": date,
+            "ref": posting.reference or False,
+            "currency_id": currency.id,
+            "pleo_entry_uuid": posting.entry_uuid,
+            "pleo_fingerprint": posting.fingerprint,
+            "pleo_web_url": posting.web_url or False,
+            "pleo_item_type": posting.item_type,
+            "line_ids": lines,
+        }
+
+    def _line_accounting(self, posting, line):
+        """The account, taxes and analytics of one posting line."""
+        if line.role == "contra":
+            return {"account_id": self._account(line.account, posting, contra=True).id}
+        if line.role == "expense":
+            values = {"account_id": self._account(line.account, posting).id}
+            if line.tax:
+                tax = self._tax(line.tax, posting)
+                base = self._repartition_lines(tax, posting).filtered(
+                    lambda r: r.repartition_type == "base"
+                )
+                values["tax_ids"] = [fields.Command.set(tax.ids)]
+                values["tax_tag_ids"] = [fields.Command.set(base.tag_ids.ids)]
+            if line.tags:
+                values["analytic_distribution"] = self._distribution(line.tags, posting)
+            return values
+        # a tax line: the repartition line of the mapped tax gives the account and the grids
+        tax = self._tax(line.tax, posting)
+        repartition = self._repartition(tax, posting, outgoing=line.role == "tax_reverse")
+        account = repartition.account_id
+        if not account:
+            code = (
+                line.tax.outgoing_account
+                if line.role == "tax_reverse"
+                else line.tax.ingoing_account
+            )
+            account = self._account_by_code(code, posting, what="tax")
+        return {
+            "account_id": account.id,
+            "tax_repartition_line_id": repartition.id,
+            "tax_tag_ids": [fields.Command.set(repartition.tag_ids.ids)],
+        }
+
+    def _accounting_date(self, posting):
+        """The move's date and the lines' label suffix: the item's date, or the first open date
+        after a lock (and then the item's own date in the labels)."""
+        has_tax = any(line.tax for line in posting.lines)
+        violated = self.company._get_violated_lock_dates(posting.date, has_tax, self.journal)
+        if not violated:
+            return posting.date, ""
+        lock = violated[-1][0]
+        if self.connection.export_locked_period == "fail":
+            raise ItemError(
+                "validation_failure",
+                self.env._(
+                    "This expense is dated %(date)s, in a period locked in Odoo until %(lock)s. "
+                    "Unlock the period, or choose 'Book on the first open date' in the Pleo "
+                    "connection, then export again.",
+                    date=posting.date,
+                    lock=lock,
+                ),
+            )
+        return lock + timedelta(days=1), f" ({posting.date})"
+
+    # ------------------------------------------------------------------ Pleo codes → Odoo records
+
+    def _currency(self, code, required=True):
+        key = ("currency", code)
+        if key not in self._cache:
+            self._cache[key] = (
+                self.env["res.currency"]
+                .with_context(active_test=False)
+                .search([("name", "=", code)], limit=1)
+            )
+        currency = self._cache[key]
+        if required and not currency.active:
+            raise ItemError(
+                "invalid_configuration",
+                self.env._(
+                    "The currency %(code)s of this expense is not active in Odoo: activate it in "
+                    "Accounting › Configuration › Currencies, then export again.",
+                    code=code,
+                ),
+            )
+        return currency
+
+    def _account(self, ref, posting, contra=False):
+        code = ref.code if ref else None
+        mapped = self._mappings.get(("account", code)) if code else None
+        if not mapped and ref and ref.identifier:
+            mapped = self._synced.get(("account", ref.identifier))
+        if mapped:
+            return mapped
+        if not code:
+            raise ItemError(
+                "missing_configuration",
+                self.env._(
+                    "Pleo sent no account code for this expense: choose the %(side)s in Pleo's "
+                    "accounting settings, then export again.",
+                    side=self.env._("contra account")
+                    if contra
+                    else self.env._("category's account"),
+                ),
+            )
+        return self._account_by_code(code, posting, name=ref.name, contra=contra)
+
+    def _account_by_code(self, code, posting, name=None, contra=False, what="account"):
+        key = ("account", code)
+        if key not in self._cache:
+            Account = self.env["account.account"].with_company(self.company)
+            self._cache[key] = Account.search(
+                [*Account._check_company_domain(self.company), ("code", "=", code)], limit=1
+            )
+        account = self._cache[key]
+        if account:
+            return account
+        label = f"{code} '{name}'" if name else code
+        raise ItemError(
+            "account_unknown",
+            self.env._(
+                "Pleo account %(account)s has no Odoo account with code %(code)s in %(company)s: "
+                "create it or map it in Pleo Connections › %(company)s › Accounts.",
+                account=label,
+                code=code,
+                company=self.company.name,
+            ),
+        )
+
+    def _tax(self, ref, posting):
+        code = ref.code
+        key = ("tax", code)
+        if key not in self._cache:
+            tax = self._mappings.get(("tax", code)) or self._synced.get(("tax", code))
+            if not tax and code:
+                Tax = self.env["account.tax"].with_company(self.company)
+                tax = Tax.search(
+                    [
+                        *Tax._check_company_domain(self.company),
+                        ("type_tax_use", "=", "purchase"),
+                        ("name", "=", code),
+                    ],
+                    limit=1,
+                )
+            self._cache[key] = tax or self.env["account.tax"]
+        tax = self._cache[key]
+        if not tax:
+            raise ItemError(
+                "tax_code_unknown",
+                self.env._(
+                    "Pleo tax code %(code)s has no purchase tax of that name in %(company)s: "
+                    "create it or map it in Pleo Connections › %(company)s › Taxes.",
+                    code=code or "?",
+                    company=self.company.name,
+                ),
+            )
+        if tax.amount_type == "percent" and ref.rate is not None:
+            pleo_percent = Decimal(ref.rate) * 100
+            if abs(Decimal(repr(tax.amount)) - pleo_percent) > Decimal("0.0001"):
+                raise ItemError(
+                    "invalid_configuration",
+                    self.env._(
+                        "Pleo tax code %(code)s is %(pleo)s%% but the Odoo tax %(tax)s is "
+                        "%(odoo)s%%: map the code to the right tax in Pleo Connections › "
+                        "%(company)s › Taxes.",
+                        code=code,
+                        pleo=f"{pleo_percent.normalize():f}",
+                        tax=tax.name,
+                        odoo=f"{tax.amount:g}",
+                        company=self.company.name,
+                    ),
+                )
+        return tax
+
+    def _repartition_lines(self, tax, posting):
+        """The tax's invoice repartition, or its refund repartition for reversals."""
+        if posting.reversal:
+            return tax.refund_repartition_line_ids
+        return tax.invoice_repartition_line_ids
+
+    def _repartition(self, tax, posting, outgoing=False):
+        """The tax repartition line a Pleo tax line books on (refund lines for reversals)."""
+        lines = self._repartition_lines(tax, posting).filtered(
+            lambda r: r.repartition_type == "tax"
+        )
+        if outgoing:
+            lines = lines.filtered(lambda r: r.factor_percent < 0)
+        else:
+            lines = lines.filtered(lambda r: r.factor_percent > 0)
+        if len(lines) != 1:
+            if any(line.role == "tax_reverse" for line in posting.lines):
+                message = self.env._(
+                    "The Odoo tax %(tax)s is not a reverse-charge tax: it needs one +100%% and "
+                    "one -100%% tax repartition line. Map Pleo's tax code to a reverse-charge tax "
+                    "in Pleo Connections › %(company)s › Taxes.",
+                    tax=tax.name,
+                    company=self.company.name,
+                )
+            else:
+                message = self.env._(
+                    "The Odoo tax %(tax)s needs exactly one tax repartition line to book Pleo's "
+                    "tax amount: map Pleo's tax code to another tax in Pleo Connections › "
+                    "%(company)s › Taxes.",
+                    tax=tax.name,
+                    company=self.company.name,
+                )
+            raise ItemError("invalid_configuration", message)
+        return lines
+
+    def _distribution(self, tags, posting):
+        distribution = {}
+        for tag in tags:
+            analytic = self._analytic(tag)
+            distribution[str(analytic.id)] = 100.0
+        return distribution
+
+    def _analytic(self, tag):
+        key = ("tag", tag.group_code, tag.code)
+        if key not in self._cache:
+            analytic = (
+                self._mappings.get(("tag", f"{tag.group_code}/{tag.code}"))
+                or self._mappings.get(("tag", tag.code))
+                or self._synced.get(("tag", tag.group_code, tag.code))
+            )
+            if not analytic:
+                found = self.env["account.analytic.account"].search(
+                    [
+                        ("code", "=", tag.code),
+                        ("company_id", "in", (False, self.company.id)),
+                    ]
+                )
+                if len(found) > 1:
+                    found = found.filtered(lambda a: a.plan_id.name == tag.group_code)
+                analytic = found if len(found) == 1 else None
+            self._cache[key] = analytic
+        analytic = self._cache[key]
+        if not analytic:
+            raise ItemError(
+                "tag_unknown",
+                self.env._(
+                    "Pleo tag %(code)s (group %(group)s) has no analytic account with reference "
+                    "%(code)s in %(company)s: create it or map it in Pleo Connections › "
+                    "%(company)s › Tags.",
+                    code=tag.code,
+                    group=tag.group_code,
+                    company=self.company.name,
+                ),
+            )
+        return analytic
+
+    def _partner(self, code):
+        if not code:
+            return self.env["res.partner"]
+        key = ("user", code)
+        if key not in self._cache:
+            partner = self._mappings.get(("user", code)) or self.env["res.partner"].search(
+                [("ref", "=", code), ("company_id", "in", (False, self.company.id))], limit=1
+            )
+            self._cache[key] = partner
+        return self._cache[key]

@@ -1,0 +1,147 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""One Pleo expense of an export job, and what Odoo made of it.
+
+The item is Odoo's memory of the job: which expenses it held, the entry each became, why one
+failed, and whether Pleo was told. ``reported`` is set only after Pleo accepted the result, and
+the entry is committed before the report is sent, so a crash between the two re-sends the same
+result next run and never books twice.
+"""
+
+import logging
+from datetime import UTC, datetime
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..pleolib.posting import ItemError
+from .export_booking import book_error
+
+_logger = logging.getLogger(__name__)
+
+#: Longest failure reason sent to Pleo (Pleo documents no limit; keep it readable).
+MAX_REASON = 1000
+
+ITEM_TYPES = [
+    ("card_purchase", "Card purchase"),
+    ("card_invoice", "Card invoice"),
+    ("out_of_pocket", "Out of pocket"),
+    ("mileage", "Mileage"),
+    ("per_diem", "Per diem"),
+    ("external_reimbursement", "External reimbursement"),
+    ("direct_reimbursement", "Direct reimbursement"),
+    ("invoice", "Invoice"),
+    ("invoice_payment", "Invoice payment"),
+    ("chargeback", "Chargeback"),
+    ("refund", "Refund"),
+    ("cashback", "Cashback"),
+    ("atm_withdrawal", "ATM withdrawal"),
+    ("wallet_topup", "Wallet top-up"),
+    ("wallet_unload", "Wallet unload"),
+    ("personal_spend", "Personal spend"),
+    ("fee", "Fee"),
+]
+
+ITEM_STATES = [
+    ("pending", "To book"),
+    ("booked", "Booked"),
+    ("failed", "Failed"),
+]
+
+
+def _now_iso():
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class PleoExportItem(models.Model):
+    _name = "pleo.export.item"
+    _description = "Pleo Export Item"
+    _order = "job_id desc, date, id"
+    _rec_name = "entry_uuid"
+
+    job_id = fields.Many2one(
+        "pleo.export.job", string="Export", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="job_id.company_id", store=True, precompute=True)
+    entry_uuid = fields.Char(string="Pleo Entry ID", required=True, readonly=True, index=True)
+    item_type = fields.Selection(ITEM_TYPES, string="Type", readonly=True)
+    date = fields.Date(readonly=True)
+    label = fields.Char(readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    amount = fields.Monetary(readonly=True, help="Pleo's amount, in the wallet currency.")
+    state = fields.Selection(ITEM_STATES, default="pending", required=True, readonly=True)
+    reported = fields.Boolean(
+        string="Reported to Pleo",
+        readonly=True,
+        help="Pleo accepted this item's result (booked or failed).",
+    )
+    move_id = fields.Many2one("account.move", string="Entry", readonly=True, index="btree_not_null")
+    failure_type = fields.Char(readonly=True)
+    failure_reason = fields.Text(readonly=True)
+    receipt_count = fields.Integer(string="Receipts", readonly=True)
+
+    _entry_uniq = models.Constraint(
+        "UNIQUE (job_id, entry_uuid)",
+        "An expense appears only once in an export.",
+    )
+
+    @api.depends("entry_uuid", "label")
+    def _compute_display_name(self):
+        for item in self:
+            item.display_name = item.label or item.entry_uuid
+
+    def action_open_move(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.move_id.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------ booking and report
+
+    def _book(self, booker, data, receipts):
+        """Book one item (in its own savepoint): a failure fails this item, never the job."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                result = booker.book(data, receipts)
+        except ItemError as error:  # a receipt that failed too (ReceiptError)
+            self.write(book_error(booker.summary(data), error.code, error.message))
+            return
+        except (UserError, ValidationError) as error:
+            reason = self.env._(
+                "Odoo refused the entry: %(reason)s", reason=error.args[0] if error.args else ""
+            )
+            self.write(
+                book_error(booker.summary(data), "accounting_system_validation_failure", reason)
+            )
+            return
+        except Exception:
+            _logger.exception("Pleo export: booking entry %s failed", self.entry_uuid)
+            reason = self.env._(
+                "Odoo could not book this expense because of an unexpected error; the server "
+                "log has the details. Export it again from Pleo once it is fixed."
+            )
+            self.write(book_error(booker.summary(data), "unexpected_failure", reason))
+            return
+        self.write(result)
+
+    def _pleo_update(self):
+        """This item's result as Pleo's ``UpdateExportJobItemV3``."""
+        self.ensure_one()
+        if self.state == "booked":
+            return {
+                "accountingEntryId": self.entry_uuid,
+                "status": "successful",
+                "exportedAt": _now_iso(),
+                "externalId": str(self.move_id.id),
+                "externalUrl": f"{self.move_id.get_base_url()}/odoo/account.move/{self.move_id.id}",
+            }
+        return {
+            "accountingEntryId": self.entry_uuid,
+            "status": "failed",
+            "failureReasonType": self.failure_type or "unexpected_failure",
+            "failureReason": (self.failure_reason or "")[:MAX_REASON],
+        }

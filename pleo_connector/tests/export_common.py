@@ -1,0 +1,222 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Set-up of the export tests: a chart that knows the sandbox's codes, a connected company,
+and commits and crashes simulated with savepoints on the test's transaction.
+
+The sandbox generator's default codes (accounts 6810…, taxes I25/E25/RC25, tags DEPT/PROJ,
+users E001/E002) exist in company A, so generated jobs book without mapping rows. The export
+commits through ``ir.cron._commit_progress``; here a "commit" is a savepoint and a "crash" a
+rollback to the last one, which is what a real crash leaves in the database.
+"""
+
+import contextlib
+from unittest.mock import patch
+
+from odoo import Command
+from odoo.tools import config, mute_logger
+
+from .common import PleoCase
+
+EXPORT_LOGGERS = (
+    "odoo.addons.pleo_connector.models.pleo_connection_export",
+    "odoo.addons.pleo_connector.models.pleo_export_job",
+    "odoo.addons.pleo_connector.models.pleo_export_item",
+)
+
+ACCOUNTS = {
+    "6810": ("Meals and entertainment", "expense"),
+    "6820": ("Travel", "expense"),
+    "6830": ("Software and subscriptions", "expense"),
+    "6840": ("Office supplies", "expense"),
+    "7220": ("Mileage allowance", "expense"),
+    "7230": ("Per diem allowance", "expense"),
+    "6910": ("Employee out-of-pocket", "liability_current"),
+    "5850": ("Pleo DKK Account", "asset_cash"),
+    "5810": ("Petty cash", "asset_cash"),
+    "5820": ("Bank account", "asset_cash"),
+    "7770": ("Bank fees", "expense"),
+    "3900": ("Other income", "income_other"),
+    "5860": ("Employee receivables", "asset_current"),
+    "6800": ("Accounts payable", "liability_current"),
+    "6320": ("Ingoing VAT", "asset_current"),
+    "6330": ("Outgoing VAT", "liability_current"),
+}
+#: Odoo taxes named as the sandbox's tax codes: name -> (percent, reverse charge)
+TAXES = {"I25": (25.0, False), "I12": (12.0, False), "E25": (25.0, False), "RC25": (25.0, True)}
+TAGS = {"DEPT": ("SALES", "RND", "OPS"), "PROJ": ("P100", "P200")}
+USERS = {"E001": "Anna Jensen", "E002": "Bo Nielsen"}
+
+
+class _Crash(BaseException):  # not an Exception: nothing in the export may catch it
+    """Stands for the server process dying at some point of a job."""
+
+
+class ExportCase(PleoCase):
+    """Company A connected to the sandbox, with the chart, taxes, tags and users of its codes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        company = cls.company_a
+        cls.accounts = {
+            code: env["account.account"].create(
+                {"code": code, "name": name, "account_type": kind, "company_ids": [company.id]}
+            )
+            for code, (name, kind) in ACCOUNTS.items()
+        }
+        cls.grid_base = env["account.account.tag"].create(
+            {"name": "Pleo test base grid", "applicability": "taxes"}
+        )
+        cls.grid_tax = env["account.account.tag"].create(
+            {"name": "Pleo test tax grid", "applicability": "taxes"}
+        )
+        cls.taxes = {name: cls._make_tax(name, *spec) for name, spec in TAXES.items()}
+        plans = {}
+        cls.analytics = {}
+        for group, codes in TAGS.items():
+            plans[group] = env["account.analytic.plan"].create({"name": group})
+            for code in codes:
+                cls.analytics[code] = env["account.analytic.account"].create(
+                    {"name": f"{group} {code}", "code": code, "plan_id": plans[group].id}
+                )
+        cls.partners = {
+            code: env["res.partner"].create({"name": name, "ref": code})
+            for code, name in USERS.items()
+        }
+        for code in ("DKK", "EUR", "SEK"):
+            currency = env.ref(f"base.{code}")
+            currency.active = True
+        cls.journal = env["account.journal"].create(
+            {
+                "name": "Pleo",
+                "code": "PLEOT",
+                "type": "bank",
+                "company_id": company.id,
+                "default_account_id": cls.accounts["5850"].id,
+            }
+        )
+
+    @classmethod
+    def _make_tax(cls, name, percent, reverse):
+        company = cls.company_a
+        tax_lines = [
+            Command.create(
+                {
+                    "repartition_type": "tax",
+                    "factor_percent": 100,
+                    "account_id": cls.accounts["6320"].id,
+                    "tag_ids": [Command.set(cls.grid_tax.ids)],
+                }
+            )
+        ]
+        if reverse:
+            tax_lines.append(
+                Command.create(
+                    {
+                        "repartition_type": "tax",
+                        "factor_percent": -100,
+                        "account_id": cls.accounts["6330"].id,
+                    }
+                )
+            )
+
+        def repartition():
+            return [
+                Command.create(
+                    {"repartition_type": "base", "tag_ids": [Command.set(cls.grid_base.ids)]}
+                ),
+                *tax_lines,
+            ]
+
+        return cls.env["account.tax"].create(
+            {
+                "name": name,
+                "amount": percent,
+                "amount_type": "percent",
+                "type_tax_use": "purchase",
+                "company_id": company.id,
+                "invoice_repartition_line_ids": repartition(),
+                "refund_repartition_line_ids": repartition(),
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.reset_file_requests()
+        self.key = self.connect()
+        self.conn_a.write({"export_enabled": True, "export_journal_id": self.journal.id})
+        self.startPatcher(patch.dict(config.options, {"pleo_receipts_allow_http": "1"}))
+        # Commits are savepoints, a crash rolls back to the last one (see the module docstring).
+        self.cr.execute("SAVEPOINT pleo_commit")
+        self.commits = 0
+        cron = type(self.env["ir.cron"])
+        self.startPatcher(patch.object(cron, "_commit_progress", self._fake_commit))
+        self.startPatcher(patch.object(cron, "_trigger", lambda *a, **k: None))
+        self.startPatcher(patch.object(self.cr, "rollback", self._fake_rollback))
+
+    def _fake_commit(self, processed=0, *, remaining=None, deactivate=False):
+        self.env.flush_all()
+        self.cr.execute("RELEASE SAVEPOINT pleo_commit")
+        self.cr.execute("SAVEPOINT pleo_commit")
+        self.commits += 1
+        return float("inf")
+
+    def _fake_rollback(self):
+        self.env.transaction.clear()  # what Cursor.rollback does to the ORM's pending work
+        self.cr.execute("ROLLBACK TO SAVEPOINT pleo_commit")
+        self.env.invalidate_all(flush=False)
+
+    # ------------------------------------------------------------------ helpers
+
+    def add_job(self, items=None, n=None, pleo_company=None, **options):
+        """A pending job at Pleo for company A (generated items unless ``items``)."""
+        if items is None:
+            options.setdefault("wallet_currency", "USD")
+        return self.sandbox.add_export_job(pleo_company or self.pleo_a, items=items, n=n, **options)
+
+    def run_export(self):
+        with mute_logger(*EXPORT_LOGGERS):
+            self.env["pleo.connection"]._cron_pleo_export()
+        self.env.invalidate_all()
+
+    def crash_run(self, target, method):
+        """Run the export with ``target.method`` raising after it ran once, then "restart"."""
+        original = getattr(target, method)
+
+        def dying(*args, **kwargs):
+            original(*args, **kwargs)
+            raise _Crash(method)
+
+        with (
+            patch.object(target, method, dying),
+            mute_logger(*EXPORT_LOGGERS),
+            contextlib.suppress(_Crash),
+        ):
+            self.env["pleo.connection"]._cron_pleo_export()
+        self._fake_rollback()
+
+    def job(self, job_uuid):
+        return self.env["pleo.export.job"].search([("pleo_job_uuid", "=", job_uuid)])
+
+    def pleo_job(self, job_uuid):
+        return self.sandbox.export_job(job_uuid)
+
+    def moves(self):
+        return self.env["account.move"].search(
+            [("company_id", "=", self.company_a.id), ("pleo_entry_uuid", "!=", False)]
+        )
+
+    def assertBalancedAsPleo(self, move, item):
+        """The move balances and its contra side equals Pleo's total, to the cent."""
+        self.assertEqual(move.currency_id.name, item["amount"]["inWalletCurrency"]["currency"])
+        cents = [round(line.amount_currency * 100) for line in move.line_ids]
+        self.assertEqual(sum(cents), 0, move.line_ids.read(["account_id", "amount_currency"]))
+        self.assertTrue(move.currency_id.is_zero(sum(move.line_ids.mapped("balance"))))
+        contra = move.line_ids.filtered(
+            lambda line: line.account_id.code == item["contraAccount"]["code"]
+        )
+        self.assertEqual(
+            abs(sum(round(line.amount_currency * 100) for line in contra)),
+            abs(item["amount"]["inWalletCurrency"]["value"]),
+        )

@@ -1,0 +1,432 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Pleo invoices in Odoo's payables: bills, credit notes, payments reconciled with their bill,
+returned payments, vendor matching, the supplier's bank account, re-exports, totals to the cent.
+
+Jobs come from the sandbox with items written here (accounts-payable items of vendor-based
+bookkeeping); the export cron runs as the scheduler would.
+"""
+
+import base64
+import copy
+import uuid
+
+from odoo.tests import tagged
+
+from .export_common import ExportCase
+from .test_export import item_line, make_item
+
+VENDOR = {
+    "id": "7b1e3c52-8a2b-4b8e-9d43-1f0f4a1c0001",
+    "name": "Office Depot A/S",
+    "code": "V1001",
+    "externalId": "V1001",
+    "country": "DK",
+    "defaultCurrency": "USD",
+    "registrationNumber": "12345678",
+    "taxRegistrationNumber": "DK12345678",
+}
+
+
+def ap_item(*lines, kind="invoice", number="INV-1", vendor=None, bank=None, **extra):
+    """An accounts-payable item: a bill (``invoice``), a credit note or an invoice payment."""
+    info = {
+        "invoiceNumber": number,
+        "invoiceDate": "2025-03-01T00:00:00Z",
+        "dueDate": "2025-03-31T00:00:00Z",
+        "status": "paid" if kind == "invoice_payment" else "ready",
+    }
+    if bank:
+        info["supplierBankAccount"] = {"bankName": "Danske Bank", "country": "DK", **bank}
+    contra = "5850" if kind == "invoice_payment" else "6800"
+    extra.setdefault("accountingEntryId", str(uuid.uuid4()))
+    return make_item(
+        *lines,
+        kind=kind,
+        contra=contra,
+        bookkeeping={"method": "accounts_payable"},
+        vendor=vendor or VENDOR,
+        additionalInformation={"reconciliationId": f"BOOK-{number}", "invoiceInformation": info},
+        **extra,
+    )
+
+
+def payment(cents, number="INV-1", returned=False, **extra):
+    sub_type = "invoice_payment_returned" if returned else "invoice_payment_sent"
+    return ap_item(
+        item_line(cents, account="6800"),
+        kind="invoice_payment",
+        number=number,
+        subType=sub_type,
+        **extra,
+    )
+
+
+@tagged("post_install", "-at_install", "pleo_export")
+class TestExportPayables(ExportCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.vendor = cls.env["res.partner"].create(
+            {
+                "name": "Office Depot",
+                "is_company": True,
+                "ref": "V1001",
+                "bank_ids": [(0, 0, {"acc_number": "DK50 0040 0440 1162 43"})],
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.conn_a.export_auto_post = True
+
+    def book(self, *items):
+        job_uuid = self.add_job(items=list(items))
+        self.run_export()
+        records = self.job(job_uuid).item_ids
+        return {record.entry_uuid: record for record in records}, job_uuid
+
+    def assertBooked(self, record):
+        self.assertEqual(record.state, "booked", record.failure_reason)
+        return record.move_id
+
+    # ------------------------------------------------------------------ bills and payments
+
+    def test_bill_then_payment_in_one_job(self):
+        bill_item = ap_item(item_line(12500, tax=("I25", 0.25, "inclusive", 2500)))
+        pay_item = payment(12500)
+        records, job_uuid = self.book(bill_item, pay_item)
+        bill = self.assertBooked(records[bill_item["accountingEntryId"]])
+        paid = self.assertBooked(records[pay_item["accountingEntryId"]])
+        self.assertEqual(bill.move_type, "in_invoice")
+        self.assertEqual(bill.partner_id, self.vendor)
+        self.assertEqual(bill.ref, "INV-1")
+        self.assertEqual(str(bill.invoice_date), "2025-03-01")
+        self.assertEqual(str(bill.invoice_date_due), "2025-03-31")
+        self.assertEqual(str(bill.date), "2025-03-04", "Pleo's bookkeeping date")
+        self.assertEqual(bill.state, "posted")
+        self.assertEqual(bill.amount_total, 125.0)
+        self.assertEqual(bill.amount_tax, 25.0)
+        self.assertEqual(bill.invoice_line_ids.tax_ids, self.taxes["I25"])
+        self.assertEqual(bill.invoice_line_ids.account_id, self.accounts["6810"])
+        self.assertEqual(bill.line_ids.filtered("tax_line_id").tax_tag_ids, self.grid_tax)
+        self.assertEqual(bill.payment_state, "paid")
+        pay = paid.origin_payment_id
+        self.assertEqual(pay.journal_id, self.journal)
+        self.assertEqual(pay.payment_type, "outbound")
+        self.assertEqual(pay.amount, 125.0)
+        self.assertEqual(pay.state, "paid")
+        self.assertIn(bill, pay.reconciled_bill_ids)
+        wallet = paid.line_ids.filtered(lambda line: line.account_id == self.accounts["5850"])
+        self.assertEqual(wallet.credit, 125.0)
+        self.assertEqual(paid.pleo_entry_uuid, pay_item["accountingEntryId"])
+        self.assertEqual(self.pleo_job(job_uuid)["status"], "completed")
+
+    def test_payment_listed_before_its_bill_in_the_same_job(self):
+        bill_item = ap_item(item_line(10000), bank={"accountNumber": "DK95 2000 0123 4567 89"})
+        pay_item = payment(10000)
+        records, _job = self.book(pay_item, bill_item)
+        self.assertBooked(records[pay_item["accountingEntryId"]])
+        bill = self.assertBooked(records[bill_item["accountingEntryId"]])
+        self.assertEqual(bill.payment_state, "paid", "reconciled when the bill was posted")
+        self.assertEqual(len(bill.activity_ids), 1, "the bank account is flagged once")
+
+    def test_bill_then_payment_in_two_jobs_with_a_draft_bill(self):
+        self.conn_a.export_auto_post = False
+        bill_item = ap_item(item_line(10000))
+        records, _job = self.book(bill_item)
+        bill = self.assertBooked(records[bill_item["accountingEntryId"]])
+        self.assertEqual(bill.state, "draft")
+        pay_item = payment(10000)
+        records, _job = self.book(pay_item)
+        paid = self.assertBooked(records[pay_item["accountingEntryId"]])
+        self.assertEqual(paid.state, "posted", "a payment records money that left the wallet")
+        self.assertEqual(bill.payment_state, "not_paid")
+        bill.action_post()
+        self.assertEqual(bill.payment_state, "paid", "reconciled when the bill is posted")
+
+    def test_payment_of_a_posted_bill_in_a_later_job(self):
+        bill_item = ap_item(item_line(10000))
+        self.book(bill_item)
+        records, _job = self.book(payment(10000))
+        self.assertBooked(next(iter(records.values())))
+        bill = self.moves().filtered(lambda move: move.move_type == "in_invoice")
+        self.assertEqual(bill.payment_state, "paid")
+
+    def test_payment_without_its_bill_fails_and_books_on_re_export(self):
+        pay_item = payment(10000, number="INV-404")
+        records, job_uuid = self.book(pay_item)
+        record = records[pay_item["accountingEntryId"]]
+        self.assertEqual(record.state, "failed")
+        self.assertEqual(record.failure_type, "accounting_system_validation_failure")
+        self.assertIn("invoice INV-404 of Office Depot", record.failure_reason)
+        self.assertIn("export the invoice from Pleo", record.failure_reason)
+        self.assertEqual(self.pleo_job(job_uuid)["status"], "completed_with_errors")
+        records, _job = self.book(ap_item(item_line(10000), number="INV-404"), pay_item)
+        self.assertTrue(all(record.state == "booked" for record in records.values()))
+
+    def test_card_invoice_paid_from_the_wallet_is_a_paid_bill(self):
+        """A card invoice's contra account is the wallet: the bill is paid as it is booked."""
+        card = ap_item(item_line(5000, tax=("I25", 0.25, "inclusive", 1000)), kind="card_invoice")
+        card["contraAccount"]["code"] = "5850"
+        records, _job = self.book(card)
+        bill = self.assertBooked(records[card["accountingEntryId"]])
+        self.assertEqual(bill.move_type, "in_invoice")
+        self.assertEqual(bill.payment_state, "paid")
+        paid = self.moves().filtered(lambda move: move.origin_payment_id)
+        self.assertEqual(paid.pleo_entry_uuid, f"{card['accountingEntryId']}:payment")
+        self.assertEqual(paid.origin_payment_id.journal_id, self.journal)
+        self.book(dict(card))  # re-export: nothing booked twice
+        self.assertEqual(len(self.moves()), 2)
+
+    def test_card_refund_to_the_wallet_of_a_draft_credit_note(self):
+        self.conn_a.export_auto_post = False
+        refund = ap_item(item_line(2000), kind="refund")
+        refund["contraAccount"]["code"] = "5850"
+        records, _job = self.book(refund)
+        note = self.assertBooked(records[refund["accountingEntryId"]])
+        self.assertEqual((note.move_type, note.state), ("in_refund", "draft"))
+        back = self.moves().filtered(lambda move: move.origin_payment_id)
+        self.assertEqual(back.origin_payment_id.payment_type, "inbound")
+        note.action_post()
+        self.assertEqual(note.payment_state, "paid", "reconciled when it is posted")
+
+    def test_credit_note(self):
+        refund = ap_item(item_line(5000, tax=("I25", 0.25, "inclusive", 1000)), kind="refund")
+        records, _job = self.book(refund)
+        note = self.assertBooked(records[refund["accountingEntryId"]])
+        self.assertEqual(note.move_type, "in_refund")
+        self.assertEqual(note.amount_total, 50.0)
+        self.assertEqual(note.amount_tax, 10.0)
+        tax_line = note.line_ids.filtered("tax_line_id")
+        self.assertEqual(tax_line.tax_repartition_line_id.document_type, "refund")
+        self.assertEqual(tax_line.balance, -10.0)
+
+    def test_returned_payment_reopens_the_bill(self):
+        bill_item = ap_item(item_line(10000))
+        sent, back = payment(10000), payment(10000, returned=True)
+        records, _job = self.book(bill_item, sent, back)
+        bill = self.assertBooked(records[bill_item["accountingEntryId"]])
+        returned = self.assertBooked(records[back["accountingEntryId"]])
+        self.assertEqual(returned.origin_payment_id.payment_type, "inbound")
+        wallet = returned.line_ids.filtered(lambda line: line.account_id == self.accounts["5850"])
+        self.assertEqual(wallet.debit, 100.0)
+        self.assertEqual(bill.payment_state, "not_paid")
+        self.assertEqual(bill.amount_residual, 100.0)
+
+    def test_return_of_a_payment_not_in_odoo_fails(self):
+        self.book(ap_item(item_line(10000)))
+        back = payment(10000, returned=True)
+        records, _job = self.book(back)
+        record = records[back["accountingEntryId"]]
+        self.assertEqual(record.state, "failed")
+        self.assertIn("that payment is not in Odoo", record.failure_reason)
+
+    def test_foreign_currency_bill_paid_from_the_wallet_with_exchange_difference(self):
+        """A EUR wallet in a USD company: the bill at the invoice date's rate, the payment at
+        the payment's; Odoo's reconciliation books the exchange difference."""
+        eur = self.env.ref("base.EUR")
+        self.env["res.currency.rate"].create(
+            [
+                {"name": "2025-03-01", "rate": 0.5, "currency_id": eur.id},
+                {"name": "2025-03-10", "rate": 0.4, "currency_id": eur.id},
+            ]
+        )
+
+        def in_eur(item):
+            for money in _money_nodes(item):
+                money["currency"] = "EUR"
+            return item
+
+        bill_item = in_eur(ap_item(item_line(10000), on="2025-03-01T10:00:00Z"))
+        pay_item = in_eur(payment(10000, on="2025-03-10T10:00:00Z"))
+        records, _job = self.book(bill_item, pay_item)
+        bill = self.assertBooked(records[bill_item["accountingEntryId"]])
+        paid = self.assertBooked(records[pay_item["accountingEntryId"]])
+        self.assertEqual(bill.currency_id, eur)
+        self.assertEqual(bill.amount_total, 100.0)
+        self.assertEqual(bill.amount_total_signed, -200.0)
+        self.assertEqual(paid.line_ids.filtered(lambda line: line.credit).credit, 250.0)
+        self.assertEqual(bill.payment_state, "paid")
+        partials = bill.line_ids.matched_debit_ids | bill.line_ids.matched_credit_ids
+        exchange = partials.exchange_move_id
+        self.assertTrue(exchange, "Odoo booked the exchange difference")
+        self.assertAlmostEqual(abs(sum(exchange.line_ids.mapped("debit"))), 50.0)
+
+    def test_generated_vendor_based_jobs_book_bills_equal_to_pleo(self):
+        """The sandbox's vendor-based bookkeeping: every invoice a bill of its vendor, split
+        lines, tags, all tax types, receipts; each total Pleo's to the cent."""
+        for code in ("V1002", "V1003"):
+            self.env["res.partner"].create({"name": code, "ref": code, "is_company": True})
+        job_uuid = self.add_job(
+            n=12, types=["invoice"], vendor_based_bookkeeping=True, seed="vendor-bills"
+        )
+        items = {item["accountingEntryId"]: item for item in self.sandbox.export_items(job_uuid)}
+        self.run_export()
+        job = self.job(job_uuid)
+        self.assertEqual(job.state, "completed", job.item_ids.mapped("failure_reason"))
+        for record in job.item_ids:
+            item, bill = items[record.entry_uuid], record.move_id
+            self.assertEqual(bill.move_type, "in_invoice")
+            self.assertEqual(bill.partner_id.ref, item["vendor"]["code"])
+            self.assertEqual(
+                round(bill.amount_total * 100), item["amount"]["inWalletCurrency"]["value"]
+            )
+            info = item["additionalInformation"]["invoiceInformation"]
+            self.assertEqual(bill.ref, info["invoiceNumber"])
+            self.assertEqual(record.receipt_count, len(item["files"] or []))
+
+    # ------------------------------------------------------------------ vendors
+
+    def test_vendor_matched_by_each_rule(self):
+        by_id = self.env["res.partner"].create({"name": "Matched by id", "is_company": True})
+        by_vat = self.env["res.partner"].create(
+            {"name": "Matched by VAT", "is_company": True, "vat": "SE 5560-1234 5601"}
+        )
+        cases = {
+            "id": ({**VENDOR, "externalId": str(by_id.id), "code": "V1001"}, by_id),
+            "code": ({**VENDOR, "externalId": "V1001", "code": "V1001"}, self.vendor),
+            "vat": (
+                {
+                    **VENDOR,
+                    "externalId": "X-1",
+                    "code": None,
+                    "taxRegistrationNumber": "SE556012345601",
+                },
+                by_vat,
+            ),
+        }
+        for rule, (vendor, partner) in cases.items():
+            with self.subTest(rule=rule):
+                item = ap_item(item_line(1000), vendor=vendor, number=f"INV-{rule}")
+                records, _job = self.book(item)
+                bill = self.assertBooked(records[item["accountingEntryId"]])
+                self.assertEqual(bill.partner_id, partner)
+
+    def test_vendor_not_matched_fails_and_is_never_guessed_by_name(self):
+        self.env["res.partner"].create({"name": "Unknown Supplier ApS", "is_company": True})
+        vendor = {
+            **VENDOR,
+            "name": "Unknown Supplier ApS",
+            "externalId": "V9",
+            "code": "V9",
+            "taxRegistrationNumber": "DK99999999",
+        }
+        item = ap_item(item_line(1000), vendor=vendor)
+        records, job_uuid = self.book(item)
+        record = records[item["accountingEntryId"]]
+        self.assertEqual(record.state, "failed")
+        self.assertEqual(record.failure_type, "vendor_unknown")
+        self.assertIn("Pleo vendor Unknown Supplier ApS", record.failure_reason)
+        self.assertIn("code V9", record.failure_reason)
+        self.assertIn("Create missing vendors", record.failure_reason)
+        self.assertFalse(self.moves())
+        rows = self.pleo_job(job_uuid)["items"]
+        self.assertEqual(rows[0]["failureReasonType"], "vendor_unknown")
+
+    def test_missing_vendor_created_when_the_option_is_on(self):
+        self.conn_a.export_create_vendors = True
+        vendor = {**VENDOR, "name": "New Vendor GmbH", "externalId": "V7", "code": "V7"}
+        vendor["country"], vendor["taxRegistrationNumber"] = "DE", "DE123456789"
+        iban = "DE89370400440532013000"
+        first = ap_item(item_line(1000), vendor=vendor, bank={"accountNumber": iban})
+        second = ap_item(item_line(2000), vendor=vendor, number="INV-2")
+        records, _job = self.book(first, second)
+        bills = [self.assertBooked(record) for record in records.values()]
+        partner = bills[0].partner_id
+        self.assertEqual(bills[1].partner_id, partner, "created once")
+        self.assertEqual(
+            (partner.name, partner.ref, partner.vat, partner.country_id.code),
+            ("New Vendor GmbH", "V7", "DE123456789", "DE"),
+        )
+        self.assertEqual(partner.bank_ids.acc_number, "DE89370400440532013000")
+
+    def test_bank_account_mismatch_is_flagged_on_the_bill(self):
+        good = ap_item(item_line(1000), bank={"accountNumber": "DK5000400440116243"})
+        bad = ap_item(item_line(1000), number="INV-2", bank={"accountNumber": "DK9520000123456789"})
+        records, _job = self.book(good, bad)
+        good_bill = self.assertBooked(records[good["accountingEntryId"]])
+        bad_bill = self.assertBooked(records[bad["accountingEntryId"]])
+        self.assertFalse(good_bill.activity_ids)
+        activity = bad_bill.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_warning"))
+        self.assertIn("DK9520000123456789", activity.note)
+        self.assertIn("DK50 0040 0440 1162 43", activity.note)
+
+    # ------------------------------------------------------------ re-exports, totals, receipts
+
+    def test_re_export_of_a_paid_bill(self):
+        bill_item = ap_item(item_line(10000))
+        self.book(bill_item, payment(10000))
+        bill = self.moves().filtered(lambda move: move.move_type == "in_invoice")
+        self.assertEqual(bill.payment_state, "paid")
+        records, _job = self.book(dict(bill_item))
+        self.assertEqual(self.assertBooked(next(iter(records.values()))), bill, "kept as it is")
+        changed = ap_item(item_line(11000), accountingEntryId=bill_item["accountingEntryId"])
+        records, _job = self.book(changed)
+        record = next(iter(records.values()))
+        self.assertEqual(record.state, "failed")
+        self.assertIn(f"Already booked as {bill.name} and posted", record.failure_reason)
+        self.assertEqual(bill.amount_total, 100.0)
+        later = copy.deepcopy(bill_item)
+        later["additionalInformation"]["invoiceInformation"]["dueDate"] = "2025-04-30T00:00:00Z"
+        records, _job = self.book(later)
+        self.assertEqual(next(iter(records.values())).state, "failed", "a new due date is a change")
+        self.assertEqual(len(self.moves().filtered(lambda m: m.move_type == "in_invoice")), 1)
+
+    def test_re_export_updates_a_draft_bill(self):
+        self.conn_a.export_auto_post = False
+        bill_item = ap_item(item_line(10000))
+        self.book(bill_item)
+        changed = ap_item(
+            item_line(12500, tax=("I25", 0.25, "inclusive", 2500)),
+            accountingEntryId=bill_item["accountingEntryId"],
+        )
+        records, _job = self.book(changed)
+        bill = self.assertBooked(next(iter(records.values())))
+        self.assertEqual(bill.amount_total, 125.0)
+        self.assertEqual(len(bill.invoice_line_ids), 1)
+
+    def test_totals_equal_pleo_to_the_cent_where_odoo_rounds_otherwise(self):
+        """Odoo's 25 % of 8.03 is 2.01; Pleo says 2.00 on each line: the bill keeps Pleo's."""
+        item = ap_item(
+            item_line(1003, tax=("E25", 0.25, "exclusive", 200), line_id="a"),
+            item_line(1003, "6820", tax=("E25", 0.25, "exclusive", 200), line_id="b"),
+            item_line(1000, "6830", tax=("RC25", 0.25, "reverse", 250), line_id="c"),
+            item_line(-100, "6840", line_id="d"),
+        )
+        records, _job = self.book(item)
+        bill = self.assertBooked(records[item["accountingEntryId"]])
+        self.assertEqual(round(bill.amount_total * 100), 2906)
+        self.assertEqual(round(bill.amount_untaxed * 100), 2506)
+        tax_lines = bill.line_ids.filtered("tax_line_id")
+        by_tax = {}
+        for line in tax_lines:
+            by_tax.setdefault(line.tax_line_id.name, []).append(round(line.balance * 100))
+        self.assertEqual(sorted(by_tax["E25"]), [400])
+        self.assertEqual(sorted(by_tax["RC25"]), [-250, 250])
+        term = bill.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        self.assertEqual(round(sum(term.mapped("credit")) * 100), 2906)
+
+    def test_receipt_is_the_bills_main_attachment(self):
+        pdf = b"%PDF-1.4 the supplier's invoice"
+        files = [self.sandbox.file_entry(self.sandbox.add_file(pdf, "application/pdf", "inv.pdf"))]
+        item = ap_item(item_line(1000), files=files)
+        records, _job = self.book(item)
+        record = records[item["accountingEntryId"]]
+        bill = self.assertBooked(record)
+        self.assertEqual(record.receipt_count, 1)
+        main = bill.message_main_attachment_id
+        self.assertEqual((main.name, base64.b64decode(main.datas)), ("inv.pdf", pdf))
+
+
+def _money_nodes(node):
+    if isinstance(node, dict):
+        if "currency" in node and "value" in node:
+            yield node
+        for value in node.values():
+            yield from _money_nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _money_nodes(value)
