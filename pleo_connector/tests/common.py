@@ -18,15 +18,29 @@ from odoo.tools import config
 from . import pleo_sandbox
 
 # Re-exported: tests import these from ``.common``.
-from .committed import CommittedDataMixin, independent_cursor, independent_env  # noqa: F401
-from .leak_tools import (  # noqa: F401
+from .committed import CommittedDataMixin, independent_cursor, independent_env
+from .leak_tools import (
     LeakHunter,
     capture_every_log,
     database_tables,
     database_texts,
     table_counts,
 )
-from .pleo_sandbox.scripted import basic_auth_user  # noqa: F401
+from .pleo_sandbox.scripted import basic_auth_user
+
+__all__ = [
+    "CommittedDataMixin",
+    "LeakHunter",
+    "PleoCase",
+    "PleoSandboxMixin",
+    "basic_auth_user",
+    "capture_every_log",
+    "database_tables",
+    "database_texts",
+    "independent_cursor",
+    "independent_env",
+    "table_counts",
+]
 
 
 class PleoSandboxMixin:
