@@ -443,7 +443,7 @@ class TestExportReceipts(ExportCase):
 
         def refusing(moves, soft=True):
             if "REFUSED" in moves.mapped("ref"):
-                raise UserError("The fiscal position forbids this entry.")
+                raise UserError("The fiscal position forbids this entry.")  # pylint: disable=translation-required
             return original(moves, soft=soft)
 
         job_uuid = self.add_job(items=[good, bad])
