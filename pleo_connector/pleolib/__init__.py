@@ -1,10 +1,24 @@
-"""Pure-Python layer of the Pleo connector: API client, key vault, key checks, log redaction.
+"""Pure-Python layer of the Pleo connector: API client, key vault, key checks, log redaction,
+and for the export the Export and setup API calls, the booking rules and the receipt downloads.
 
 Nothing here imports Odoo: the package is used as ``odoo.addons.pleo_connector.pleolib`` by the
 addon and as ``pleolib`` by the Odoo-free tests.
 """
 
-from . import answers, auth, checks, client, errors, keys, redaction, vault
+from . import (
+    answers,
+    auth,
+    checks,
+    client,
+    errors,
+    export_api,
+    keys,
+    posting,
+    receipts,
+    redaction,
+    setup_api,
+    vault,
+)
 from .answers import Company, Installation, Introspection
 from .auth import PleoAuth
 from .checks import check_scopes, ensure_same_company
