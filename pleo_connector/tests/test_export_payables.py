@@ -339,7 +339,7 @@ class TestExportPayables(ExportCase):
             (partner.name, partner.ref, partner.vat, partner.country_id.code),
             ("New Vendor GmbH", "V7", "DE123456789", "DE"),
         )
-        self.assertEqual(partner.bank_ids.acc_number, "DE89370400440532013000")
+        self.assertEqual(partner.bank_ids.sanitized_acc_number, "DE89370400440532013000")
 
     def test_bank_account_mismatch_is_flagged_on_the_bill(self):
         good = ap_item(item_line(1000), bank={"accountNumber": "DK5000400440116243"})
