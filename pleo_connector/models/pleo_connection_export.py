@@ -127,21 +127,41 @@ class PleoConnection(models.Model):
         return True
 
     def action_fetch_exports(self):
-        """Look for exports now: the export cron runs for these companies at once."""
+        """Fetch and book the exports now: the export cron runs in this request, as the
+        scheduler would run it (on its own terms: it commits page by page before telling Pleo).
+        If the cron is running already, it is asked to run again as soon as it is done."""
         self._check_manager()
         for connection in self:
             connection._check_enabled()
             problems = connection._export_configuration_problems()
             if problems:
                 raise UserError(problems[0][1])
-        self.env.ref(EXPORT_CRON_XMLID).sudo()._trigger()
+        cron = self.env.ref(EXPORT_CRON_XMLID).sudo()
+        companies = ", ".join(self.mapped("company_id.name"))
+        try:
+            cron.method_direct_trigger()
+        except UserError:  # the scheduler is running it right now
+            cron._trigger()
+            return self._notification(
+                self.env._("Pleo exports"),
+                self.env._(
+                    "Odoo is already fetching Pleo exports; those of %(companies)s follow in a "
+                    "minute in Accounting › Pleo › Pleo Exports.",
+                    companies=companies,
+                ),
+                "info",
+            )
+        jobs = self.env["pleo.export.job"].search([("connection_id", "in", self.ids)])
         return self._notification(
             self.env._("Pleo exports"),
             self.env._(
-                "Odoo is fetching the exports of %(companies)s from Pleo in the background. "
-                "They appear in Accounting › Pleo › Pleo Exports within a minute.",
-                companies=", ".join(self.mapped("company_id.name")),
+                "Pleo exports of %(companies)s fetched: %(booked)s expenses booked, %(failed)s "
+                "failed (Accounting › Pleo › Pleo Exports).",
+                companies=companies,
+                booked=sum(jobs.mapped("booked_count")),
+                failed=sum(jobs.mapped("failed_count")),
             ),
+            "warning" if any(jobs.mapped("failed_count")) else "success",
         )
 
     def action_open_export_jobs(self):

@@ -10,11 +10,12 @@ from unittest.mock import patch
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..pleolib import export_api
 from ..pleolib.client import PleoClient
 from .common import LeakHunter, capture_every_log, database_texts
-from .export_common import ExportCase
+from .export_common import EXPORT_LOGGERS, ExportCase
 from .test_export import item_line, make_item
 
 ITEMS = "/v3/export-items"
@@ -138,10 +139,24 @@ class TestExportPipeline(ExportCase):
         self.assertFalse(self.moves())
 
     def test_fetch_now_button(self):
+        """The button books the pending job at once, as the cron would."""
         with self.assertRaises(AccessError):
             self.conn_a.with_user(self.accountant_a).action_fetch_exports()
-        action = self.conn_a.with_user(self.manager_a).action_fetch_exports()
+        job_uuid = self.add_job(items=[make_item(item_line(1000))])
+        # The cron runs on a cursor of its own, as the scheduler's: share the test's (whose
+        # test cursor turns the scheduler's commits into savepoints of its own).
+        cron_class = type(self.env["ir.cron"])
+        with (
+            self.enter_registry_test_mode(),
+            patch.object(cron_class, "_commit_progress", lambda *a, **k: float("inf")),
+            mute_logger(*EXPORT_LOGGERS),
+        ):
+            action = self.conn_a.with_user(self.manager_a).action_fetch_exports()
+        self.env.invalidate_all()
         self.assertEqual(action["type"], "ir.actions.client")
+        self.assertIn("1 expenses booked, 0 failed", action["params"]["message"])
+        self.assertEqual(self.job(job_uuid).state, "completed")
+        self.assertEqual(self.pleo_job(job_uuid)["status"], "completed")
         self.conn_a.export_journal_id = False
         with self.assertRaisesRegex(UserError, "No journal is set"):
             self.conn_a.with_user(self.manager_a).action_fetch_exports()
