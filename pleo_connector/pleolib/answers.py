@@ -142,6 +142,23 @@ def parse_company(payload):
     )
 
 
+def storable(value):
+    """``value`` (decoded JSON) with every string made storable: no NUL, no lone surrogate.
+
+    JSON may carry both (``"\\u0000"``, ``"\\ud800"``); PostgreSQL refuses NUL bytes and UTF-8
+    refuses lone surrogates, so one such character would make the write of a whole batch fail.
+    """
+    if isinstance(value, str):
+        if "\x00" in value or not value.isascii():
+            value = value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+        return value
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    return value
+
+
 def decode_json(body, content_type):
     """Return the JSON value of ``body`` (bytes) or raise :class:`UnexpectedResponseError`."""
     media = (content_type or "").split(";")[0].strip().lower()
@@ -156,7 +173,7 @@ def decode_json(body, content_type):
         )
     try:
         text = body.decode("utf-8")
-        return json.loads(text)
+        return storable(json.loads(text))
     except json.JSONDecodeError as error:
         ended_early = error.pos >= len(error.doc.rstrip())
         truncated = ended_early or error.msg.startswith("Unterminated string")

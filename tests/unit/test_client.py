@@ -33,6 +33,7 @@ from pleolib import (
     check_scopes,
     ensure_same_company,
 )
+from pleolib.answers import decode_json
 from pleolib.client import (
     USER_AGENT,
     parse_company,
@@ -837,3 +838,11 @@ def test_any_other_error_of_the_http_stack_is_sanitised(key):
     assert error.message == "The request to Pleo failed (ValueError)."
     assert error.__cause__ is None
     assert error.__suppress_context__
+
+
+def test_decoded_answers_hold_only_storable_text():
+    """NUL bytes and lone surrogates (valid JSON escapes) never reach the database."""
+    body = b'{"data": {"scope": "a\\u0000b \\ud800c", "\\u0000k": ["x\\u0000"]}, "n": 1}'
+    value = decode_json(body, "application/json")
+    assert value == {"data": {"scope": "ab ?c", "k": ["x"]}, "n": 1}
+    assert decode_json('{"name": "Ærø ApS"}'.encode(), "application/json") == {"name": "Ærø ApS"}
