@@ -1,9 +1,11 @@
 from . import (
     account_move,
     export_payables,
+    ir_cron,
     pleo_connection,
     pleo_connection_export,
     pleo_connection_health,
+    pleo_connection_integrity,
     pleo_connection_vault,
     pleo_export_item,
     pleo_export_job,

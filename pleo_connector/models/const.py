@@ -24,3 +24,25 @@ KEY_INPUT_FIELDS = ("api_key", "new_api_key", "pleo_api_key")
 #: The Odoo loggers the key-masking filter sits on, besides pleolib's and the HTTP stack's:
 #: the addon's own, and the RPC logger (it logs call arguments at DEBUG, typed keys included).
 REDACTED_LOGGERS = ("odoo.addons.pleo_connector", "odoo.service.model")
+
+#: The fields only the connector's own code sets (as superuser): Save & Test, Rotate Key,
+#: Disconnect, Enable and the health check. ``readonly=True`` alone is only a view attribute.
+MANAGED_FIELDS = (
+    "state",
+    "key_hint",
+    "pleo_company_uuid",
+    "pleo_company_name",
+    "installation_uuid",
+    "installation_status",
+    "granted_scopes",
+    "missing_scopes",
+    "connected_by_id",
+    "last_check_date",
+    "last_scope_check_date",
+    "last_error",
+    "failure_streak",
+    "key_token",
+    "company_id",
+)
+#: The largest failure streak stored (the counter stops there instead of overflowing).
+MAX_FAILURE_STREAK = 1000

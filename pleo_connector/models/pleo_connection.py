@@ -15,15 +15,22 @@ the database side: which connections to check, their keys, and what the answers 
 
 import logging
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError
-from odoo.tools import config
+from odoo.tools import config, mute_logger
 
 from ..pleolib import checks, errors, redaction
 from ..pleolib.auth import PleoAuth
 from ..pleolib.client import BASE_URLS, PleoClient
 from . import messages
-from .const import BOUND_STATES, KEY_INPUT_FIELDS, REDACTED_LOGGERS, REQUIRED_SCOPES
+from .const import (
+    BOUND_STATES,
+    KEY_INPUT_FIELDS,
+    REDACTED_LOGGERS,
+    REQUIRED_SCOPES,
+)
 from .pleo_key_input import key_input
 
 _logger = logging.getLogger(__name__)
@@ -38,6 +45,14 @@ def _number_option(name, default, kind=float):
     except (TypeError, ValueError):
         _logger.warning("Ignoring the invalid value of the server option %s", name)
         return default
+
+
+class _StoredKeyRejected(Exception):
+    """Save & Test of the stored key got a definitive answer (carried in ``error``)."""
+
+    def __init__(self, error):
+        super().__init__(error.message)
+        self.error = error
 
 
 class PleoConnection(models.Model):
@@ -119,7 +134,6 @@ class PleoConnection(models.Model):
     _company_uniq = models.Constraint(
         "UNIQUE(company_id)", "A company has a single Pleo connection."
     )
-
     # ------------------------------------------------------------------ computes
 
     @api.depends("company_id")
@@ -295,7 +309,23 @@ class PleoConnection(models.Model):
             values["pleo_company_name"] = company.name
         return values
 
-    def _connect(self, raw_key, environment=None):
+    def _write_connected(self, values):
+        """Store a successful Save & Test; one Pleo company bound twice is a clear error."""
+        try:
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                self.sudo().write(values)
+                self.env.flush_all()
+        except psycopg2.errors.UniqueViolation:
+            # Another transaction bound this Pleo company meanwhile (the index saw it).
+            self.invalidate_recordset()
+            raise UserError(
+                self.env._(
+                    "This Pleo company is already connected to another Odoo company. "
+                    "Disconnect it there first."
+                )
+            ) from None
+
+    def _connect(self, raw_key, environment=None, retest=False):
         """Save & Test: validate ``raw_key`` with Pleo and store it only if everything passed.
 
         On any failure a UserError is raised and nothing of the new key is kept: the
@@ -305,10 +335,16 @@ class PleoConnection(models.Model):
         self._check_manager()
         self._check_enabled()
         environment = environment or self.environment
+        if environment not in BASE_URLS:
+            raise UserError(
+                self.env._("Choose the Pleo environment (Production or Staging) of the key.")
+            )
         try:
             auth = PleoAuth.of(raw_key)
         except errors.KeyFormatError as exc:
             self._raise(exc)
+        # Every local check before the first request: the key must be storable once Pleo said yes.
+        vault = self._vault()
         self._lock()
         bound_company = self.pleo_company_uuid if self.state in BOUND_STATES else None
         with self._make_client(auth, environment) as client:
@@ -321,6 +357,8 @@ class PleoConnection(models.Model):
                 other = checks.fetch_company(client, exc.company_id)
                 self._raise(exc, other_company=other.name if other else None)
             except errors.PleoError as exc:
+                if retest and exc.definitive and self.state in BOUND_STATES:
+                    raise _StoredKeyRejected(exc) from None
                 self._raise(exc, environment)
             try:
                 previous = self._stored_key()
@@ -329,15 +367,16 @@ class PleoConnection(models.Model):
             key = auth.api_key
             values = self._connected_values(introspection, installation, company)
             values.update(
-                environment=environment, pleo_company_name=company.name if company else False
+                environment=environment,
+                pleo_company_name=company.name if company else False,
             )
             if previous != key:
                 values.update(
-                    key_token=self._vault().encrypt(key),
+                    key_token=vault.encrypt(key),
                     key_hint=auth.hint,
                     connected_by_id=self.env.user.id,
                 )
-        self.sudo().write(values)
+        self._write_connected(values)
         self._close_broken_activities()
         if previous is None:
             self.message_post(
@@ -349,11 +388,8 @@ class PleoConnection(models.Model):
             )
         elif previous != key:
             self.message_post(
-                body=self.env._(
-                    "%(user)s replaced the Pleo API key (now ending in %(hint)s).",
-                    user=self.env.user.name,
-                    hint=auth.hint[-4:],
-                )
+                # No hint here: the chatter is read by people who may not see the hint field.
+                body=self.env._("%(user)s replaced the Pleo API key.", user=self.env.user.name)
             )
         _logger.info(
             "Pleo connection %s (company %s) connected to Pleo company %s",
@@ -383,7 +419,18 @@ class PleoConnection(models.Model):
         key = self._required_key(
             self.env._("Paste the Pleo API key first, then press Save & Test.")
         )
-        self._connect(key)
+        try:
+            self._connect(key, retest=True)
+        except _StoredKeyRejected as rejected:
+            # A definitive answer about the stored key: record it (committed), as the health
+            # check and Validate do, instead of rolling back to a green badge.
+            self._record_rejection(rejected.error)
+            return self._notification(
+                self.env._("Pleo connection broken"), self._user_message(rejected.error), "danger"
+            )
+        return self._connected_notification()
+
+    def _connected_notification(self):
         return self._notification(
             self.env._("Connected to Pleo"),
             self.env._(
@@ -480,7 +527,7 @@ class PleoConnection(models.Model):
         self._check_manager()
         for connection in self.filtered(lambda c: c.state == "disabled"):
             has_key = bool(connection._read_tokens())
-            connection.write(
+            connection.sudo().write(
                 {
                     "state": "connected" if has_key else "draft",
                     "last_check_date": False,

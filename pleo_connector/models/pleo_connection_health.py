@@ -18,12 +18,26 @@ from typing import Any
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..pleolib import checks, errors
 from ..pleolib.auth import PleoAuth
 from ..pleolib.client import PleoClient
-from .const import BOUND_STATES, CRON_XMLID, HEALTH_BATCH_PER_WORKER, RECHECK_AFTER
+from .const import (
+    BOUND_STATES,
+    CRON_XMLID,
+    HEALTH_BATCH_PER_WORKER,
+    MAX_FAILURE_STREAK,
+    RECHECK_AFTER,
+)
 from .pleo_connection import _number_option
+
+#: ir.config_parameter set by "Run manually" on the health-check cron (read and cleared by it).
+MANUAL_RUN_PARAM = "pleo_connector.health_check_manual_run"
+#: ir.config_parameter remembering that system administrators were told of undecryptable keys.
+CONFIG_FAULT_PARAM = "pleo_connector.encryption_fault_notified"
+#: How many stored keys are tried to tell a configuration fault from one bad key.
+CONFIG_FAULT_SAMPLE = 20
 
 _logger = logging.getLogger(__name__)
 
@@ -50,6 +64,9 @@ class _Outcome:
     def ok(self):
         return self.error is None
 
+    #: The server's encryption configuration decrypts no stored key: not this connection's fault.
+    config_fault: bool = False
+
     @property
     def definitive(self):
         return getattr(self.error, "definitive", False)
@@ -68,6 +85,7 @@ class PleoConnection(models.Model):
         """
         outcomes = {}
         tokens = self._read_tokens()
+        config_fault = None  # asked only when a key does not decrypt (no query otherwise)
         client_options = self._client_options(interactive=interactive)
         scope_due = fields.Datetime.now() - timedelta(
             hours=_number_option("pleo_scope_check_hours", 24.0)
@@ -88,7 +106,11 @@ class PleoConnection(models.Model):
                 vault = vault or self._vault()
                 auth = PleoAuth(vault.decrypt(token))
             except (errors.PleoError, UserError) as exc:
-                outcomes[connection] = _Outcome(error=exc)
+                if config_fault is None:
+                    config_fault = self._encryption_fault() or False
+                outcomes[connection] = _Outcome(
+                    error=config_fault or exc, config_fault=bool(config_fault)
+                )
                 continue
             jobs.append(
                 _Job(
@@ -122,12 +144,113 @@ class PleoConnection(models.Model):
         return outcomes
 
     def _write_grouped(self, values_by_connection):
-        """Write each connection's values, one ``write`` per distinct set of values."""
+        """Write each connection's values, one ``write`` per distinct set of values.
+
+        All groups are written in one savepoint. If the database refuses any value, each
+        connection is written again alone; one whose own values still fail is recorded as broken
+        with the reason, so that one poisoned answer never stops the others. Returns the
+        connections recorded that way (``{connection: reason}``).
+        """
         groups = defaultdict(list)
         for connection, values in values_by_connection.items():
             groups[tuple(sorted(values.items()))].append(connection.id)
-        for values, ids in groups.items():
-            self.browse(ids).sudo().with_context(tracking_disable=True).write(dict(values))
+        batch = [(self.browse(ids), dict(values)) for values, ids in groups.items()]
+        if self._try_writes(batch):
+            return {}
+        poisoned = {}
+        for connection, values in values_by_connection.items():
+            if self._try_writes([(connection, values)]):
+                continue
+            reason = self.env._(
+                "Pleo sent an answer Odoo cannot store for this connection (details in the "
+                "server log). Try again later; if it persists, contact Pleo support."
+            )
+            broken = {
+                "state": "broken",
+                "last_error": reason,
+                "last_check_date": fields.Datetime.now(),
+            }
+            self._try_writes([(connection, broken)])
+            poisoned[connection] = reason
+        return poisoned
+
+    def _try_writes(self, batch):
+        """Write each ``(connections, values)`` of ``batch`` as superuser, in one savepoint.
+
+        Returns ``False`` (nothing written) if the database refused any of them.
+        """
+        self.env.flush_all()  # what else is pending must not roll back with these values
+        try:
+            with self.env.cr.savepoint():
+                for connections, values in batch:
+                    connections.sudo().with_context(tracking_disable=True).write(values)
+                self.env.flush_all()
+        except Exception as exc:  # any refusal of these values: isolate the connection at fault
+            # Only the error's type: some database errors quote the whole row, encrypted key too.
+            _logger.error(
+                "Pleo connections %s: the check's answer could not be stored (%s)",
+                [connection.id for connections, _values in batch for connection in connections],
+                type(exc).__name__,
+            )
+            self.env.invalidate_all()
+            return False
+        return True
+
+    @api.model
+    def _encryption_fault(self):
+        """The error when this server's encryption keys decrypt no stored key, else ``None``.
+
+        A missing or changed encryption key makes every stored key undecryptable: that is one
+        fault of the server's configuration, not a broken connection each. Up to
+        ``CONFIG_FAULT_SAMPLE`` stored keys are tried; one that decrypts clears the fault.
+        """
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT key_token FROM %s WHERE key_token IS NOT NULL ORDER BY id LIMIT %s",
+                SQL.identifier(self._table),
+                CONFIG_FAULT_SAMPLE,
+            )
+        )
+        if not rows:
+            return None
+        try:
+            vault = self._vault()
+        except UserError as exc:
+            return exc
+        for (token,) in rows:
+            try:
+                vault.decrypt(token)
+            except errors.UndecryptableKeyError:
+                continue
+            return None
+        return errors.UndecryptableKeyError()
+
+    @api.model
+    def _notify_encryption_fault(self, error):
+        """Tell the system administrators once (until fixed) that no stored key decrypts."""
+        params = self.env["ir.config_parameter"].sudo()
+        if params.get_param(CONFIG_FAULT_PARAM):
+            return
+        params.set_param(CONFIG_FAULT_PARAM, fields.Datetime.to_string(fields.Datetime.now()))
+        admins = (
+            self.env.ref("base.group_system")
+            .sudo()
+            .all_user_ids.filtered(lambda user: user.active and not user.share)
+        )
+        body = self.env._(
+            "The Pleo health check cannot decrypt any stored Pleo API key with this server's "
+            "encryption keys (option pleo_encryption_keys, environment variable "
+            "PLEO_ENCRYPTION_KEYS or the generated key file): %s The connections were left as "
+            "they are; restore the encryption key, and the next check runs normally.",
+            str(error),
+        )
+        _logger.error("Pleo health check: no stored API key can be decrypted; nothing changed")
+        if admins:
+            self.env["mail.thread"].sudo().message_notify(
+                partner_ids=admins.partner_id.ids,
+                subject=self.env._("Pleo: the encryption key of this server is missing or changed"),
+                body=body,
+            )
 
     def _apply_outcomes(self, outcomes):
         """Store what Pleo answered; flag and notify transitions to and from ``broken``.
@@ -141,7 +264,7 @@ class PleoConnection(models.Model):
         values = {}
         broken, recovered = [], []
         for connection, outcome in outcomes.items():
-            if connection.state not in BOUND_STATES:
+            if connection.state not in BOUND_STATES or outcome.config_fault:
                 continue
             if outcome.ok:
                 result = outcome.result
@@ -152,7 +275,9 @@ class PleoConnection(models.Model):
                     recovered.append(connection)
                 continue
             reason = connection._user_message(outcome.error)
-            streak = connection.failure_streak + (0 if outcome.definitive else 1)
+            streak = min(
+                connection.failure_streak + (0 if outcome.definitive else 1), MAX_FAILURE_STREAK
+            )
             is_broken = outcome.definitive or streak >= threshold
             vals = {"last_check_date": now, "last_error": reason, "failure_streak": streak}
             if isinstance(outcome.error, errors.MissingScopesError) and outcome.error.missing:
@@ -162,7 +287,10 @@ class PleoConnection(models.Model):
                 if connection.state != "broken":
                     broken.append((connection, reason))
             values[connection] = vals
-        self._write_grouped(values)
+        poisoned = self._write_grouped(values)
+        recovered = [connection for connection in recovered if connection not in poisoned]
+        broken = [(c, r) for c, r in broken if c not in poisoned]
+        broken += [(c, r) for c, r in poisoned.items() if c.state == "broken"]
         for connection, reason in broken:
             connection._notify_broken(reason)
         for connection in recovered:
@@ -233,12 +361,17 @@ class PleoConnection(models.Model):
         required = self._required_scopes()
 
         def validate(client, job):
-            introspection = checks.validate_key(client, required, job.pleo_company_uuid)
-            return checks.CheckResult(introspection=introspection)
+            # The installation too: only what was checked may be declared healthy.
+            return checks.check_health(client, job.pleo_company_uuid, required)
 
         outcomes = self._run_jobs(validate, scope_check=True)
         self._apply_outcomes(outcomes)
         return self._summary(self.env._("Pleo API keys validated"), outcomes)
+
+    def _record_rejection(self, error):
+        """Record a definitive answer about this connection's stored key (broken, with reason)."""
+        self.ensure_one()
+        self._apply_outcomes({self: _Outcome(error=error)})
 
     def action_create_installations(self):
         """Server action: create (or re-activate) the Pleo installation of each connection."""
@@ -274,14 +407,31 @@ class PleoConnection(models.Model):
             return checks.check_health(client, job.pleo_company_uuid, scopes)
 
         busy = []  # connections a person is checking right now: skipped this run
+        params = self.env["ir.config_parameter"].sudo()
+        # A run a person started checks every connection (those checked before it started); the
+        # skip window is for the cron's own runs (a continuation after a crash or a time-out).
+        manual_start = params.get_param(MANUAL_RUN_PARAM)
+        if manual_start:
+            params.set_param(MANUAL_RUN_PARAM, False)
+        fault = self._encryption_fault()
+        if fault:
+            self._notify_encryption_fault(fault)
+            cron_model._commit_progress(remaining=0)
+            return True
+        params.set_param(CONFIG_FAULT_PARAM, False)
 
         def due():
+            before = (
+                fields.Datetime.to_datetime(manual_start)
+                if manual_start
+                else fields.Datetime.now() - RECHECK_AFTER
+            )
             return [
                 ("state", "in", BOUND_STATES),
                 ("id", "not in", busy),
                 "|",
                 ("last_check_date", "=", False),
-                ("last_check_date", "<", fields.Datetime.now() - RECHECK_AFTER),
+                ("last_check_date", "<", before),
             ]
 
         connections = self.sudo().with_context(active_test=False)

@@ -19,6 +19,9 @@ class ResConfigSettings(models.TransientModel):  # pylint: disable=no-wizard-in-
     _pleo_key_inputs = {"pleo_api_key": "_pleo_connect"}
 
     pleo_connection_id = fields.Many2one("pleo.connection", compute="_compute_pleo_connection_id")
+    # Set by the key's inverse when this record's save just ran Save & Test: the button that the
+    # form calls right after the save then does not test the key a second time.
+    pleo_key_tested = fields.Boolean(readonly=True)
     pleo_environment = fields.Selection(
         selection=lambda self: self.env["pleo.connection"]._fields["environment"].selection,
         compute="_compute_pleo_environment",
@@ -55,9 +58,21 @@ class ResConfigSettings(models.TransientModel):  # pylint: disable=no-wizard-in-
     def _compute_pleo_encryption_key_source(self):
         self.pleo_encryption_key_source = self.env["pleo.connection"]._encryption_key_source()
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals.pop("pleo_key_tested", None)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.context.get("pleo_key_tested"):
+            vals = {k: v for k, v in vals.items() if k != "pleo_key_tested"}
+        return super().write(vals)
+
     def _pleo_connect(self, key):
         """Save & Test of the key typed in the settings, in the chosen environment."""
         self._pleo_connection()._connect(key, self.pleo_environment)
+        self.with_context(pleo_key_tested=True).write({"pleo_key_tested": True})
 
     def _pleo_connection(self):
         """The current company's connection, created on first use."""
@@ -67,7 +82,11 @@ class ResConfigSettings(models.TransientModel):  # pylint: disable=no-wizard-in-
         return connection
 
     def action_pleo_save_and_test(self):
-        return self._pleo_connection().action_save_and_test()
+        connection = self._pleo_connection()
+        if self.pleo_key_tested and connection.state == "connected":
+            # The form saved this record before calling the button: that save tested the key.
+            return connection._connected_notification()
+        return connection.action_save_and_test()
 
     def action_pleo_rotate_key(self):
         return self._pleo_connection().action_open_rotate_wizard()

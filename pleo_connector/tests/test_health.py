@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The health-check cron and the server actions, against the Pleo sandbox."""
 
+import uuid
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -155,7 +156,8 @@ class TestHealthCheck(HealthCase):
         self.assertIn("ERROR (NOT_ENTITLED)", self.conn_a.last_error)
 
     def test_subject_no_longer_matches(self):
-        self.conn_a.sudo().pleo_company_uuid = self.pleo_b
+        # Another Pleo company than the key's (not one bound elsewhere: the database refuses that).
+        self.conn_a.sudo().pleo_company_uuid = str(uuid.uuid4())
         self.run_cron()
         self.assertEqual(self.conn_a.state, "broken")
         self.assertIn("belongs to Pleo company", self.conn_a.last_error)

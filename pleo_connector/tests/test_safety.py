@@ -99,7 +99,15 @@ class TestEncryptionKeys(SafetyCase):
     def rotate(self, user=None):
         return self.env["pleo.connection"].with_user(user or self.admin_a)._rotate_encryption_keys()
 
+    def fault_notices(self):
+        return self.env["mail.message"].search(
+            [("subject", "=", "Pleo: the encryption key of this server is missing or changed")]
+        )
+
     def test_restored_without_its_encryption_key(self):
+        """No stored key decrypts: one configuration fault told to system administrators once,
+        not every connection flagged broken."""
+        before = {c: (c.state, c.last_error) for c in (self.conn_a, self.conn_b)}
         with self.with_keys(Fernet.generate_key().decode()):
             settings = self.env["res.config.settings"].with_user(self.admin_a).create({})
             self.assertEqual(settings.pleo_state, "connected")
@@ -107,16 +115,37 @@ class TestEncryptionKeys(SafetyCase):
                 self.conn_a.with_user(self.manager_a).action_save_and_test()
             self.assertIn("cannot be decrypted", str(caught.exception))
             self.run_cron()
-        self.assertEqual(self.conn_a.state, "broken")
-        self.assertIn("cannot be decrypted", self.conn_a.last_error)
-        self.assertIn("re-enter it", self.conn_a.last_error)
+            self.run_cron()
+        for connection, (state, last_error) in before.items():
+            self.assertEqual((connection.state, connection.last_error), (state, last_error))
+        notices = self.fault_notices()
+        self.assertEqual(len(notices), 1, "said once, not once per connection nor per run")
+        admins = self.env.ref("base.group_system").all_user_ids.filtered("active")
+        self.assertTrue(notices.partner_ids)
+        self.assertLessEqual(notices.partner_ids, admins.partner_id)
+        self.assertIn("left as they are", notices.body)
+        self.assertFalse(self.env["mail.activity"].search([("res_model", "=", "pleo.connection")]))
         self.assertEqual(self.sandbox.count(), 0)
+        # With the encryption key back, the next run checks normally and a new fault is told again.
+        self.run_cron()
+        self.assertFalse(
+            self.env["ir.config_parameter"].get_param("pleo_connector.encryption_fault_notified")
+        )
+
+    def test_one_undecryptable_key_among_good_ones_is_that_connection_broken(self):
+        self.env.cr.execute(
+            "UPDATE pleo_connection SET key_token = 'garbage' WHERE id = %s", [self.conn_a.id]
+        )
+        self.run_cron()
+        self.assertEqual(self.conn_a.state, "broken")
+        self.assertIn("re-enter it", self.conn_a.last_error)
+        self.assertEqual(self.conn_b.state, "connected")
+        self.assertFalse(self.fault_notices())
         # Re-entering the key (Rotate Key with the same key) repairs the connection.
-        with self.with_keys(Fernet.generate_key().decode()):
-            self.env["pleo.rotate.key"].with_user(self.manager_a).create(
-                {"connection_id": self.conn_a.id, "new_api_key": self.key_a}
-            )
-            self.assertEqual(self.conn_a.state, "connected")
+        self.env["pleo.rotate.key"].with_user(self.manager_a).create(
+            {"connection_id": self.conn_a.id, "new_api_key": self.key_a}
+        )
+        self.assertEqual(self.conn_a.state, "connected")
 
     def test_rotate_a_to_b_then_drop_a(self):
         old = self.encryption_key

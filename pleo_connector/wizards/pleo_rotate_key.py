@@ -1,6 +1,6 @@
 # Copyright 2026 The pleo_connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..models.pleo_key_input import key_input
 
@@ -19,15 +19,39 @@ class PleoRotateKey(models.TransientModel):
     _pleo_key_inputs = {"new_api_key": "_rotate_key"}
 
     connection_id = fields.Many2one("pleo.connection", required=True, ondelete="cascade")
-    company_id = fields.Many2one(related="connection_id.company_id")
-    pleo_company_name = fields.Char(related="connection_id.pleo_company_name")
-    pleo_company_ref = fields.Char(related="connection_id.pleo_company_uuid")
-    key_hint = fields.Char(related="connection_id.key_hint")
+    # Read as the user (compute_sudo=False): record rules and field groups apply, also in
+    # onchange, which a caller may run for any connection id.
+    company_id = fields.Many2one(related="connection_id.company_id", compute_sudo=False)
+    pleo_company_name = fields.Char(related="connection_id.pleo_company_name", compute_sudo=False)
+    pleo_company_ref = fields.Char(related="connection_id.pleo_company_uuid", compute_sudo=False)
+    key_hint = fields.Char(related="connection_id.key_hint", compute_sudo=False)
     new_api_key = key_input(
         string="New API Key",
         help="The new Integrated API Key generated in Pleo for the same Pleo company.",
     )
     rotated = fields.Boolean(readonly=True)
+
+    def _check_connection_ids(self, ids):
+        """The user must manage every connection named: access rights and record rules."""
+        connections = self.env["pleo.connection"].browse([i for i in ids if isinstance(i, int)])
+        if connections:
+            connections._check_manager()
+
+    @api.model
+    def default_get(self, fields_list):
+        self._check_connection_ids([self.env.context.get("default_connection_id")])
+        return super().default_get(fields_list)
+
+    def onchange(self, values, field_names, fields_spec):
+        self._check_connection_ids(
+            [values.get("connection_id"), self.env.context.get("default_connection_id")]
+        )
+        return super().onchange(values, field_names, fields_spec)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_connection_ids([vals.get("connection_id") for vals in vals_list])
+        return super().create(vals_list)
 
     def _rotate_key(self, key):
         self.connection_id._rotate(key)

@@ -1,0 +1,83 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What the database accepts of a Pleo connection, whoever writes it.
+
+``readonly=True`` is only a view attribute: over RPC any Pleo Manager could otherwise write the
+state, the Pleo company, the counters and dates the health check relies on. Values are checked
+before any SQL runs, because a refused row makes PostgreSQL print it whole (the encrypted key
+too) in the error reply and the log. The unique index makes one Pleo company bound to two Odoo
+companies impossible, also when two people connect at the same moment.
+"""
+
+from odoo import api, models
+from odoo.exceptions import AccessError, ValidationError
+
+from .const import MANAGED_FIELDS, MAX_FAILURE_STREAK
+
+
+class PleoConnection(models.Model):
+    _inherit = "pleo.connection"  # pylint: disable=consider-merging-classes-inherited
+
+    # The database's guarantee behind _check_not_bound_elsewhere: two transactions connecting
+    # two Odoo companies to one Pleo company at the same moment cannot both succeed.
+    _pleo_company_bound_uniq = models.UniqueIndex(
+        "(pleo_company_uuid) WHERE state IN ('connected', 'broken')",
+        "This Pleo company is already connected to another Odoo company. "
+        "Disconnect it there first.",
+    )
+
+    def _check_managed_values(self, vals):
+        """Only the addon's own code (as superuser) sets the fields it manages.
+
+        ``readonly=True`` is a view attribute; over RPC any writer could otherwise set the
+        state, the Pleo company, the counters and dates the health check relies on.
+        """
+        if self.env.su:
+            return
+        managed = sorted(set(vals) & set(MANAGED_FIELDS))
+        if managed:
+            raise AccessError(
+                self.env._(
+                    "These fields of a Pleo connection are managed by the connector and cannot "
+                    "be changed by hand: %s. Use Save & Test, Rotate Key, Disconnect or Enable.",
+                    ", ".join(managed),
+                )
+            )
+
+    def _check_required_values(self, vals):
+        """Refuse empty or unknown required values before any SQL runs.
+
+        A NOT NULL violation makes PostgreSQL print the whole row ("Failing row contains ..."),
+        the encrypted key included, in the error reply and the log: it must never happen.
+        """
+        for name in ("company_id", "state", "environment"):
+            if name in vals and not vals[name]:
+                raise ValidationError(
+                    self.env._("A Pleo connection needs a value for %s.", self._fields[name].string)
+                )
+        for name in ("state", "environment"):
+            if name in vals and vals[name] not in dict(self._fields[name].selection):
+                raise ValidationError(
+                    self.env._(
+                        "%(value)s is not a valid value for %(field)s.",
+                        value=vals[name],
+                        field=self._fields[name].string,
+                    )
+                )
+        if "failure_streak" in vals:
+            streak = vals["failure_streak"] or 0
+            if not isinstance(streak, int) or not 0 <= streak <= MAX_FAILURE_STREAK:
+                raise ValidationError(self.env._("The failure streak is out of range."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            managed = {k: v for k, v in vals.items() if k != "company_id"}
+            self._check_managed_values(managed)
+            self._check_required_values(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_managed_values(vals)
+        self._check_required_values(vals)
+        return super().write(vals)
