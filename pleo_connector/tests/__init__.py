@@ -15,4 +15,5 @@ from . import (
     test_safety,
     test_setup_sync,
     test_tour,
+    test_views,
 )
