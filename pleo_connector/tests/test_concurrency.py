@@ -1,6 +1,6 @@
 # Copyright 2026 The pleo_connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Concurrency (issue 5): two managers and the health cron on one connection at the same time.
+"""Concurrency: two managers and the health cron on one connection at the same time.
 
 Each actor runs in its own thread on its own PostgreSQL connection and transaction
 (``sql_db.db_connect(...).cursor()``, as two web workers and the cron worker would; a

@@ -1,6 +1,6 @@
 # Copyright 2026 The pleo_connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""No leak, proven end to end (issue 5).
+"""No leak, proven end to end.
 
 Every flow runs with recognisable keys minted in the Pleo sandbox (``LEAK`` + 40 random
 characters), then the whole world is searched for each key, for the base64 of ``"<key>:"`` (the

@@ -1,4 +1,4 @@
-"""Benchmark of the setup sync (issue 13) at scale (not a test: it prints figures).
+"""Benchmark of the setup sync at scale (not a test: it prints figures).
 
 Creates a throw-away database with pleo_connector installed, one company connected to the
 sandbox, N accounts (expense accounts, besides the generic chart's) and M suppliers, then runs

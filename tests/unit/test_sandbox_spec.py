@@ -479,7 +479,7 @@ EXPORT_CASES = [
 CASES += EXPORT_CASES
 
 
-# ---------------------------------------------------------------------- setup API (issue 13)
+# ---------------------------------------------------------------------- setup API
 COA = "/v1/chart-of-accounts"
 COA_BATCH = "/v1/chart-of-accounts/batch"
 COA_SEARCH = "/v1/chart-of-accounts:search"
