@@ -17,7 +17,9 @@ from decimal import Decimal
 from odoo import fields
 from odoo.tools import config
 
-from ..pleolib.posting import ItemError, currency_exponent, posting_from_item, to_company_currency
+from ..pleolib.currency import currency_exponent, to_company_currency
+from ..pleolib.items import ItemError
+from ..pleolib.posting import posting_from_item
 from ..pleolib.receipts import ReceiptError
 from .export_payables import PayablesBooker, is_payable
 from .pleo_connection import _number_option

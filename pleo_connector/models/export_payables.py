@@ -31,7 +31,8 @@ from decimal import Decimal
 from odoo import Command
 from odoo.tools import SQL, html_escape
 
-from ..pleolib.posting import ItemError, currency_exponent
+from ..pleolib.currency import currency_exponent
+from ..pleolib.items import ItemError
 
 BILL_TYPES = frozenset({"invoice", "card_invoice"})
 CREDIT_NOTE_TYPES = frozenset({"refund", "chargeback"})

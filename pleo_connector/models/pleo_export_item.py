@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..pleolib.posting import ItemError
+from ..pleolib.items import ItemError
 from .export_booking import book_error
 
 _logger = logging.getLogger(__name__)

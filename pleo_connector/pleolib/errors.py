@@ -16,6 +16,8 @@ class PleoError(Exception):
     default_message = "The request to Pleo failed."
     default_retryable = False
     definitive = False
+    #: ``{name in data: attribute}``: the values :attr:`data` gives a message.
+    data_attributes = {}
 
     def __init__(self, message=None, *, status=None, retryable=None):
         self.message = message or self.default_message
@@ -32,7 +34,7 @@ class PleoError(Exception):
     @property
     def data(self):
         """The values a message about this error may show (never a secret)."""
-        return {}
+        return {name: getattr(self, attribute) for name, attribute in self.data_attributes.items()}
 
 
 class InvalidKeyError(PleoError):
@@ -120,14 +122,12 @@ class WrongCompanyError(PleoError):
         "Use a key generated for the connected Pleo company, or disconnect first."
     )
 
+    data_attributes = {"company": "company_id", "expected_company": "expected_company_id"}
+
     def __init__(self, message=None, *, company_id=None, expected_company_id=None, status=None):
         self.company_id = company_id
         self.expected_company_id = expected_company_id
         super().__init__(message, status=status)
-
-    @property
-    def data(self):
-        return {"company": self.company_id, "expected_company": self.expected_company_id}
 
 
 class WrongSubjectError(PleoError):
@@ -135,6 +135,7 @@ class WrongSubjectError(PleoError):
 
     code = "wrong_subject"
     definitive = True
+    data_attributes = {"kind": "kind"}
 
     def __init__(self, message=None, *, kind=None):
         self.kind = kind
@@ -144,10 +145,6 @@ class WrongSubjectError(PleoError):
                 "single Pleo company. Generate the key from the Pleo company to connect."
             )
         super().__init__(message)
-
-    @property
-    def data(self):
-        return {"kind": self.kind}
 
 
 class InstallationMissingError(PleoError):
@@ -167,6 +164,7 @@ class InstallationInactiveError(PleoError):
 
     code = "installation_inactive"
     definitive = True
+    data_attributes = {"status": "installation_status", "error_code": "error_code"}
 
     def __init__(self, message=None, *, status=None, error_code=None):
         self.installation_status = status
@@ -178,10 +176,6 @@ class InstallationInactiveError(PleoError):
                 "Press Save & Test to activate it again, or check the integration in Pleo."
             )
         super().__init__(message)
-
-    @property
-    def data(self):
-        return {"status": self.installation_status, "error_code": self.error_code}
 
 
 class RateLimitedError(PleoError):
@@ -230,10 +224,7 @@ class UnexpectedResponseError(PleoError):
     code = "unexpected_response"
 
     default_message = "Pleo's answer could not be understood."
-
-    @property
-    def data(self):
-        return {"detail": self.message}
+    data_attributes = {"detail": "message"}
 
 
 class NotFoundError(PleoError):

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
-from .posting import ItemError
+from .items import ItemError, safe_url
 
 MAX_BYTES = 30 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
@@ -95,9 +95,6 @@ class ReceiptError(ItemError):
     accept). ``message`` never holds the link's query string; ``data`` the values it names.
     """
 
-    def __repr__(self):
-        return f"ReceiptError({self.code!r}, {self.message!r})"
-
 
 @dataclass(frozen=True)
 class Receipt:
@@ -109,18 +106,6 @@ class Receipt:
 
     def __repr__(self):
         return f"Receipt(name={self.name!r}, mimetype={self.mimetype!r}, {len(self.content)} bytes)"
-
-
-def safe_url(url):
-    """``scheme://host[:port]/path`` of ``url``: no user info, query string or fragment."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-    except (ValueError, TypeError, AttributeError):
-        return "(an invalid link)"
-    path = parts.path if len(parts.path) <= 120 else parts.path[:119] + "…"
-    return f"{parts.scheme}://{host}{port}{path}"
 
 
 def normalise_mimetype(value):

@@ -147,6 +147,25 @@ class SetupApi:
     def _id_path(base, record_id, suffix=""):
         return f"{base}/{quote(str(record_id), safe='')}{suffix}"
 
+    def _write(self, method, path, what, *, params=None, body=None):
+        """Create (POST) or update (PUT) one ``what``; Pleo answers with it (``{"data": ...}``)."""
+        verb = "creating" if method == "POST" else "updating"
+        article = "an" if what[0] in "aeiou" else "a"
+        payload = self._call(
+            method, path, f"{verb} {article} {what} in Pleo", params=params, body=body
+        )
+        return _record(_data(payload, what), "data")
+
+    def _search(self, path, action):
+        """Every record of a company's ``:search`` list (no filter)."""
+        return self._pages(
+            "POST", path + ":search", action, params={"company_id": self.company_id}, body={}
+        )
+
+    def _of_company(self, fields):
+        """``fields`` with the company's id, for the calls whose body names the company."""
+        return {"companyId": self.company_id, **fields}
+
     # ------------------------------------------------------------------ chart of accounts
     def list_accounts(self):
         """Every account of the company (archived ones too)."""
@@ -169,7 +188,7 @@ class SetupApi:
                 "POST",
                 ACCOUNTS_PATH + "/batch",
                 "creating accounts in Pleo",
-                body={"companyId": self.company_id, "items": chunk},
+                body=self._of_company({"items": chunk}),
             )
             data = _data(payload, "batch")
             if not isinstance(data.get("created"), list) or not isinstance(
@@ -182,13 +201,7 @@ class SetupApi:
 
     def update_account(self, account_id, fields):
         """PUT an account (``name``, ``archived`` required; ``code``, ``taxCodeExternalId``)."""
-        payload = self._call(
-            "PUT",
-            self._id_path(ACCOUNTS_PATH, account_id),
-            "updating an account in Pleo",
-            body=fields,
-        )
-        return _record(_data(payload, "account"), "data")
+        return self._write("PUT", self._id_path(ACCOUNTS_PATH, account_id), "account", body=fields)
 
     def delete_account(self, account_id):
         """Delete an account; ``False`` when Pleo keeps it because it is used (409)."""
@@ -202,31 +215,18 @@ class SetupApi:
 
     # ------------------------------------------------------------------ tax codes
     def list_tax_codes(self):
-        return self._pages(
-            "POST",
-            TAX_CODES_PATH + ":search",
-            "reading Pleo's tax codes",
-            params={"company_id": self.company_id},
-            body={},
-        )
+        """Every tax code of the company (no filter)."""
+        return self._search(TAX_CODES_PATH, "reading Pleo's tax codes")
 
     def create_tax_code(self, fields):
-        payload = self._call(
-            "POST",
-            TAX_CODES_PATH,
-            "creating a tax code in Pleo",
-            body={"companyId": self.company_id, **fields},
-        )
-        return _record(_data(payload, "tax code"), "data")
+        """POST a tax code (``code``, ``name``, ``rate``, ``type``, ``archived``); a
+        :class:`ConflictError` if the code exists."""
+        return self._write("POST", TAX_CODES_PATH, "tax code", body=self._of_company(fields))
 
     def update_tax_code(self, tax_code_id, fields):
-        payload = self._call(
-            "PUT",
-            self._id_path(TAX_CODES_PATH, tax_code_id),
-            "updating a tax code in Pleo",
-            body={"companyId": self.company_id, **fields},
-        )
-        return _record(_data(payload, "tax code"), "data")
+        """PUT a tax code: the whole model, as for :meth:`create_tax_code`."""
+        path = self._id_path(TAX_CODES_PATH, tax_code_id)
+        return self._write("PUT", path, "tax code", body=self._of_company(fields))
 
     # ------------------------------------------------------------------ tag groups and tags
     def list_tag_groups(self):
@@ -239,23 +239,13 @@ class SetupApi:
         return [_record(g, "data[]") for g in _data(payload, "tag groups", list)]
 
     def create_tag_group(self, fields):
-        payload = self._call(
-            "POST",
-            TAG_GROUPS_PATH,
-            "creating a tag group in Pleo",
-            params={"company_id": self.company_id},
-            body=fields,
-        )
-        return _record(_data(payload, "tag group"), "data")
+        params = {"company_id": self.company_id}
+        return self._write("POST", TAG_GROUPS_PATH, "tag group", params=params, body=fields)
 
     def update_tag_group(self, group_id, fields):
-        payload = self._call(
-            "PUT",
-            self._id_path(TAG_GROUPS_PATH, group_id),
-            "updating a tag group in Pleo",
-            body=fields,
+        return self._write(
+            "PUT", self._id_path(TAG_GROUPS_PATH, group_id), "tag group", body=fields
         )
-        return _record(_data(payload, "tag group"), "data")
 
     def list_tags(self, group_id):
         return self._pages(
@@ -266,48 +256,25 @@ class SetupApi:
         )
 
     def create_tag(self, group_id, fields):
-        payload = self._call(
-            "POST",
-            self._id_path(TAG_GROUPS_PATH, group_id, "/tags"),
-            "creating a tag in Pleo",
-            body=fields,
-        )
-        return _record(_data(payload, "tag"), "data")
+        path = self._id_path(TAG_GROUPS_PATH, group_id, "/tags")
+        return self._write("POST", path, "tag", body=fields)
 
     def update_tag(self, tag_id, fields):
-        payload = self._call(
-            "PUT", self._id_path(TAGS_PATH, tag_id), "updating a tag in Pleo", body=fields
-        )
-        return _record(_data(payload, "tag"), "data")
+        return self._write("PUT", self._id_path(TAGS_PATH, tag_id), "tag", body=fields)
 
     # ------------------------------------------------------------------ vendors
     def list_vendors(self):
-        return self._pages(
-            "POST",
-            VENDORS_PATH + ":search",
-            "reading Pleo's vendors",
-            params={"company_id": self.company_id},
-            body={},
-        )
+        """Every vendor of the company (no filter)."""
+        return self._search(VENDORS_PATH, "reading Pleo's vendors")
 
     def create_vendor(self, fields):
         """POST a vendor (it starts as a draft); :class:`ConflictError` if it exists."""
-        payload = self._call(
-            "POST",
-            VENDORS_PATH,
-            "creating a vendor in Pleo",
-            body={"companyId": self.company_id, **fields},
-        )
-        return _record(_data(payload, "vendor"), "data")
+        return self._write("POST", VENDORS_PATH, "vendor", body=self._of_company(fields))
 
     def update_vendor(self, vendor_id, fields):
-        payload = self._call(
-            "PUT",
-            self._id_path(VENDORS_PATH, vendor_id),
-            "updating a vendor in Pleo",
-            body={"companyId": self.company_id, **fields},
-        )
-        return _record(_data(payload, "vendor"), "data")
+        """PUT a vendor (``defaultCurrency``, ``externalId``, ``name``, ``state`` required)."""
+        path = self._id_path(VENDORS_PATH, vendor_id)
+        return self._write("PUT", path, "vendor", body=self._of_company(fields))
 
     def activate_vendor(self, vendor_id, external_id, code=None):
         body = {"externalId": str(external_id)}

@@ -9,15 +9,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pleolib.posting import (
-    ITEM_TYPES,
-    REVERSAL_TYPES,
-    ItemError,
-    Posting,
-    currency_exponent,
-    posting_from_item,
-    to_company_currency,
-)
+from pleolib.currency import currency_exponent, to_company_currency
+from pleolib.items import ItemError
+from pleolib.posting import ITEM_TYPES, REVERSAL_TYPES, Posting, posting_from_item
 
 ENTRY = "3f8e2f4c-1a2b-4c3d-9e8f-0123456789ab"
 NORMAL_TYPES = sorted(ITEM_TYPES - REVERSAL_TYPES)

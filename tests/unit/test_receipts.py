@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from pleolib.posting import FileRef
+from pleolib.items import FileRef
 from pleolib.receipts import (
     CONVERSION_FAILURE,
     DOWNLOAD_FAILURE,

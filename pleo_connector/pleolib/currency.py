@@ -1,0 +1,91 @@
+"""Amounts in minor units, and their conversion to the company currency.
+
+A posting (:mod:`.posting`) is in integer minor units of the wallet currency; the Odoo layer
+books each line in the company currency too. The conversion here is exact (``Decimal``, never a
+float) and keeps the entry balanced to the minor unit.
+"""
+
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
+
+# ISO 4217 minor units of the currencies that do not have two.
+_EXPONENTS = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+    **dict.fromkeys(["CLF", "UYW"], 4),
+}
+
+
+def currency_exponent(code):
+    """ISO 4217 minor units of ``code``: 0 for JPY, ISK, KRW..., 3 for KWD, BHD..., else 2."""
+    return _EXPONENTS.get(code.upper() if isinstance(code, str) else code, 2)
+
+
+def to_company_currency(posting, rate, posting_exponent, company_exponent):
+    """Each line's amount in company minor units; the result sums to exactly 0.
+
+    ``rate`` (a ``Decimal``) is company currency units per one posting-currency unit. Each line is
+    converted exactly and rounded half-up (away from zero on a tie, so a refund mirrors its
+    purchase). The residue left by rounding goes to the contra line(s); should the contra line
+    then stray a minor unit or more from its exact value (only possible with many lines), the rest
+    of the residue goes one unit each to the lines whose exact value is nearest the other way,
+    so that every line stays within one minor unit of its exact conversion.
+    """
+    if isinstance(rate, bool) or not isinstance(rate, (Decimal, int)):
+        raise TypeError("rate must be a Decimal (never a float)")
+    rate = Decimal(rate)
+    if not rate.is_finite() or rate <= 0:
+        raise ValueError("rate must be a positive, finite Decimal")
+    for exponent in (posting_exponent, company_exponent):
+        if isinstance(exponent, bool) or not isinstance(exponent, int) or not 0 <= exponent <= 8:
+            raise ValueError("currency exponents are whole numbers between 0 and 8")
+    amounts = [line.amount for line in posting.lines]
+    if sum(amounts) != 0:
+        raise ValueError("the posting does not balance")
+    with localcontext() as ctx:
+        ctx.prec = 200  # exact: no product of these operands has more digits
+        factor = rate.scaleb(company_exponent - posting_exponent)
+        exact = [Decimal(amount) * factor for amount in amounts]
+        result = [int(value.to_integral_value(rounding=ROUND_HALF_UP)) for value in exact]
+        floors = [int(value.to_integral_value(rounding=ROUND_FLOOR)) for value in exact]
+        contra = {i for i, line in enumerate(posting.lines) if line.role == "contra"}
+        if not contra:  # no contra line: the largest line takes the residue
+            contra = {max(range(len(amounts)), key=lambda i: (abs(amounts[i]), -i), default=0)}
+
+        def allowed(i, value):
+            if i in contra:  # the contra line takes the residue, up to one unit off its value
+                return abs(value - exact[i]) <= 1
+            return floors[i] <= value <= floors[i] + (exact[i] != floors[i])
+
+        residue = -sum(result)
+        while residue:
+            step = 1 if residue > 0 else -1
+            movable = [i for i in range(len(amounts)) if allowed(i, result[i] + step)]
+            if not movable:  # pragma: no cover - impossible: the exact values sum to 0
+                raise ArithmeticError("cannot balance the converted posting")
+            best = min(
+                movable, key=lambda i: (i not in contra, abs(exact[i] - result[i] - step), i)
+            )
+            result[best] += step
+            residue -= step
+    return tuple(result)

@@ -1,0 +1,403 @@
+"""One Pleo export item (``ExportItemV3``, a decoded JSON object) read and checked value by value.
+
+A :class:`Reader` checks each value it is asked for (type, shape, currency, whole minor units,
+calendar date) and raises :class:`ItemError` naming the entry and line it is about; the
+``read_*`` functions turn the item's parts into the small immutable references a posting is
+made of (:class:`AccountRef`, :class:`TagRef`, :class:`TaxRef`, :class:`FileRef`,
+:class:`VendorRef`). The booking rules themselves are in :mod:`.posting`.
+"""
+
+import calendar
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+
+TAX_TYPES = frozenset({"inclusive", "exclusive", "reverse"})
+
+_MAX_EXACT_FLOAT = 2**53
+_MAX_TEXT = 64
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?", re.DOTALL)
+_SPACES = re.compile(r"\s+")
+#: :class:`VendorRef` field -> the key Pleo sends it under
+_VENDOR_KEYS = {
+    "id": "id",
+    "name": "name",
+    "code": "code",
+    "external_id": "externalId",
+    "country": "country",
+    "default_currency": "defaultCurrency",
+    "registration_number": "registrationNumber",
+    "tax_registration_number": "taxRegistrationNumber",
+}
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """A Pleo account: ``code`` (its number), ``name`` (as in Pleo), ``identifier`` (the ERP's)."""
+
+    code: str | None
+    name: str | None
+    identifier: str | None
+
+
+@dataclass(frozen=True)
+class TagRef:
+    """A Pleo tag (cost centre): its group's code and its own code."""
+
+    group_code: str
+    code: str
+
+
+@dataclass(frozen=True)
+class TaxRef:
+    """The tax Pleo applied to a line; ``type`` is ``inclusive``, ``exclusive`` or ``reverse``.
+
+    ``rate`` is a fraction (0.25 for 25 %); the accounts are Pleo's account codes, or ``None``.
+    """
+
+    code: str | None
+    rate: Decimal
+    type: str
+    ingoing_account: str | None
+    outgoing_account: str | None
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A receipt attached to the item: a presigned link (valid 24 h), its mime type and size."""
+
+    url: str
+    mimetype: str
+    size: int
+
+    def __repr__(self):  # the URL's query string is a credential: never print it
+        return f"FileRef(url={safe_url(self.url)!r}, mimetype={self.mimetype!r}, size={self.size})"
+
+
+@dataclass(frozen=True)
+class VendorRef:
+    """The vendor of an accounts-payable item (vendor-based bookkeeping)."""
+
+    id: str | None
+    name: str | None
+    code: str | None
+    external_id: str | None
+    country: str | None
+    default_currency: str | None
+    registration_number: str | None
+    tax_registration_number: str | None
+
+
+# --------------------------------------------------------------------------- reading values
+
+
+class ItemError(Exception):
+    """One item cannot be booked; the export goes on with the others.
+
+    ``code`` is a Pleo ``ExportJobItemFailureReasonType`` (``validation_failure``,
+    ``missing_configuration``...), ``message`` an English sentence a bookkeeper can act on, and
+    ``data`` the values it was built from, so the Odoo layer can word it in the user's language.
+    """
+
+    def __init__(self, code, message, data=None):
+        self.code = code
+        self.message = message
+        self.data = dict(data or {})
+        super().__init__(message)
+
+    def __str__(self):
+        return self.message
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.code!r}, {self.message!r})"
+
+
+class Reader:
+    """Checks one item's values; every failure names the entry (and line) it is about."""
+
+    def __init__(self, entry):
+        self.entry = entry
+
+    def fail(self, message, code="validation_failure", **data):
+        data.setdefault("entry", self.entry)
+        raise ItemError(code, message, data)
+
+    def where(self, line):
+        return f"Pleo line {line} of entry {self.entry}" if line else f"Pleo entry {self.entry}"
+
+    def obj(self, value, what, line=None, *, required=True):
+        if value is None and not required:
+            return None
+        if not isinstance(value, dict):
+            state = "is missing" if value is None else "is not an object"
+            self.fail(f"{self.where(line)}: {what} {state}.", field=what, line=line)
+        return value
+
+    def text(self, value, what, line=None, *, required=False):
+        if value is None:
+            if required:
+                self.fail(f"{self.where(line)}: {what} is missing.", field=what, line=line)
+            return None
+        if not isinstance(value, str):
+            self.fail(f"{self.where(line)}: {what} is not a text.", field=what, line=line)
+        return value
+
+    def listing(self, value, what, line=None):
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(f"{self.where(line)}: {what} is not a list.", field=what, line=line)
+        return value
+
+    def integer(self, value, what, line=None):
+        """An exact integer: ``1250`` or ``1250.0``, never ``12.5``, ``True`` or ``"1250"``."""
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            self.fail(
+                f"{self.where(line)}: {what} is not a number.",
+                field=what,
+                line=line,
+                value=short(value),
+            )
+        if isinstance(value, int):
+            return value
+        try:
+            exact = Decimal(value)
+        except (InvalidOperation, ValueError):  # pragma: no cover - Decimal(float) never fails
+            exact = None
+        if (
+            exact is None
+            or not exact.is_finite()
+            or exact != exact.to_integral_value()
+            or (isinstance(value, float) and abs(value) >= _MAX_EXACT_FLOAT)
+        ):
+            self.fail(
+                f"{self.where(line)}: {what} is {short(value)}, not a whole number of minor "
+                "units (cents).",
+                field=what,
+                line=line,
+                value=short(value),
+            )
+        return int(exact)
+
+    def money(self, value, what, currency, line=None):
+        """``MoneyModel`` → integer minor units, checking its currency against ``currency``."""
+        money = self.obj(value, what, line)
+        cur = money.get("currency")
+        if cur != currency:
+            self.fail(
+                f"{self.where(line)}: {what} is in {short(cur)}, not in the wallet currency "
+                f"{currency}.",
+                field=what,
+                line=line,
+                currency=short(cur),
+                wallet_currency=currency,
+            )
+        return self.integer(money.get("value"), what, line)
+
+    def date(self, value, what, *, required=True):
+        """A date-time (or date) as written by Pleo, as a calendar date.
+
+        The date part is taken as written, without converting to another time zone: it is the day
+        the bookkeeper saw in Pleo.
+        """
+        if value is None and not required:
+            return None
+        match = _DATE.fullmatch(value) if isinstance(value, str) else None
+        parts = [int(part) for part in match.groups()] if match else None
+        if parts and 1 <= parts[1] <= 12 and 1 <= parts[2] <= calendar.monthrange(*parts[:2])[1]:
+            return datetime.date(*parts)
+        self.fail(
+            f"{self.where(None)}: {what} {short(value)} is not a valid date.",
+            field=what,
+            value=short(value),
+        )
+        return None  # pragma: no cover - fail() raises
+
+
+def short(value):
+    """``value`` for a message: short, printable, never a whole structure."""
+    text = value if isinstance(value, str) else repr(value)
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+
+
+def _clean(text):
+    """A label part: printable, one line, no surrounding blanks."""
+    if not text:
+        return ""
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def safe_url(url):
+    """``scheme://host[:port]/path`` of ``url``: no user info, query string or fragment.
+
+    A presigned link's query string is its credential: messages and reprs show this instead.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except (ValueError, TypeError, AttributeError):
+        return "(an invalid link)"
+    path = parts.path if len(parts.path) <= 120 else parts.path[:119] + "…"
+    return f"{parts.scheme}://{host}{port}{path}"
+
+
+def read_account(reader, value, what, line=None):
+    """``AccountV3`` / ``ContraAccount`` → :class:`AccountRef`, ``None`` if Pleo sent none."""
+    if value is None:
+        return None
+    account = reader.obj(value, what, line)
+    ref = AccountRef(
+        code=reader.text(account.get("code"), f"{what} code", line) or None,
+        name=reader.text(account.get("name"), f"{what} name", line) or None,
+        identifier=reader.text(account.get("identifier"), f"{what} identifier", line) or None,
+    )
+    if ref.code is None and ref.identifier is None:
+        return None
+    return ref
+
+
+def read_tags(reader, value, line):
+    tags = []
+    for index, raw in enumerate(reader.listing(value, "tags", line), 1):
+        if raw is None:  # the spec allows null elements
+            continue
+        tag = reader.obj(raw, f"tag {index}", line)
+        group = reader.text(tag.get("groupCode"), f"tag {index} group code", line, required=True)
+        code = reader.text(tag.get("code"), f"tag {index} code", line, required=True)
+        tags.append(TagRef(group_code=group, code=code))
+    return tuple(tags)
+
+
+def read_tax(reader, value, line, currency):
+    """``TaxV3`` → ``(TaxRef, amount)``, or ``(None, 0)`` when the line has no tax."""
+    if value is None:
+        return None, 0
+    tax = reader.obj(value, "tax", line)
+    kind = tax.get("type")
+    if kind not in TAX_TYPES:
+        reader.fail(
+            f"{reader.where(line)}: the tax type {short(kind)} is not inclusive, exclusive or "
+            "reverse.",
+            line=line,
+            tax_type=short(kind),
+        )
+    rate = tax.get("rate")
+    if isinstance(rate, bool) or not isinstance(rate, (int, float, Decimal)):
+        reader.fail(f"{reader.where(line)}: the tax rate is not a number.", line=line)
+    try:
+        rate = Decimal(str(rate))  # the decimal text of the JSON number, not float arithmetic
+    except InvalidOperation:  # pragma: no cover - str() of a number always parses
+        rate = Decimal("NaN")
+    if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(1):
+        reader.fail(
+            f"{reader.where(line)}: the tax rate {short(tax.get('rate'))} is not a fraction "
+            "between 0 and 1 (0.25 is 25 %).",
+            line=line,
+            rate=short(tax.get("rate")),
+        )
+    amount = reader.obj(tax.get("amount"), "tax amount", line)
+    amount = reader.money(amount.get("inWalletCurrency"), "the tax amount", currency, line)
+    ref = TaxRef(
+        code=reader.text(tax.get("code"), "tax code", line) or None,
+        rate=rate,
+        type=kind,
+        ingoing_account=reader.text(tax.get("ingoingTaxAccount"), "ingoing tax account", line)
+        or None,
+        outgoing_account=reader.text(tax.get("outgoingTaxAccount"), "outgoing tax account", line)
+        or None,
+    )
+    return ref, amount
+
+
+def read_files(reader, value):
+    files = []
+    for index, raw in enumerate(reader.listing(value, "files"), 1):
+        if raw is None:
+            continue
+        what = f"attachment {index}"
+        file = reader.obj(raw, what)
+        url = reader.text(file.get("url"), f"{what} URL", required=True)
+        if not url.lower().startswith(("https://", "http://")):
+            reader.fail(f"{reader.where(None)}: {what} has no web link.", field=what)
+        mimetype = reader.text(file.get("type"), f"{what} type") or "application/octet-stream"
+        size = file.get("size")
+        size = 0 if size is None else reader.integer(size, f"{what} size")
+        if size < 0:
+            reader.fail(f"{reader.where(None)}: {what} has a negative size.", field=what)
+        files.append(FileRef(url=url, mimetype=mimetype, size=size))
+    return tuple(files)
+
+
+def read_web_url(value):
+    """``_links.web``: a ``{name: href}`` object [spec] (``exportItem``), or an ``href``."""
+    links = value.get("web") if isinstance(value, dict) else None
+    if isinstance(links, dict):
+        candidates = [links.get("href"), links.get("exportItem"), *links.values()]
+    else:
+        candidates = [links]
+    for href in candidates:
+        if isinstance(href, str) and href.lower().startswith(("https://", "http://")):
+            return href
+    return None
+
+
+def read_vendor(reader, value):
+    """The item's ``vendor`` → :class:`VendorRef`, ``None`` if it has none."""
+    if value is None:
+        return None
+    vendor = reader.obj(value, "vendor")
+    return VendorRef(
+        **{
+            name: reader.text(vendor.get(key), f"vendor {key}") or None
+            for name, key in _VENDOR_KEYS.items()
+        }
+    )
+
+
+def _strings(reader, value, what):
+    return tuple(
+        item for item in reader.listing(value, what) if isinstance(item, str) and item.strip()
+    )
+
+
+def read_texts(reader, item):
+    """The descriptive fields: label, reference, note, supplier, user, team, invoice data."""
+    note = reader.text(item.get("note"), "the note")
+    supplier = reader.obj(item.get("supplier"), "the supplier", required=False) or {}
+    user = reader.obj(item.get("user"), "the user", required=False) or {}
+    team = reader.obj(item.get("team"), "the team", required=False) or {}
+    info = reader.obj(item.get("additionalInformation"), "additionalInformation", required=False)
+    info = info or {}
+    invoice = reader.obj(info.get("invoiceInformation"), "invoiceInformation", required=False)
+    invoice = invoice or {}
+    supplier_name = reader.text(supplier.get("name"), "the supplier name") or None
+    user_name = reader.text(user.get("name"), "the user name") or None
+    parts = [_clean(part) for part in (supplier_name, user_name, note)]
+    label = " - ".join(part for part in parts if part)
+    if not label:
+        label = f"Pleo {item['type'].replace('_', ' ')}"
+    return {
+        "label": label,
+        "reference": reader.text(info.get("reconciliationId"), "the book ID") or None,
+        "note": note,
+        "supplier_name": supplier_name,
+        "supplier_code": reader.text(supplier.get("code"), "the supplier code") or None,
+        "supplier_account": reader.text(supplier.get("account"), "the supplier account") or None,
+        "supplier_tax_id": reader.text(supplier.get("taxIdentifier"), "the supplier tax id")
+        or None,
+        "user_code": reader.text(user.get("code"), "the user code") or None,
+        "user_name": user_name,
+        "team_name": reader.text(team.get("name"), "the team name") or None,
+        "team_code": reader.text(team.get("code"), "the team code") or None,
+        "attendees": _strings(reader, info.get("attendees"), "attendees"),
+        "reconciled_entries": _strings(reader, info.get("reconciledEntries"), "reconciledEntries"),
+        "invoice_number": reader.text(invoice.get("invoiceNumber"), "the invoice number") or None,
+        "invoice_date": reader.date(invoice.get("invoiceDate"), "the invoice date", required=False),
+        "due_date": reader.date(invoice.get("dueDate"), "the due date", required=False),
+    }
