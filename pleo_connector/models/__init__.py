@@ -13,6 +13,8 @@ from . import (
     pleo_key_input,
     pleo_setup_record,
     pleo_setup_sync,
+    pleo_setup_sync_accounts_taxes,
+    pleo_setup_sync_tags_vendors,
     res_company,
     res_config_settings,
     res_config_settings_export,

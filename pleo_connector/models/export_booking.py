@@ -17,7 +17,7 @@ from decimal import Decimal
 from odoo import fields
 from odoo.tools import config
 
-from ..pleolib.currency import currency_exponent, to_company_currency
+from ..pleolib.currency import currency_exponent, minor_to_float, to_company_currency
 from ..pleolib.items import ItemError
 from ..pleolib.posting import posting_from_item
 from ..pleolib.receipts import ReceiptError
@@ -30,11 +30,6 @@ TRUE_WORDS = ("1", "true", "yes", "on")
 def book_error(summary, code, message):
     """The item values that record a failure."""
     return {**summary, "state": "failed", "failure_type": code, "failure_reason": message}
-
-
-def _minor_to_float(value, exponent):
-    """Integer minor units as the float Odoo stores (exact to the currency's rounding)."""
-    return float(Decimal(value).scaleb(-exponent))
 
 
 class Booker:
@@ -99,7 +94,7 @@ class Booker:
             exponent = currency_exponent(posting.currency)
             sign = -1 if posting.reversal else 1
             values["currency_id"] = currency.id
-            values["amount"] = sign * _minor_to_float(posting.total, exponent)
+            values["amount"] = sign * minor_to_float(posting.total, exponent)
         return values
 
     def _item_types(self):
@@ -220,14 +215,20 @@ class Booker:
             )
         return move
 
-    def _existing_move(self, entry_uuid):
-        key = ("move", entry_uuid)
+    def _cached(self, key, find):
+        """What ``find()`` gives for ``key``, looked up once per run (moves: once per page)."""
         if key not in self._cache:
-            self._cache[key] = self.env["account.move"].search(
+            self._cache[key] = find()
+        return self._cache[key]
+
+    def _existing_move(self, entry_uuid):
+        return self._cached(
+            ("move", entry_uuid),
+            lambda: self.env["account.move"].search(
                 [("company_id", "=", self.company.id), ("pleo_entry_uuid", "=", entry_uuid)],
                 limit=1,
-            )
-        return self._cache[key]
+            ),
+        )
 
     def _attach(self, move, receipts):
         self._attach_all([(move, receipts)])
@@ -277,14 +278,14 @@ class Booker:
             values = {
                 "name": (line.label or posting.label) + suffix,
                 "currency_id": currency.id,
-                "amount_currency": _minor_to_float(line.amount, exponent),
-                "balance": _minor_to_float(balance, company_exponent),
+                "amount_currency": minor_to_float(line.amount, exponent),
+                "balance": minor_to_float(balance, company_exponent),
                 "partner_id": partner.id,
             }
             values.update(self._line_accounting(posting, line))
             if line.role in ("tax", "tax_reverse"):
                 base = bases.get(line.line_id, 0)
-                values["tax_base_amount"] = _minor_to_float(abs(base), company_exponent)
+                values["tax_base_amount"] = minor_to_float(abs(base), company_exponent)
             lines.append(fields.Command.create(values))
         return {
             "move_type": "entry",
@@ -293,11 +294,18 @@ class Booker:
             "date": date,
             "ref": posting.reference or False,
             "currency_id": currency.id,
-            "pleo_entry_uuid": posting.entry_uuid,
+            **self._pleo_values(posting),
+            "line_ids": lines,
+        }
+
+    @staticmethod
+    def _pleo_values(posting, entry_uuid=None):
+        """The Pleo fields of a move that books ``posting`` (``entry_uuid``: the item's)."""
+        return {
+            "pleo_entry_uuid": entry_uuid or posting.entry_uuid,
             "pleo_fingerprint": posting.fingerprint,
             "pleo_web_url": posting.web_url or False,
             "pleo_item_type": posting.item_type,
-            "line_ids": lines,
         }
 
     def _line_accounting(self, posting, line):
@@ -357,14 +365,10 @@ class Booker:
     # ------------------------------------------------------------------ Pleo codes → Odoo records
 
     def _currency(self, code, required=True):
-        key = ("currency", code)
-        if key not in self._cache:
-            self._cache[key] = (
-                self.env["res.currency"]
-                .with_context(active_test=False)
-                .search([("name", "=", code)], limit=1)
-            )
-        currency = self._cache[key]
+        Currency = self.env["res.currency"].with_context(active_test=False)
+        currency = self._cached(
+            ("currency", code), lambda: Currency.search([("name", "=", code)], limit=1)
+        )
         if required and not currency.active:
             raise ItemError(
                 "invalid_configuration",
@@ -397,13 +401,13 @@ class Booker:
         return self._account_by_code(code, posting, name=ref.name, contra=contra)
 
     def _account_by_code(self, code, posting, name=None, contra=False, what="account"):
-        key = ("account", code)
-        if key not in self._cache:
-            Account = self.env["account.account"].with_company(self.company)
-            self._cache[key] = Account.search(
+        Account = self.env["account.account"].with_company(self.company)
+        account = self._cached(
+            ("account", code),
+            lambda: Account.search(
                 [*Account._check_company_domain(self.company), ("code", "=", code)], limit=1
-            )
-        account = self._cache[key]
+            ),
+        )
         if account:
             return account
         label = f"{code} '{name}'" if name else code
@@ -420,21 +424,7 @@ class Booker:
 
     def _tax(self, ref, posting):
         code = ref.code
-        key = ("tax", code)
-        if key not in self._cache:
-            tax = self._mappings.get(("tax", code)) or self._synced.get(("tax", code))
-            if not tax and code:
-                Tax = self.env["account.tax"].with_company(self.company)
-                tax = Tax.search(
-                    [
-                        *Tax._check_company_domain(self.company),
-                        ("type_tax_use", "=", "purchase"),
-                        ("name", "=", code),
-                    ],
-                    limit=1,
-                )
-            self._cache[key] = tax or self.env["account.tax"]
-        tax = self._cache[key]
+        tax = self._cached(("tax", code), lambda: self._find_tax(code))
         if not tax:
             raise ItemError(
                 "tax_code_unknown",
@@ -463,6 +453,21 @@ class Booker:
                 )
         return tax
 
+    def _find_tax(self, code):
+        """The mapped or synced tax of a Pleo tax code, else the purchase tax of that name."""
+        tax = self._mappings.get(("tax", code)) or self._synced.get(("tax", code))
+        if not tax and code:
+            Tax = self.env["account.tax"].with_company(self.company)
+            tax = Tax.search(
+                [
+                    *Tax._check_company_domain(self.company),
+                    ("type_tax_use", "=", "purchase"),
+                    ("name", "=", code),
+                ],
+                limit=1,
+            )
+        return tax or self.env["account.tax"]
+
     def _repartition_lines(self, tax, posting):
         """The tax's invoice repartition, or its refund repartition for reversals."""
         if posting.reversal:
@@ -479,21 +484,20 @@ class Booker:
         else:
             lines = lines.filtered(lambda r: r.factor_percent > 0)
         if len(lines) != 1:
+            names = {"tax": tax.name, "company": self.company.name}
             if any(line.role == "tax_reverse" for line in posting.lines):
                 message = self.env._(
                     "The Odoo tax %(tax)s is not a reverse-charge tax: it needs one +100%% and "
                     "one -100%% tax repartition line. Map Pleo's tax code to a reverse-charge tax "
                     "in Pleo Connections › %(company)s › Taxes.",
-                    tax=tax.name,
-                    company=self.company.name,
+                    **names,
                 )
             else:
                 message = self.env._(
                     "The Odoo tax %(tax)s needs exactly one tax repartition line to book Pleo's "
                     "tax amount: map Pleo's tax code to another tax in Pleo Connections › "
                     "%(company)s › Taxes.",
-                    tax=tax.name,
-                    company=self.company.name,
+                    **names,
                 )
             raise ItemError("invalid_configuration", message)
         return lines
@@ -506,25 +510,7 @@ class Booker:
         return distribution
 
     def _analytic(self, tag):
-        key = ("tag", tag.group_code, tag.code)
-        if key not in self._cache:
-            analytic = (
-                self._mappings.get(("tag", f"{tag.group_code}/{tag.code}"))
-                or self._mappings.get(("tag", tag.code))
-                or self._synced.get(("tag", tag.group_code, tag.code))
-            )
-            if not analytic:
-                found = self.env["account.analytic.account"].search(
-                    [
-                        ("code", "=", tag.code),
-                        ("company_id", "in", (False, self.company.id)),
-                    ]
-                )
-                if len(found) > 1:
-                    found = found.filtered(lambda a: a.plan_id.name == tag.group_code)
-                analytic = found if len(found) == 1 else None
-            self._cache[key] = analytic
-        analytic = self._cache[key]
+        analytic = self._cached(("tag", tag.group_code, tag.code), lambda: self._find_analytic(tag))
         if not analytic:
             raise ItemError(
                 "tag_unknown",
@@ -539,13 +525,32 @@ class Booker:
             )
         return analytic
 
+    def _find_analytic(self, tag):
+        """The mapped or synced analytic account of a Pleo tag, else the one of its code (of
+        the plan named like the tag's group when several have it), else ``None``."""
+        analytic = (
+            self._mappings.get(("tag", f"{tag.group_code}/{tag.code}"))
+            or self._mappings.get(("tag", tag.code))
+            or self._synced.get(("tag", tag.group_code, tag.code))
+        )
+        if analytic:
+            return analytic
+        found = self.env["account.analytic.account"].search(
+            [("code", "=", tag.code), ("company_id", "in", (False, self.company.id))]
+        )
+        if len(found) > 1:
+            found = found.filtered(lambda a: a.plan_id.name == tag.group_code)
+        return found if len(found) == 1 else None
+
     def _partner(self, code):
         if not code:
             return self.env["res.partner"]
-        key = ("user", code)
-        if key not in self._cache:
-            partner = self._mappings.get(("user", code)) or self.env["res.partner"].search(
-                [("ref", "=", code), ("company_id", "in", (False, self.company.id))], limit=1
-            )
-            self._cache[key] = partner
-        return self._cache[key]
+        return self._cached(
+            ("user", code),
+            lambda: (
+                self._mappings.get(("user", code))
+                or self.env["res.partner"].search(
+                    [("ref", "=", code), ("company_id", "in", (False, self.company.id))], limit=1
+                )
+            ),
+        )

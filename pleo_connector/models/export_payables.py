@@ -31,7 +31,7 @@ from decimal import Decimal
 from odoo import Command
 from odoo.tools import SQL, html_escape
 
-from ..pleolib.currency import currency_exponent
+from ..pleolib.currency import currency_exponent, minor_to_float
 from ..pleolib.items import ItemError
 
 BILL_TYPES = frozenset({"invoice", "card_invoice"})
@@ -50,10 +50,6 @@ def is_payable(posting):
 def normalise(text):
     """A VAT number or IBAN for comparing: upper case, letters and digits only."""
     return _NOT_ALNUM.sub("", (text or "").upper())
-
-
-def _to_float(value, exponent):
-    return float(Decimal(value).scaleb(-exponent))
 
 
 def _text(value):
@@ -115,12 +111,14 @@ class PayablesBooker:
         """The partner of Pleo's vendor (the issue's order), created if the option says so."""
         vendor = posting.vendor
         key = ("vendor", vendor.id, vendor.external_id, vendor.code, vendor.tax_registration_number)
-        cache = self.booker._cache
-        if key not in cache:
-            cache[key] = self._find_vendor(vendor)
-            if not cache[key] and self.connection.export_create_vendors:
-                cache[key] = self._create_vendor(vendor, data)
-        partner = cache[key]
+
+        def find():
+            partner = self._find_vendor(vendor)
+            if not partner and self.connection.export_create_vendors:
+                partner = self._create_vendor(vendor, data)
+            return partner
+
+        partner = self.booker._cached(key, find)
         if partner:
             return partner
         name = vendor.name or vendor.id or "?"
@@ -298,7 +296,7 @@ class PayablesBooker:
                         **values,
                         "name": (line.label or posting.label) + suffix,
                         "quantity": 1,
-                        "price_unit": _to_float(price, exponent),
+                        "price_unit": minor_to_float(price, exponent),
                         "tax_ids": tax_ids or [Command.clear()],
                     }
                 )
@@ -316,23 +314,26 @@ class PayablesBooker:
             "ref": posting.invoice_number or posting.reference or False,
             "payment_reference": posting.reference or False,
             "currency_id": currency.id,
-            "pleo_entry_uuid": posting.entry_uuid,
-            "pleo_fingerprint": posting.fingerprint,
-            "pleo_web_url": posting.web_url or False,
-            "pleo_item_type": posting.item_type,
-            "pleo_invoice_number": posting.invoice_number or False,
+            **self._pleo_values(posting),
             "invoice_line_ids": lines,
         }
 
+    def _pleo_values(self, posting, entry_uuid=None):
+        """The Pleo fields of a bill or payment: an entry's, and the invoice number."""
+        return {
+            **self.booker._pleo_values(posting, entry_uuid),
+            "pleo_invoice_number": posting.invoice_number or False,
+        }
+
     def _purchase_journal(self):
-        key = ("purchase_journal",)
-        cache = self.booker._cache
-        if key not in cache:
-            Journal = self.env["account.journal"].with_company(self.company)
-            cache[key] = Journal.search(
+        Journal = self.env["account.journal"].with_company(self.company)
+        journal = self.booker._cached(
+            ("purchase_journal",),
+            lambda: Journal.search(
                 [*Journal._check_company_domain(self.company), ("type", "=", "purchase")], limit=1
-            )
-        if not cache[key]:
+            ),
+        )
+        if not journal:
             raise ItemError(
                 "missing_configuration",
                 self.env._(
@@ -341,7 +342,7 @@ class PayablesBooker:
                     company=self.company.name,
                 ),
             )
-        return cache[key]
+        return journal
 
     def _payable_account(self, partner):
         """The vendor's payable account (the one Odoo gives the bill's payment term line)."""
@@ -378,7 +379,9 @@ class PayablesBooker:
             have = int(Decimal(repr(tax_line.amount_currency)).scaleb(exponent).to_integral_value())
             if have != target:
                 updates.append(
-                    Command.update(tax_line.id, {"amount_currency": _to_float(target, exponent)})
+                    Command.update(
+                        tax_line.id, {"amount_currency": minor_to_float(target, exponent)}
+                    )
                 )
         missing = set(wanted) - done
         if missing and any(wanted[rep] for rep in missing):
@@ -400,7 +403,7 @@ class PayablesBooker:
                     "Odoo's total of this bill (%(odoo)s) is not Pleo's amount (%(pleo)s): "
                     "check the taxes mapped to Pleo's tax codes, then export again.",
                     odoo=move.amount_total,
-                    pleo=_to_float(posting.total, exponent),
+                    pleo=minor_to_float(posting.total, exponent),
                 ),
             )
 
@@ -459,7 +462,7 @@ class PayablesBooker:
                 "payment_type": "inbound" if inbound else "outbound",
                 "partner_type": "supplier",
                 "partner_id": partner.id,
-                "amount": _to_float(posting.total, exponent),
+                "amount": minor_to_float(posting.total, exponent),
                 "currency_id": booker._currency(posting.currency).id,
                 "journal_id": booker.journal.id,
                 "company_id": self.company.id,
@@ -475,11 +478,7 @@ class PayablesBooker:
         move = payment.move_id
         move.write(
             {
-                "pleo_entry_uuid": entry_uuid,
-                "pleo_fingerprint": posting.fingerprint,
-                "pleo_web_url": posting.web_url or False,
-                "pleo_item_type": posting.item_type,
-                "pleo_invoice_number": posting.invoice_number or False,
+                **self._pleo_values(posting, entry_uuid),
                 "ref": posting.reference or posting.invoice_number or False,
             }
         )

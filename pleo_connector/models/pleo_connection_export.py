@@ -26,6 +26,17 @@ EXPORT_CRON_XMLID = "pleo_connector.ir_cron_pleo_export"
 PAGE_RESERVE = 60
 
 
+def _mapping_rows(kind, string):
+    """The connection's mapping rows of one ``kind``, for the tab of that name."""
+    return fields.One2many(
+        "pleo.export.mapping",
+        "connection_id",
+        string=string,
+        domain=[("kind", "=", kind)],
+        context={"default_kind": kind},
+    )
+
+
 class PleoConnection(models.Model):
     _inherit = "pleo.connection"  # pylint: disable=consider-merging-classes-inherited
 
@@ -61,34 +72,10 @@ class PleoConnection(models.Model):
         "its bills fail with 'vendor unknown' until the partner is created or linked.",
     )
     export_mapping_ids = fields.One2many("pleo.export.mapping", "connection_id")
-    export_account_mapping_ids = fields.One2many(
-        "pleo.export.mapping",
-        "connection_id",
-        string="Accounts",
-        domain=[("kind", "=", "account")],
-        context={"default_kind": "account"},
-    )
-    export_tax_mapping_ids = fields.One2many(
-        "pleo.export.mapping",
-        "connection_id",
-        string="Taxes",
-        domain=[("kind", "=", "tax")],
-        context={"default_kind": "tax"},
-    )
-    export_tag_mapping_ids = fields.One2many(
-        "pleo.export.mapping",
-        "connection_id",
-        string="Tags",
-        domain=[("kind", "=", "tag")],
-        context={"default_kind": "tag"},
-    )
-    export_user_mapping_ids = fields.One2many(
-        "pleo.export.mapping",
-        "connection_id",
-        string="Users",
-        domain=[("kind", "=", "user")],
-        context={"default_kind": "user"},
-    )
+    export_account_mapping_ids = _mapping_rows("account", "Accounts")
+    export_tax_mapping_ids = _mapping_rows("tax", "Taxes")
+    export_tag_mapping_ids = _mapping_rows("tag", "Tags")
+    export_user_mapping_ids = _mapping_rows("user", "Users")
     export_job_ids = fields.One2many("pleo.export.job", "connection_id", string="Exports")
     export_job_count = fields.Integer(compute="_compute_export_job_count", string="Exports count")
     is_pleo_manager = fields.Boolean(compute="_compute_is_pleo_manager")
@@ -142,27 +129,23 @@ class PleoConnection(models.Model):
             cron.method_direct_trigger()
         except UserError:  # the scheduler is running it right now
             cron._trigger()
-            return self._notification(
-                self.env._("Pleo exports"),
-                self.env._(
-                    "Odoo is already fetching Pleo exports; those of %(companies)s follow in a "
-                    "minute in Accounting › Pleo › Pleo Exports.",
-                    companies=companies,
-                ),
-                "info",
+            message = self.env._(
+                "Odoo is already fetching Pleo exports; those of %(companies)s follow in a "
+                "minute in Accounting › Pleo › Pleo Exports.",
+                companies=companies,
             )
-        jobs = self.env["pleo.export.job"].search([("connection_id", "in", self.ids)])
-        return self._notification(
-            self.env._("Pleo exports"),
-            self.env._(
+            kind = "info"
+        else:
+            jobs = self.env["pleo.export.job"].search([("connection_id", "in", self.ids)])
+            message = self.env._(
                 "Pleo exports of %(companies)s fetched: %(booked)s expenses booked, %(failed)s "
                 "failed (Accounting › Pleo › Pleo Exports).",
                 companies=companies,
                 booked=sum(jobs.mapped("booked_count")),
                 failed=sum(jobs.mapped("failed_count")),
-            ),
-            "warning" if any(jobs.mapped("failed_count")) else "success",
-        )
+            )
+            kind = "warning" if any(jobs.mapped("failed_count")) else "success"
+        return self._notification(self.env._("Pleo exports"), message, kind)
 
     def action_open_export_jobs(self):
         self.ensure_one()

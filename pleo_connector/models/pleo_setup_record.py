@@ -6,13 +6,15 @@ of what was sent, when it was last pushed, and its last failure (logged on the c
 
 from odoo import fields, models
 
-KINDS = [
-    ("account", "Account"),
-    ("tax", "Tax code"),
-    ("tag_group", "Tag group"),
-    ("tag", "Tag"),
-    ("vendor", "Vendor"),
-]
+#: kind, its label, and the field holding the Odoo record a row of that kind is about
+KINDS = (
+    ("account", "Account", "account_id"),
+    ("tax", "Tax code", "tax_id"),
+    ("tag_group", "Tag group", "plan_id"),
+    ("tag", "Tag", "analytic_account_id"),
+    ("vendor", "Vendor", "partner_id"),
+)
+TARGET_FIELDS = {kind: field for kind, _label, field in KINDS}
 
 
 class PleoSetupRecord(models.Model):
@@ -24,7 +26,9 @@ class PleoSetupRecord(models.Model):
         "pleo.connection", required=True, ondelete="cascade", index=True, readonly=True
     )
     company_id = fields.Many2one(related="connection_id.company_id", store=True)
-    kind = fields.Selection(KINDS, required=True, readonly=True)
+    kind = fields.Selection(
+        [(kind, label) for kind, label, _field in KINDS], required=True, readonly=True
+    )
     account_id = fields.Many2one("account.account", ondelete="set null", index="btree_not_null")
     tax_id = fields.Many2one("account.tax", ondelete="set null", index="btree_not_null")
     plan_id = fields.Many2one("account.analytic.plan", ondelete="set null")
@@ -47,10 +51,4 @@ class PleoSetupRecord(models.Model):
     def _target(self):
         """The Odoo record behind this row (empty when it was deleted)."""
         self.ensure_one()
-        return {
-            "account": self.account_id,
-            "tax": self.tax_id,
-            "tag_group": self.plan_id,
-            "tag": self.analytic_account_id,
-            "vendor": self.partner_id,
-        }[self.kind]
+        return self[TARGET_FIELDS[self.kind]]

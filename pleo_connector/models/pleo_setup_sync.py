@@ -18,25 +18,26 @@ nothing changed makes read calls only. Records made in Pleo by hand are matched 
 ``externalId``) and adopted, not duplicated. A part the key lacks a scope for is reported (which
 scope to ask Pleo for) while the other parts run; a Pleo failure stops only its part. One summary
 per run; a record's failure is posted on the chatter once, not on every run.
+
+This file holds the settings, the run, the record keeping and the report; what each part sends
+is in ``pleo_setup_sync_accounts_taxes.py`` and ``pleo_setup_sync_tags_vendors.py``.
 """
 
 import hashlib
 import json
 import logging
-import re
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import config
-from odoo.tools.safe_eval import safe_eval
 
 from ..pleolib import errors
 from ..pleolib.setup_api import DEFAULT_PER_MINUTE, ConflictError, Pacer, SetupApi
+from .pleo_setup_record import TARGET_FIELDS
 
 _logger = logging.getLogger(__name__)
 
 SETUP_CRON_XMLID = "pleo_connector.ir_cron_pleo_setup_sync"
-EXPENSE_TYPES = ("expense", "expense_depreciation", "expense_direct_cost")
 DEFAULT_VENDOR_DOMAIN = "[('supplier_rank', '>', 0)]"
 #: part -> (enabling field, scope to ask Pleo for)
 PARTS = {
@@ -45,16 +46,16 @@ PARTS = {
     "tags": ("sync_tags", "tag-groups:write"),
     "vendors": ("sync_vendors", "vendors:write"),
 }
-ACCOUNT_KEYS = ("code", "name", "archived", "taxCodeExternalId")
-TAX_KEYS = ("code", "name", "rate", "type", "archived", "ingoingTaxAccount", "outgoingTaxAccount")
-VENDOR_KEYS = ("name", "defaultCurrency", "externalId", "code", "country", "taxRegistrationNumber")
+#: What Pleo may refuse one record with, without stopping the part.
+RECORD_ERRORS = (ConflictError, errors.UnexpectedResponseError)
 
 
 def _hash(values):
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _differs(remote, desired, keys):
+def differs(remote, desired, keys):
+    """Whether Pleo's ``remote`` row differs from the ``desired`` values in one of ``keys``."""
     for key in keys:
         mine, theirs = desired.get(key), remote.get(key)
         if isinstance(mine, float) or isinstance(theirs, float):
@@ -63,6 +64,11 @@ def _differs(remote, desired, keys):
         elif (mine or None) != (theirs or None):
             return True
     return False
+
+
+def archived_in_pleo(row):
+    """Whether Pleo holds ``row`` archived (an ``archived`` flag, or a vendor's state)."""
+    return bool(row.get("archived")) or row.get("state") == "ARCHIVED"
 
 
 class Remote:
@@ -276,391 +282,80 @@ class PleoConnection(models.Model):
         Record = self.env["pleo.setup.record"].sudo()
         return Record.search([("connection_id", "=", self.id), ("kind", "=", kind)])
 
-    def _setup_failed(self, stats, record, kind, target_field, target, reason):
+    def _setup_failed(self, stats, record, kind, target, reason):
         """Note a record Pleo refused; its row (made if needed) keeps the reason."""
         if not record:
             record = (
                 self.env["pleo.setup.record"]
                 .sudo()
-                .create({"connection_id": self.id, "kind": kind, target_field: target.id})
+                .create({"connection_id": self.id, "kind": kind, TARGET_FIELDS[kind]: target.id})
             )
         stats.fail(record, target.display_name, reason)
         return record
 
-    def _setup_keep(self, record, kind, target_field, target, remote, desired, changed):
+    def _setup_keep(self, record, kind, target, remote, desired, changed):
         """Create or update the row of ``target`` after Pleo answered with ``remote``."""
+        target_field = TARGET_FIELDS[kind]
         values = {
             "pleo_uuid": remote["id"],
             "pleo_external_ref": remote.get("externalId") or False,
             "code": remote.get("code") or False,
             "name": remote.get("name") or False,
-            "archived": bool(remote.get("archived")) or remote.get("state") == "ARCHIVED",
+            "archived": archived_in_pleo(remote),
             "sync_hash": _hash(desired),
         }
         if changed:
             values["last_sync"] = fields.Datetime.now()
             values["failure"] = False
         if record:
-            if target_field and target:
+            if target:
                 values[target_field] = target.id
             current = {k: record[k] for k in values if k != target_field}
             current_values = {k: v for k, v in values.items() if k != target_field}
-            if current != current_values or (target_field and record[target_field] != target):
+            if current != current_values or record[target_field] != target:
                 record.write(values)
             return record
         values.update({"connection_id": self.id, "kind": kind, "last_sync": fields.Datetime.now()})
-        if target_field and target:
+        if target:
             values[target_field] = target.id
         return self.env["pleo.setup.record"].sudo().create(values)
 
-    # ------------------------------------------------------------------ taxes
+    def _setup_push(
+        self, stats, kind, target, record, row, desired, *, create, update, stale, finish=None
+    ):
+        """Send ``target`` to Pleo and keep its row: ``create()`` when Pleo has no ``row`` for
+        it, else ``update(row)`` when ``stale(row)``; then ``finish(row)``, a last call some
+        parts need, which returns the row it changed (an update) or ``None``.
 
-    def _setup_taxes_wanted(self):
-        Tax = self.env["account.tax"].with_company(self.company_id)
-        return Tax.search(
-            [*Tax._check_company_domain(self.company_id), ("type_tax_use", "=", "purchase")],
-            order="sequence, id",
-        )
-
-    def _setup_tax_codes(self):
-        """{tax id: the code it has (or gets) in Pleo}; a name two taxes share gets the id."""
-        taxes = self._setup_taxes_wanted()
-        kept = {r.tax_id.id: r.code for r in self._setup_records("tax") if r.tax_id and r.code}
-        names = [t.name for t in taxes]
-        return {
-            tax.id: kept.get(tax.id)
-            or (tax.name if names.count(tax.name) == 1 else f"{tax.name}-{tax.id}")
-            for tax in taxes
-        }
-
-    def _setup_tax_values(self, tax, code):
-        lines = tax.invoice_repartition_line_ids.filtered(lambda r: r.repartition_type == "tax")
-        ingoing = lines.filtered(lambda r: r.factor_percent > 0)[:1].account_id
-        outgoing = lines.filtered(lambda r: r.factor_percent < 0)[:1].account_id
-        if outgoing:
-            kind = "reverse"
-        elif tax.price_include:
-            kind = "inclusive"
-        else:
-            kind = "exclusive"
-        rate = tax.amount / 100.0 if tax.amount_type in ("percent", "division") else 0.0
-        return {
-            "code": code,
-            "name": tax.name,
-            "rate": rate,
-            "type": kind,
-            "archived": not tax.active,
-            "ingoingTaxAccount": ingoing.code or None,
-            "outgoingTaxAccount": outgoing.code or None,
-        }
-
-    def _setup_sync_taxes(self, setup, stats):
-        remote = Remote(setup.list_tax_codes(), "code")
-        records = self._setup_records("tax")
-        by_tax = {r.tax_id.id: r for r in records if r.tax_id}
-        codes = self._setup_tax_codes()
-        seen = self.env["pleo.setup.record"]
-        for tax in self._setup_taxes_wanted():
-            record = by_tax.get(tax.id)
-            desired = self._setup_tax_values(tax, codes[tax.id])
-            row = remote.match(record, ("code", desired["code"]))
-            try:
-                if row is None:
-                    row = setup.create_tax_code(desired)
-                    stats.created += 1
-                    changed = True
-                elif _differs(row, desired, TAX_KEYS):
-                    row = setup.update_tax_code(row["id"], desired)
-                    stats.updated += 1
-                    changed = True
-                else:
-                    changed = False
-            except (ConflictError, errors.UnexpectedResponseError) as error:
-                seen |= self._setup_failed(stats, record, "tax", "tax_id", tax, error.message)
-                continue
-            seen |= self._setup_keep(record, "tax", "tax_id", tax, row, desired, changed)
-        for record in records - seen:
-            row = remote.match(record)
-            if row and not row.get("archived"):
-                setup.update_tax_code(
-                    row["id"], {**{k: row.get(k) for k in TAX_KEYS}, "archived": True}
-                )
-                stats.archived += 1
-                record.write({"archived": True, "last_sync": fields.Datetime.now()})
-
-    # ------------------------------------------------------------------ accounts
-
-    def _setup_accounts_wanted(self):
-        Account = self.env["account.account"].with_company(self.company_id)
-        accounts = Account.search(
-            [
-                *Account._check_company_domain(self.company_id),
-                ("account_type", "in", EXPENSE_TYPES),
-            ],
-            order="code, id",
-        )
-        return accounts | self.sync_extra_account_ids.filtered("active")
-
-    def _setup_sync_accounts(self, setup, stats):
-        remote = Remote(setup.list_accounts(), "externalId", "code")
-        records = self._setup_records("account")
-        by_account = {r.account_id.id: r for r in records if r.account_id}
-        # the default tax's code, once the tax is in Pleo (Pleo may refuse an unknown one)
-        tax_codes = {
-            r.tax_id.id: r.code
-            for r in self._setup_records("tax")
-            if r.tax_id and r.code and r.pleo_uuid
-        }
-        seen = self.env["pleo.setup.record"]
-        to_create = []
-        for account in self._setup_accounts_wanted():
-            record = by_account.get(account.id)
-            default_tax = account.tax_ids.filtered(lambda t: t.type_tax_use == "purchase")[:1]
-            desired = {
-                "externalId": str(account.id),
-                "code": account.code,
-                "name": account.name,
-                "archived": not account.active,
-                "taxCodeExternalId": tax_codes.get(default_tax.id) if default_tax else None,
-            }
-            row = remote.match(
-                record, ("externalId", desired["externalId"]), ("code", account.code)
-            )
-            if row is None:
-                to_create.append((account, record, desired))
-                continue
-            changed = False
-            if _differs(row, desired, ACCOUNT_KEYS):
-                update = {k: desired[k] for k in ACCOUNT_KEYS}
-                try:
-                    row = setup.update_account(row["id"], update)
-                except errors.UnexpectedResponseError as error:
-                    seen |= self._setup_failed(
-                        stats, record, "account", "account_id", account, error.message
-                    )
-                    continue
-                stats.updated += 1
-                changed = True
-            seen |= self._setup_keep(
-                record, "account", "account_id", account, row, desired, changed
-            )
-        if to_create:
-            created, failed = setup.create_accounts([d for _a, _r, d in to_create])
-            by_external = {row["externalId"]: row for row in created}
-            failed_ids = {
-                (f.get("request") or {}).get("externalId"): ", ".join(f.get("reasons") or ())
-                for f in failed
-            }
-            for account, record, desired in to_create:
-                row = by_external.get(desired["externalId"])
-                if row is None:
-                    reason = failed_ids.get(desired["externalId"]) or self.env._("not created")
-                    seen |= self._setup_failed(
-                        stats, record, "account", "account_id", account, reason
-                    )
-                    continue
-                stats.created += 1
-                seen |= self._setup_keep(
-                    record, "account", "account_id", account, row, desired, True
-                )
-        for record in records - seen:
-            row = remote.match(record)
-            if row and not row.get("archived"):
-                update = {k: row.get(k) for k in ACCOUNT_KEYS}
-                setup.update_account(row["id"], {**update, "archived": True})
-                stats.archived += 1
-                record.write({"archived": True, "last_sync": fields.Datetime.now()})
-
-    # ------------------------------------------------------------------ tags
-
-    def _setup_plans(self):
-        return self.env["account.analytic.plan"].search([("parent_id", "=", False)], order="id")
-
-    @staticmethod
-    def _setup_slug(name, fallback):
-        slug = re.sub(r"[^A-Z0-9]+", "_", (name or "").upper()).strip("_")[:30]
-        return slug or fallback
-
-    def _setup_sync_tags(self, setup, stats):
-        remote_groups = Remote(setup.list_tag_groups(), "code")
-        group_records = self._setup_records("tag_group")
-        by_plan = {r.plan_id.id: r for r in group_records if r.plan_id}
-        seen_groups = self.env["pleo.setup.record"]
-        for plan in self._setup_plans():
-            record = by_plan.get(plan.id)
-            code = (
-                record.code
-                if record and record.code
-                else self._setup_slug(plan.name, f"PLAN{plan.id}")
-            )
-            desired = {
-                "code": code,
-                "name": plan.name,
-                "archived": False,
-                "metadata": {"odoo_plan_id": str(plan.id)},
-            }
-            row = remote_groups.match(record, ("code", code))
-            if row is None:
-                row = next(
-                    (
-                        g
-                        for g in remote_groups.rows
-                        if (g.get("metadata") or {}).get("odoo_plan_id") == str(plan.id)
-                    ),
-                    None,
-                )
-            try:
-                changed = False
-                if row is None:
-                    row = setup.create_tag_group(desired)
-                    stats.created += 1
-                    changed = True
-                elif _differs(row, desired, ("code", "name", "archived")) or (
-                    row.get("metadata") or {}
-                ).get("odoo_plan_id") != str(plan.id):
-                    row = setup.update_tag_group(
-                        row["id"],
-                        {
-                            **desired,
-                            "metadata": {**(row.get("metadata") or {}), **desired["metadata"]},
-                        },
-                    )
-                    stats.updated += 1
-                    changed = True
-            except (ConflictError, errors.UnexpectedResponseError) as error:
-                seen_groups |= self._setup_failed(
-                    stats, record, "tag_group", "plan_id", plan, error.message
-                )
-                continue
-            group_record = self._setup_keep(
-                record, "tag_group", "plan_id", plan, row, desired, changed
-            )
-            seen_groups |= group_record
-            self._setup_sync_plan_tags(setup, stats, plan, group_record)
-        for record in group_records - seen_groups:
-            row = remote_groups.match(record)
-            if row and not row.get("archived"):
-                setup.update_tag_group(
-                    row["id"],
-                    {
-                        "code": row["code"],
-                        "name": row["name"],
-                        "archived": True,
-                        "metadata": row.get("metadata") or {},
-                    },
-                )
-                stats.archived += 1
-                record.write({"archived": True, "last_sync": fields.Datetime.now()})
-
-    def _setup_sync_plan_tags(self, setup, stats, plan, group_record):
-        remote = Remote(setup.list_tags(group_record.pleo_uuid), "code")
-        Record = self.env["pleo.setup.record"].sudo()
-        records = Record.search([("kind", "=", "tag"), ("group_record_id", "=", group_record.id)])
-        by_analytic = {r.analytic_account_id.id: r for r in records if r.analytic_account_id}
-        analytics = self.env["account.analytic.account"].search(
-            [("root_plan_id", "=", plan.id), ("company_id", "in", (False, self.company_id.id))],
-            order="code, id",
-        )
-        seen = Record
-        for analytic in analytics:
-            if not analytic.code:
-                analytic.code = f"A{analytic.id:05d}"  # stable, and written back
-            record = by_analytic.get(analytic.id)
-            desired = {"code": analytic.code, "name": analytic.name, "archived": False}
-            row = remote.match(record, ("code", analytic.code))
-            try:
-                changed = False
-                if row is None:
-                    row = setup.create_tag(group_record.pleo_uuid, desired)
-                    stats.created += 1
-                    changed = True
-                elif _differs(row, desired, ("code", "name", "archived")):
-                    row = setup.update_tag(row["id"], desired)
-                    stats.updated += 1
-                    changed = True
-            except (ConflictError, errors.UnexpectedResponseError) as error:
-                failed = self._setup_failed(
-                    stats, record, "tag", "analytic_account_id", analytic, error.message
-                )
-                failed.group_record_id = group_record
-                seen |= failed
-                continue
-            tag_record = self._setup_keep(
-                record, "tag", "analytic_account_id", analytic, row, desired, changed
-            )
-            if not record:
-                tag_record.group_record_id = group_record
-            seen |= tag_record
-        for record in records - seen:
-            row = remote.match(record)
-            if row and not row.get("archived"):
-                setup.update_tag(
-                    row["id"], {"code": row["code"], "name": row.get("name"), "archived": True}
-                )
-                stats.archived += 1
-                record.write({"archived": True, "last_sync": fields.Datetime.now()})
-
-    # ------------------------------------------------------------------ vendors
-
-    def _setup_vendors_wanted(self):
+        Returns ``(its setup record, the row Pleo now holds)``; the row is ``None`` when Pleo
+        refused the record (the failure is noted and the part goes on).
+        """
         try:
-            domain = safe_eval(self.sync_vendor_domain or DEFAULT_VENDOR_DOMAIN)
-        except Exception as error:  # a bookkeeper's typo: say so, do not crash the run
-            raise UserError(
-                self.env._("The vendor domain of the Pleo connection is invalid: %s", error)
-            ) from error
-        return self.env["res.partner"].search(
-            [*domain, ("company_id", "in", (False, self.company_id.id))], order="id"
-        )
-
-    def _setup_sync_vendors(self, setup, stats):
-        remote = Remote(setup.list_vendors(), "externalId", "code")
-        records = self._setup_records("vendor")
-        by_partner = {r.partner_id.id: r for r in records if r.partner_id}
-        currency = self.company_id.currency_id.name
-        seen = self.env["pleo.setup.record"]
-        for partner in self._setup_vendors_wanted():
-            record = by_partner.get(partner.id)
-            desired = {
-                "name": partner.name,
-                "defaultCurrency": currency,
-                "externalId": str(partner.id),
-                "code": partner.ref or None,
-                "country": partner.country_id.code or None,
-                "taxRegistrationNumber": partner.vat or None,
-            }
-            body = {k: v for k, v in desired.items() if v is not None}
-            row = remote.match(
-                record, ("externalId", desired["externalId"]), ("code", desired["code"])
-            )
-            changed = False
-            try:
-                if row is None:
-                    row = setup.create_vendor(body)
-                    stats.created += 1
-                    changed = True
-                elif _differs(row, desired, VENDOR_KEYS):
-                    row = setup.update_vendor(
-                        row["id"], {**body, "state": row.get("state") or "DRAFT"}
-                    )
+            changed = True
+            if row is None:
+                row = create()
+                stats.created += 1
+            elif stale(row):
+                row = update(row)
+                stats.updated += 1
+            else:
+                changed = False
+            finished = finish(row) if finish else None
+            if finished is not None:
+                row = finished
+                if not changed:
                     stats.updated += 1
-                    changed = True
-                if row.get("state") != "ACTIVE":
-                    setup.activate_vendor(row["id"], partner.id, partner.ref or None)
-                    row = {**row, "state": "ACTIVE", "externalId": str(partner.id)}
-                    if not changed:
-                        stats.updated += 1
-                    changed = True
-            except (ConflictError, errors.UnexpectedResponseError) as error:
-                seen |= self._setup_failed(
-                    stats, record, "vendor", "partner_id", partner, error.message
-                )
-                continue
-            seen |= self._setup_keep(record, "vendor", "partner_id", partner, row, desired, changed)
-        for record in records - seen:
+                changed = True
+        except RECORD_ERRORS as error:
+            return self._setup_failed(stats, record, kind, target, error.message), None
+        return self._setup_keep(record, kind, target, row, desired, changed), row
+
+    def _setup_archive_gone(self, stats, remote, records, archive):
+        """Archive in Pleo (never delete) the rows of ``records`` Odoo no longer sends."""
+        for record in records:
             row = remote.match(record)
-            if row and row.get("state") != "ARCHIVED":
-                setup.archive_vendor(row["id"])
+            if row and not archived_in_pleo(row):
+                archive(row)
                 stats.archived += 1
                 record.write({"archived": True, "last_sync": fields.Datetime.now()})
 

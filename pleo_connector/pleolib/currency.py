@@ -41,6 +41,11 @@ def currency_exponent(code):
     return _EXPONENTS.get(code.upper() if isinstance(code, str) else code, 2)
 
 
+def minor_to_float(value, exponent):
+    """Integer minor units as the float an ERP stores (exact to the currency's rounding)."""
+    return float(Decimal(value).scaleb(-exponent))
+
+
 def to_company_currency(posting, rate, posting_exponent, company_exponent):
     """Each line's amount in company minor units; the result sums to exactly 0.
 

@@ -1,0 +1,167 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The setup sync's chart of accounts and tax codes: which Odoo records go, and how they map.
+
+The run itself, the record keeping and the report are in ``pleo_setup_sync.py``.
+"""
+
+from odoo import models
+
+from ..pleolib import errors
+from .pleo_setup_sync import Remote, differs
+
+EXPENSE_TYPES = ("expense", "expense_depreciation", "expense_direct_cost")
+ACCOUNT_KEYS = ("code", "name", "archived", "taxCodeExternalId")
+TAX_KEYS = ("code", "name", "rate", "type", "archived", "ingoingTaxAccount", "outgoingTaxAccount")
+
+
+class PleoConnection(models.Model):
+    _inherit = "pleo.connection"  # pylint: disable=consider-merging-classes-inherited
+
+    # ------------------------------------------------------------------ taxes
+
+    def _setup_taxes_wanted(self):
+        Tax = self.env["account.tax"].with_company(self.company_id)
+        return Tax.search(
+            [*Tax._check_company_domain(self.company_id), ("type_tax_use", "=", "purchase")],
+            order="sequence, id",
+        )
+
+    def _setup_tax_codes(self):
+        """{tax id: the code it has (or gets) in Pleo}; a name two taxes share gets the id."""
+        taxes = self._setup_taxes_wanted()
+        kept = {r.tax_id.id: r.code for r in self._setup_records("tax") if r.tax_id and r.code}
+        names = [t.name for t in taxes]
+        return {
+            tax.id: kept.get(tax.id)
+            or (tax.name if names.count(tax.name) == 1 else f"{tax.name}-{tax.id}")
+            for tax in taxes
+        }
+
+    def _setup_tax_values(self, tax, code):
+        lines = tax.invoice_repartition_line_ids.filtered(lambda r: r.repartition_type == "tax")
+        ingoing = lines.filtered(lambda r: r.factor_percent > 0)[:1].account_id
+        outgoing = lines.filtered(lambda r: r.factor_percent < 0)[:1].account_id
+        if outgoing:
+            kind = "reverse"
+        elif tax.price_include:
+            kind = "inclusive"
+        else:
+            kind = "exclusive"
+        rate = tax.amount / 100.0 if tax.amount_type in ("percent", "division") else 0.0
+        return {
+            "code": code,
+            "name": tax.name,
+            "rate": rate,
+            "type": kind,
+            "archived": not tax.active,
+            "ingoingTaxAccount": ingoing.code or None,
+            "outgoingTaxAccount": outgoing.code or None,
+        }
+
+    def _setup_sync_taxes(self, setup, stats):
+        remote = Remote(setup.list_tax_codes(), "code")
+        records = self._setup_records("tax")
+        by_tax = {r.tax_id.id: r for r in records if r.tax_id}
+        codes = self._setup_tax_codes()
+        seen = self.env["pleo.setup.record"]
+        for tax in self._setup_taxes_wanted():
+            record = by_tax.get(tax.id)
+            desired = self._setup_tax_values(tax, codes[tax.id])
+            seen |= self._setup_push(
+                stats,
+                "tax",
+                tax,
+                record,
+                remote.match(record, ("code", desired["code"])),
+                desired,
+                create=lambda desired=desired: setup.create_tax_code(desired),
+                update=lambda row, desired=desired: setup.update_tax_code(row["id"], desired),
+                stale=lambda row, desired=desired: differs(row, desired, TAX_KEYS),
+            )[0]
+        self._setup_archive_gone(
+            stats,
+            remote,
+            records - seen,
+            lambda row: setup.update_tax_code(
+                row["id"], {**{k: row.get(k) for k in TAX_KEYS}, "archived": True}
+            ),
+        )
+
+    # ------------------------------------------------------------------ accounts
+
+    def _setup_accounts_wanted(self):
+        Account = self.env["account.account"].with_company(self.company_id)
+        accounts = Account.search(
+            [
+                *Account._check_company_domain(self.company_id),
+                ("account_type", "in", EXPENSE_TYPES),
+            ],
+            order="code, id",
+        )
+        return accounts | self.sync_extra_account_ids.filtered("active")
+
+    def _setup_sync_accounts(self, setup, stats):
+        """Accounts are created in batches (one call for all), so they do not go through
+        ``_setup_push``; a refused update is noted and the part goes on."""
+        remote = Remote(setup.list_accounts(), "externalId", "code")
+        records = self._setup_records("account")
+        by_account = {r.account_id.id: r for r in records if r.account_id}
+        # the default tax's code, once the tax is in Pleo (Pleo may refuse an unknown one)
+        tax_codes = {
+            r.tax_id.id: r.code
+            for r in self._setup_records("tax")
+            if r.tax_id and r.code and r.pleo_uuid
+        }
+        seen = self.env["pleo.setup.record"]
+        to_create = []
+        for account in self._setup_accounts_wanted():
+            record = by_account.get(account.id)
+            default_tax = account.tax_ids.filtered(lambda t: t.type_tax_use == "purchase")[:1]
+            desired = {
+                "externalId": str(account.id),
+                "code": account.code,
+                "name": account.name,
+                "archived": not account.active,
+                "taxCodeExternalId": tax_codes.get(default_tax.id) if default_tax else None,
+            }
+            row = remote.match(
+                record, ("externalId", desired["externalId"]), ("code", account.code)
+            )
+            if row is None:
+                to_create.append((account, record, desired))
+                continue
+            changed = False
+            if differs(row, desired, ACCOUNT_KEYS):
+                update = {k: desired[k] for k in ACCOUNT_KEYS}
+                try:
+                    row = setup.update_account(row["id"], update)
+                except errors.UnexpectedResponseError as error:
+                    seen |= self._setup_failed(stats, record, "account", account, error.message)
+                    continue
+                stats.updated += 1
+                changed = True
+            seen |= self._setup_keep(record, "account", account, row, desired, changed)
+        if to_create:
+            created, failed = setup.create_accounts([d for _a, _r, d in to_create])
+            by_external = {row["externalId"]: row for row in created}
+            failed_ids = {
+                (f.get("request") or {}).get("externalId"): ", ".join(f.get("reasons") or ())
+                for f in failed
+            }
+            for account, record, desired in to_create:
+                row = by_external.get(desired["externalId"])
+                if row is None:
+                    reason = failed_ids.get(desired["externalId"]) or self.env._("not created")
+                    seen |= self._setup_failed(stats, record, "account", account, reason)
+                    continue
+                stats.created += 1
+                seen |= self._setup_keep(record, "account", account, row, desired, True)
+        self._setup_archive_gone(
+            stats,
+            remote,
+            records - seen,
+            lambda row: setup.update_account(
+                row["id"], {**{k: row.get(k) for k in ACCOUNT_KEYS}, "archived": True}
+            ),
+        )
