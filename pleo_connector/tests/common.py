@@ -7,13 +7,15 @@ the addon runs its own tests when shipped alone. HTTP goes to 127.0.0.1 only, wh
 mode allows.
 """
 
+from datetime import timedelta
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
+from odoo import fields
 from odoo.tests import TransactionCase, common, new_test_user
-from odoo.tools import config
+from odoo.tools import config, mute_logger
 
 from . import pleo_sandbox
 
@@ -29,7 +31,10 @@ from .leak_tools import (
 from .pleo_sandbox.scripted import basic_auth_user
 
 __all__ = [
+    "HEALTH_LOGGER",
     "CommittedDataMixin",
+    "ConnectedCase",
+    "HealthCronMixin",
     "LeakHunter",
     "PleoCase",
     "PleoSandboxMixin",
@@ -41,6 +46,8 @@ __all__ = [
     "independent_env",
     "table_counts",
 ]
+
+HEALTH_LOGGER = "odoo.addons.pleo_connector.models.pleo_connection_health"
 
 
 class PleoSandboxMixin:
@@ -140,3 +147,49 @@ class PleoCase(PleoSandboxMixin, TransactionCase):
     def stored_token(self, connection):
         self.env.cr.execute("SELECT key_token FROM pleo_connection WHERE id = %s", [connection.id])
         return self.env.cr.fetchone()[0]
+
+
+class HealthCronMixin:
+    """The health-check cron run in the test's transaction, on connections made due for it."""
+
+    #: Loggers muted while the cron runs (it logs the failures the tests provoke).
+    cron_muted_loggers = (HEALTH_LOGGER,)
+
+    def fake_commit_progress(self, processed=0, *, remaining=None, deactivate=False):
+        """``ir.cron._commit_progress`` in a test: outside a real cron run it commits, which a
+        test's transaction must not; no commit here, and all the time in the world."""
+        return float("inf")
+
+    def patch_commit_progress(self):
+        """Until the test ends, ``ir.cron._commit_progress`` is :meth:`fake_commit_progress`."""
+        self.startPatcher(
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", self.fake_commit_progress)
+        )
+
+    def age(self, connections=None, hours=2, scope_hours=None):
+        """Make ``connections`` (both companies' by default) due for a check: last checked
+        ``hours`` ago; with ``scope_hours``, their scopes last checked that many hours ago."""
+        now = fields.Datetime.now()
+        values = {"last_check_date": now - timedelta(hours=hours)}
+        if scope_hours is not None:
+            values["last_scope_check_date"] = now - timedelta(hours=scope_hours)
+        (connections or self.conn_a | self.conn_b).sudo().write(values)
+
+    def run_cron(self, **kwargs):
+        """Run the health cron (``kwargs`` are its arguments) and return what it returns."""
+        self.env.flush_all()
+        with mute_logger(*self.cron_muted_loggers):
+            result = self.env["pleo.connection"]._cron_health_check(**kwargs)
+        self.env.invalidate_all()
+        return result
+
+
+class ConnectedCase(HealthCronMixin, PleoCase):
+    """Both companies connected (``key_a``, ``key_b``); ``_commit_progress`` faked throughout."""
+
+    def setUp(self):
+        super().setUp()
+        self.key_a = self.connect(self.conn_a, user=self.manager_a)
+        self.key_b = self.connect(self.conn_b, key=self.mint(self.pleo_b), user=self.manager_b)
+        self.patch_commit_progress()
+        self.sandbox.reset_requests()

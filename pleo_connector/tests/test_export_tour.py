@@ -16,7 +16,7 @@ in ``setUpClass``: ``ir.cron._commit_progress`` only flushes (the cron would com
 cron is never triggered for real. The tour needs no API key: the connection is made on the
 server side, and the key never reaches the browser.
 
-The tour talks to the test as ``pleo_connect_tour`` does (see test_tour.py): it logs
+The tour talks to the test as ``pleo_connect_tour`` does (see tour_tools.py): it logs
 ``pleo-test:{"what": ...}`` in the console and waits for ``<body data-pleo-...>``:
 
 * ``data``: the test sets ``window.pleoExportTour`` (the names and ids the tour checks);
@@ -24,26 +24,21 @@ The tour talks to the test as ``pleo_connect_tour`` does (see test_tour.py): it 
   ``tests/artifacts/pleo_<name>.png`` of the repository.
 """
 
-import base64
-import json
-import logging
 import uuid
-from unittest import SkipTest
 from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
-from odoo.tests.common import ChromeBrowser
 from odoo.tools import config, mute_logger
 
 from ..pleolib import redaction
 from .common import PleoSandboxMixin
 from .export_common import ACCOUNTS, EXPORT_LOGGERS
 from .test_export import item_line, make_item
-from .test_tour import ARTIFACTS, TOUR_SIGNAL, png_size
-
-_logger = logging.getLogger(__name__)
+from .tour_tools import BrowserTourMixin, png_size
 
 SCREENSHOTS = ("export_job", "export_entry", "export_settings")
+#: The tour asks for "data", gets it as window.pleoExportTour, is told by data-pleo-data.
+TOUR_DATA = ("data", "pleoExportTour", "pleoData")
 
 
 def receipt_pdf(*lines):
@@ -81,9 +76,7 @@ RECEIPT = receipt_pdf(
 
 
 @tagged("post_install", "-at_install", "pleo_browser")
-class TestExportTour(PleoSandboxMixin, HttpCase):
-    browser_size = "1440x900"
-
+class TestExportTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -161,73 +154,6 @@ class TestExportTour(PleoSandboxMixin, HttpCase):
         cls.booked = cls.job.item_ids.filtered(lambda item: item.entry_uuid == cls.booked_uuid)
         cls.failed = cls.job.item_ids - cls.booked
 
-    def setUp(self):
-        super().setUp()
-        self.screenshots = {}
-
-    # ------------------------------------------------------------------ the tour's requests
-
-    def _handle_console(self, original):
-        """Wrap ``ChromeBrowser._handle_console``: answer the tour's ``pleo-test:`` requests."""
-        test = self
-
-        def handle_console(browser, type=None, args=None, **kw):  # pylint: disable=redefined-builtin
-            first = (args or [{}])[0].get("value")
-            if type == "log" and isinstance(first, str) and first.startswith(TOUR_SIGNAL):
-                request = json.loads(first[len(TOUR_SIGNAL) :])
-                if request["what"] == "data":
-                    test._evaluate(
-                        browser,
-                        f"window.pleoExportTour = {json.dumps(test.tour_data)};"
-                        " document.body.dataset.pleoData = 'ready';",
-                    )
-                elif request["what"] == "screenshot":
-                    test._capture(browser, request)
-                else:
-                    test._evaluate(browser, f"console.error({json.dumps(first)})")
-            return original(browser, type=type, args=args, **kw)
-
-        return handle_console
-
-    def _evaluate(self, browser, expression):
-        """Run ``expression`` in the page, without waiting (we are in the browser's thread)."""
-        browser._websocket_send(  # pylint: disable=protected-access
-            "Runtime.evaluate", params={"expression": expression}
-        )
-
-    def _capture(self, browser, request):
-        """Capture the page (clipped to ``request['clip']``), save it, then tell the tour.
-
-        In the browser's websocket thread, which also delivers the answer: the saving happens
-        in the capture's callback (see test_tour.py).
-        """
-        name = request["name"]
-        if name not in SCREENSHOTS:
-            self._evaluate(browser, f"console.error('unknown screenshot {name!r}')")
-            return
-        params = {"format": "png"}
-        if request.get("clip"):
-            params["clip"] = {**request["clip"], "scale": 1}
-
-        def done(future):
-            try:
-                data = base64.b64decode(future.result()["data"])
-                png_size(data)
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                path = ARTIFACTS / f"pleo_{name}.png"
-                path.write_bytes(data)
-                self.screenshots[name] = path
-                expression = f"document.body.dataset.pleoScreenshot = {json.dumps(name)}"
-            except Exception as exc:  # the tour must fail, not hang
-                _logger.exception("Screenshot %s failed", name)
-                expression = f"console.error({json.dumps(f'screenshot {name} failed: {exc}')})"
-            self._evaluate(browser, expression)
-
-        future = browser._websocket_send(  # pylint: disable=protected-access
-            "Page.captureScreenshot", params=params, with_future=True
-        )
-        future.add_done_callback(done)
-
     # ------------------------------------------------------------------ the test
 
     def test_export_screens_in_the_browser(self):
@@ -252,16 +178,7 @@ class TestExportTour(PleoSandboxMixin, HttpCase):
             "mapAccountCode": "6810",
             "mapAccountName": self.accounts["6810"].name,
         }
-        original = ChromeBrowser._handle_console
-        with patch.object(ChromeBrowser, "_handle_console", self._handle_console(original)):
-            try:
-                self.start_tour("/odoo", "pleo_export_tour", login="admin", timeout=180)
-            except SkipTest as exc:
-                self.fail(
-                    f"The browser tour could not run ({exc}): install Debian's chromium "
-                    "package and websocket-client (tests/run.sh does it when it can)."
-                )
-        self.env.invalidate_all()
+        self.run_tour("/odoo", "pleo_export_tour", TOUR_DATA, SCREENSHOTS, timeout=180)
 
         # The mapping row the tour added and saved.
         mapping = self.connection.export_account_mapping_ids

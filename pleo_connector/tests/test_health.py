@@ -13,49 +13,33 @@ from odoo.tools import mute_logger
 
 from ..models import pleo_connection as pleo_connection_module
 from ..pleolib import checks
-from .common import PleoCase
+from .common import HEALTH_LOGGER, ConnectedCase
 
 INSTALLATIONS = "/v1/installations/me"
 INTROSPECT = "/v1/introspect"
-MODEL_LOGGER = "odoo.addons.pleo_connector.models.pleo_connection_health"
 
 
-class HealthCase(PleoCase):
+class HealthCase(ConnectedCase):
     def setUp(self):
         super().setUp()
-        self.key_a = self.connect(self.conn_a, user=self.manager_a)
-        self.key_b = self.connect(self.conn_b, key=self.mint(self.pleo_b), user=self.manager_b)
         self.progress = []
         self.triggered = []
-        cron_class = type(self.env["ir.cron"])
-        # Outside a real cron run, _commit_progress commits: a test transaction must not.
-        self.startPatcher(patch.object(cron_class, "_commit_progress", self._fake_progress))
         self.startPatcher(
-            patch.object(cron_class, "_trigger", lambda cron, at=None: self.triggered.append(at))
+            patch.object(
+                type(self.env["ir.cron"]),
+                "_trigger",
+                lambda cron, at=None: self.triggered.append(at),
+            )
         )
         self.time_left = float("inf")
-        self.age()
+        self.age(scope_hours=1)
         self.sandbox.reset_requests()
 
-    def _fake_progress(self, processed=0, *, remaining=None, deactivate=False):
+    def fake_commit_progress(self, processed=0, *, remaining=None, deactivate=False):
+        """Records each commit of progress; the time left is the test's to choose."""
         self.progress.append((processed, remaining))
         self.env.flush_all()
         return self.time_left
-
-    def age(self, connections=None, hours=2, scope_hours=1):
-        """Make connections due for a check (and, with scope_hours > 24, for a scope check)."""
-        now = fields.Datetime.now()
-        (connections or self.conn_a | self.conn_b).sudo().write(
-            {
-                "last_check_date": now - timedelta(hours=hours),
-                "last_scope_check_date": now - timedelta(hours=scope_hours),
-            }
-        )
-
-    def run_cron(self, **kwargs):
-        with mute_logger(MODEL_LOGGER):
-            self.env["pleo.connection"]._cron_health_check(**kwargs)
-        self.env.invalidate_all()
 
     def warnings(self, connection):
         warning = self.env.ref("mail.mail_activity_data_warning")
@@ -74,7 +58,7 @@ class TestHealthCheck(HealthCase):
         self.assertEqual((cron.interval_number, cron.interval_type), (1, "hours"))
         self.assertTrue(cron.active)
         # The scheduler runs jobs on a cursor of their own: share the test's.
-        with self.enter_registry_test_mode(), mute_logger(MODEL_LOGGER):
+        with self.enter_registry_test_mode(), mute_logger(HEALTH_LOGGER):
             cron.method_direct_trigger()
         self.env.invalidate_all()
         self.assertEqual(self.sandbox.count("GET", INSTALLATIONS), 2)
@@ -309,7 +293,7 @@ class TestHealthBatches(HealthCase):
 class TestServerActions(HealthCase):
     def run_action(self, xmlid, connections, user):
         action = self.env.ref(xmlid).with_user(user)
-        with mute_logger(MODEL_LOGGER):
+        with mute_logger(HEALTH_LOGGER):
             return action.with_context(
                 active_model="pleo.connection",
                 active_ids=connections.ids,

@@ -21,33 +21,11 @@ from odoo.tests import tagged
 from odoo.tools import config, mute_logger
 
 from ..models.const import MANAGED_FIELDS
-from .common import PleoCase, capture_every_log
-
-HEALTH_LOGGER = "odoo.addons.pleo_connector.models.pleo_connection_health"
-
-
-class IntegrityCase(PleoCase):
-    def setUp(self):
-        super().setUp()
-        self.key_a = self.connect(self.conn_a, user=self.manager_a)
-        self.key_b = self.connect(self.conn_b, key=self.mint(self.pleo_b), user=self.manager_b)
-        cron_class = type(self.env["ir.cron"])
-        self.startPatcher(
-            patch.object(cron_class, "_commit_progress", lambda *a, **kw: float("inf"))
-        )
-        self.sandbox.reset_requests()
-
-    def run_cron(self, connections=None):
-        connections = connections or (self.conn_a | self.conn_b)
-        connections.sudo().last_check_date = fields.Datetime.now() - timedelta(hours=2)
-        self.env.flush_all()
-        with mute_logger(HEALTH_LOGGER):
-            self.env["pleo.connection"]._cron_health_check()
-        self.env.invalidate_all()
+from .common import ConnectedCase, capture_every_log
 
 
 @tagged("post_install", "-at_install")
-class TestRotateDialogReadsOnlyOwnConnection(IntegrityCase):
+class TestRotateDialogReadsOnlyOwnConnection(ConnectedCase):
     SPEC = {"connection_id": {}, "key_hint": {}, "pleo_company_name": {}, "pleo_company_ref": {}}
 
     def wizard(self, user):
@@ -78,7 +56,7 @@ class TestRotateDialogReadsOnlyOwnConnection(IntegrityCase):
 
 
 @tagged("post_install", "-at_install")
-class TestManagedFields(IntegrityCase):
+class TestManagedFields(ConnectedCase):
     def test_a_manager_cannot_write_any_managed_field(self):
         before = self.conn_a.sudo().read(list(MANAGED_FIELDS))[0]
         values = {
@@ -125,7 +103,7 @@ class TestManagedFields(IntegrityCase):
 
 
 @tagged("post_install", "-at_install")
-class TestOnePleoCompanyOneOdooCompany(IntegrityCase):
+class TestOnePleoCompanyOneOdooCompany(ConnectedCase):
     def test_the_database_refuses_a_second_binding(self):
         with (
             self.assertRaises(psycopg2.errors.UniqueViolation),
@@ -152,7 +130,7 @@ class TestOnePleoCompanyOneOdooCompany(IntegrityCase):
 
 
 @tagged("post_install", "-at_install")
-class TestOneBadConnectionNeverStopsTheOthers(IntegrityCase):
+class TestOneBadConnectionNeverStopsTheOthers(ConnectedCase):
     def refuse_connected_writes_of(self, connection):
         """A database that refuses to store this connection as checked (a poisoned answer)."""
         self.env.cr.execute(
@@ -174,6 +152,7 @@ class TestOneBadConnectionNeverStopsTheOthers(IntegrityCase):
     def test_a_refused_write_breaks_only_that_connection(self):
         self.refuse_connected_writes_of(self.conn_a)
         with mute_logger("odoo.sql_db"):
+            self.age()
             self.run_cron()
         self.assertEqual(self.conn_a.state, "broken")
         self.assertIn("cannot store", self.conn_a.last_error)
@@ -185,6 +164,7 @@ class TestOneBadConnectionNeverStopsTheOthers(IntegrityCase):
     def test_a_nul_byte_or_lone_surrogate_from_pleo_is_stored_cleaned(self):
         self.sandbox.set_scopes(self.key_a, "ok\x00bad \ud800x " + " ".join(self.required()))
         self.conn_a.sudo().last_scope_check_date = False
+        self.age()
         self.run_cron()
         self.assertEqual(self.conn_a.state, "connected")
         self.assertIn("okbad", self.conn_a.granted_scopes)
@@ -198,13 +178,14 @@ class TestOneBadConnectionNeverStopsTheOthers(IntegrityCase):
     def test_the_failure_counter_stops_at_its_ceiling(self):
         self.conn_a.sudo().failure_streak = 1000
         self.sandbox.inject_fault("/v1/installations/me", kind="status", status=500, times=50)
-        self.run_cron(self.conn_a)
+        self.age(self.conn_a)
+        self.run_cron()
         self.assertEqual(self.conn_a.failure_streak, 1000)
         self.assertEqual(self.conn_a.state, "broken")
 
 
 @tagged("post_install", "-at_install")
-class TestRefusedRowsNeverPrintTheKey(IntegrityCase):
+class TestRefusedRowsNeverPrintTheKey(ConnectedCase):
     def test_empty_required_values_are_refused_before_sql(self):
         token = self.stored_token(self.conn_a)
         for values in ({"environment": False}, {"state": False}, {"company_id": False}):
@@ -228,7 +209,7 @@ class TestRefusedRowsNeverPrintTheKey(IntegrityCase):
 
 
 @tagged("post_install", "-at_install")
-class TestLocalChecksFirst(IntegrityCase):
+class TestLocalChecksFirst(ConnectedCase):
     def test_unknown_environment_calls_pleo_never(self):
         self.conn_a.sudo().action_disconnect()
         self.sandbox.reset_requests()
@@ -259,7 +240,7 @@ class TestLocalChecksFirst(IntegrityCase):
 
 
 @tagged("post_install", "-at_install")
-class TestValidateChecksWhatItDeclares(IntegrityCase):
+class TestValidateChecksWhatItDeclares(ConnectedCase):
     def test_validate_breaks_a_connection_whose_installation_was_deleted(self):
         self.sandbox.delete_installation_for(self.key_a)
         result = self.conn_a.with_user(self.manager_a).action_validate_keys()
@@ -269,7 +250,7 @@ class TestValidateChecksWhatItDeclares(IntegrityCase):
 
 
 @tagged("post_install", "-at_install")
-class TestChatterHoldsNoHint(IntegrityCase):
+class TestChatterHoldsNoHint(ConnectedCase):
     def test_rotation_message_has_no_hint(self):
         new_key = self.mint()
         self.env["pleo.rotate.key"].with_user(self.manager_a).create(

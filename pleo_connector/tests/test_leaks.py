@@ -30,12 +30,10 @@ import logging
 import secrets
 import shutil
 import subprocess
-from datetime import timedelta
 from unittest.mock import patch
 
 import requests
 
-from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import call_kw
 from odoo.tests import HttpCase, TransactionCase, tagged
@@ -43,6 +41,7 @@ from odoo.tools import config
 
 from .common import (
     CommittedDataMixin,
+    HealthCronMixin,
     LeakHunter,
     PleoCase,
     PleoSandboxMixin,
@@ -107,21 +106,6 @@ class LeakHuntMixin:
     def keep_shown(self, where, value):
         self.shown.append((where, json.dumps(value, default=repr)))
         return value
-
-    def age(self, *connections, scopes=False):
-        """Make the health check due for ``connections`` (and the scope check with ``scopes``)."""
-        values = {"last_check_date": fields.Datetime.now() - timedelta(hours=2)}
-        if scopes:
-            values["last_scope_check_date"] = fields.Datetime.now() - timedelta(days=2)
-        for connection in connections:
-            connection.sudo().write(values)
-
-    def run_cron(self):
-        """The health cron, its progress commits patched away (no commit in a TransactionCase)."""
-        with patch.object(
-            self.registry["ir.cron"], "_commit_progress", lambda *args, **kwargs: float("inf")
-        ):
-            return self.env["pleo.connection"]._cron_health_check()
 
     # -------------------------------------------------------------- the sweep
 
@@ -236,10 +220,16 @@ class LeakHuntMixin:
 
 
 @tagged("post_install", "-at_install", "pleo_leaks")
-class TestNoLeak(LeakHuntMixin, PleoCase):
+class TestNoLeak(HealthCronMixin, LeakHuntMixin, PleoCase):
     """Every flow and its failures, then the sweep: zero hits."""
 
     pleo_options = {**PleoCase.pleo_options, "pleo_http_timeout": "0.5"}
+    #: Nothing muted: the sweep reads every log record of the health cron too.
+    cron_muted_loggers = ()
+
+    def setUp(self):
+        super().setUp()
+        self.patch_commit_progress()
 
     def rotate(self, key, user=None):
         wizard = (
@@ -404,28 +394,28 @@ class TestNoLeak(LeakHuntMixin, PleoCase):
             connection=self.conn_b, key=self.canary(self.pleo_b), user=self.manager_b
         )
         both = self.conn_a | self.conn_b
-        self.age(*both, scopes=True)
+        self.age(both, scope_hours=48)
         self.assertTrue(self.run_cron())
         self.assertEqual(both.mapped("state"), ["connected", "connected"])
         for fault in FAULTS:
             with self.subTest(**fault):
-                self.age(*both, scopes=fault["kind"] == "garbage")
+                self.age(both, scope_hours=48 if fault["kind"] == "garbage" else None)
                 self.sandbox.inject_fault(INSTALLATIONS, **fault)
                 self.assertTrue(self.run_cron())
                 self.sandbox.clear_faults()
         self.assertIn("broken", both.mapped("state"))  # transient failures reached the threshold
         # Recovery, then a definitive failure (key revoked) and an installation removed in Pleo.
-        self.age(*both)
+        self.age(both)
         self.run_cron()
         self.assertEqual(both.mapped("state"), ["connected", "connected"])
         self.sandbox.revoke_key(key_a)
         self.sandbox.delete_installation_for(key_b)
-        self.age(*both)
+        self.age(both)
         self.run_cron()
         self.assertEqual(both.mapped("state"), ["broken", "broken"])
         self.assertTrue(self.conn_a.activity_ids)
         # An unexpected error inside a check: logged with its traceback.
-        self.age(*both)
+        self.age(both)
         with patch(
             "odoo.addons.pleo_connector.pleolib.checks.check_health",
             side_effect=RuntimeError("unexpected"),

@@ -2,45 +2,20 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Safe copies of the database and master-key rotation."""
 
-from datetime import timedelta
 from unittest.mock import patch
 
 from cryptography.fernet import Fernet
 
-from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
-from odoo.tools import config, mute_logger
+from odoo.tools import config
 
-from .common import PleoCase
-
-MODEL_LOGGER = "odoo.addons.pleo_connector.models.pleo_connection_health"
-
-
-class SafetyCase(PleoCase):
-    def setUp(self):
-        super().setUp()
-        self.key_a = self.connect(self.conn_a, user=self.manager_a)
-        self.key_b = self.connect(self.conn_b, key=self.mint(self.pleo_b), user=self.manager_b)
-        cron_class = type(self.env["ir.cron"])
-        self.startPatcher(
-            patch.object(cron_class, "_commit_progress", lambda *a, **kw: float("inf"))
-        )
-        self.sandbox.reset_requests()
-
-    def run_cron(self):
-        self.env.flush_all()
-        (self.conn_a | self.conn_b).sudo().last_check_date = fields.Datetime.now() - timedelta(
-            hours=2
-        )
-        with mute_logger(MODEL_LOGGER):
-            self.env["pleo.connection"]._cron_health_check()
-        self.env.invalidate_all()
+from .common import ConnectedCase
 
 
 @tagged("post_install", "-at_install")
-class TestNeutralization(SafetyCase):
+class TestNeutralization(ConnectedCase):
     def neutralize(self):
         self.env.flush_all()
         for query in get_neutralization_queries(["pleo_connector"]):
@@ -65,6 +40,7 @@ class TestNeutralization(SafetyCase):
                 act()
             self.assertIn("disabled", str(caught.exception))
             self.assertIn("neutralized copy", str(caught.exception))
+        self.age()
         self.run_cron()
         result = manager.action_validate_keys()
         self.assertIn("0 succeeded, 1 failed", result["params"]["message"])
@@ -85,6 +61,7 @@ class TestNeutralization(SafetyCase):
         self.assertEqual(self.conn_a.state, "connected")
         self.assertFalse(self.conn_a.last_check_date)
         self.assertIn("enabled the Pleo connection", self.conn_a.message_ids[0].body)
+        self.age()
         self.run_cron()
         self.assertEqual(self.conn_a.state, "connected")
         self.assertEqual(self.conn_b.state, "disabled")
@@ -92,7 +69,7 @@ class TestNeutralization(SafetyCase):
 
 
 @tagged("post_install", "-at_install")
-class TestEncryptionKeys(SafetyCase):
+class TestEncryptionKeys(ConnectedCase):
     def with_keys(self, *keys):
         return patch.dict(config.options, {"pleo_encryption_keys": ",".join(keys)})
 
@@ -114,7 +91,9 @@ class TestEncryptionKeys(SafetyCase):
             with self.assertRaises(UserError) as caught:
                 self.conn_a.with_user(self.manager_a).action_save_and_test()
             self.assertIn("cannot be decrypted", str(caught.exception))
+            self.age()
             self.run_cron()
+            self.age()
             self.run_cron()
         for connection, (state, last_error) in before.items():
             self.assertEqual((connection.state, connection.last_error), (state, last_error))
@@ -127,6 +106,7 @@ class TestEncryptionKeys(SafetyCase):
         self.assertFalse(self.env["mail.activity"].search([("res_model", "=", "pleo.connection")]))
         self.assertEqual(self.sandbox.count(), 0)
         # With the encryption key back, the next run checks normally and a new fault is told again.
+        self.age()
         self.run_cron()
         self.assertFalse(
             self.env["ir.config_parameter"].get_param("pleo_connector.encryption_fault_notified")
@@ -136,6 +116,7 @@ class TestEncryptionKeys(SafetyCase):
         self.env.cr.execute(
             "UPDATE pleo_connection SET key_token = 'garbage' WHERE id = %s", [self.conn_a.id]
         )
+        self.age()
         self.run_cron()
         self.assertEqual(self.conn_a.state, "broken")
         self.assertIn("re-enter it", self.conn_a.last_error)

@@ -25,30 +25,15 @@ to the sandbox go through the mixin's ``_request_handler`` (Odoo patches ``Sessi
 process-wide), so its short timeouts hold there too.
 """
 
-import base64
-import json
-import logging
-import os
 import secrets
-import struct
-from pathlib import Path
-from unittest import SkipTest
-from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
-from odoo.tests.common import ChromeBrowser
 from odoo.tools import SQL, mute_logger
 
 from ..pleolib import redaction
 from .common import PleoSandboxMixin
+from .tour_tools import BrowserTourMixin, png_size
 
-_logger = logging.getLogger(__name__)
-
-ARTIFACTS = Path(
-    os.environ.get("PLEO_ARTIFACTS_DIR")
-    or Path(__file__).resolve().parents[2] / "tests" / "artifacts"
-)
-TOUR_SIGNAL = "pleo-test:"
 SCREENSHOTS = (
     "settings_not_connected",
     "settings_connected",
@@ -56,21 +41,13 @@ SCREENSHOTS = (
     "rotate_wizard",
     "settings_refused_key",
 )
+#: The tour asks for "keys", gets them as window.pleoConnectTour, is told by data-pleo-keys.
+TOUR_DATA = ("keys", "pleoConnectTour", "pleoKeys")
 INSTALLATIONS = "/v1/installations/me"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png_size(data):
-    """``(width, height)`` of a PNG image (from its IHDR chunk)."""
-    if data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR":
-        raise ValueError("not a PNG image")
-    return struct.unpack(">II", data[16:24])
 
 
 @tagged("post_install", "-at_install", "pleo_browser")
-class TestConnectTour(PleoSandboxMixin, HttpCase):
-    browser_size = "1440x900"
-
+class TestConnectTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -111,70 +88,6 @@ class TestConnectTour(PleoSandboxMixin, HttpCase):
         for key in self.keys.values():
             redaction.register_secret(key)
             self.addCleanup(redaction.unregister_secret, key)
-        self.screenshots = {}
-
-    # ------------------------------------------------------------------ the tour's requests
-
-    def _handle_console(self, original):
-        """Wrap ``ChromeBrowser._handle_console``: answer the tour's ``pleo-test:`` requests."""
-        test = self
-
-        def handle_console(browser, type=None, args=None, **kw):  # pylint: disable=redefined-builtin
-            first = (args or [{}])[0].get("value")
-            if type == "log" and isinstance(first, str) and first.startswith(TOUR_SIGNAL):
-                request = json.loads(first[len(TOUR_SIGNAL) :])
-                if request["what"] == "keys":
-                    test._evaluate(
-                        browser,
-                        f"window.pleoConnectTour = {json.dumps(test.tour_data)};"
-                        " document.body.dataset.pleoKeys = 'ready';",
-                    )
-                elif request["what"] == "screenshot":
-                    test._capture(browser, request)
-                else:
-                    test._evaluate(browser, f"console.error({json.dumps(first)})")
-            return original(browser, type=type, args=args, **kw)
-
-        return handle_console
-
-    def _evaluate(self, browser, expression):
-        """Run ``expression`` in the page, without waiting (we are in the browser's thread)."""
-        browser._websocket_send(  # pylint: disable=protected-access
-            "Runtime.evaluate", params={"expression": expression}
-        )
-
-    def _capture(self, browser, request):
-        """Capture the page (clipped to ``request['clip']``), save it, then tell the tour.
-
-        This runs in the browser's websocket thread, which also delivers the answers: it must
-        not wait for them, so the rest happens in the callback of the capture.
-        """
-        name = request["name"]
-        if name not in SCREENSHOTS:
-            self._evaluate(browser, f"console.error('unknown screenshot {name!r}')")
-            return
-        params = {"format": "png"}
-        if request.get("clip"):
-            params["clip"] = {**request["clip"], "scale": 1}
-
-        def done(future):
-            try:
-                data = base64.b64decode(future.result()["data"])
-                png_size(data)
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                path = ARTIFACTS / f"pleo_{name}.png"
-                path.write_bytes(data)
-                self.screenshots[name] = path
-                expression = f"document.body.dataset.pleoScreenshot = {json.dumps(name)}"
-            except Exception as exc:  # the tour must fail, not hang
-                _logger.exception("Screenshot %s failed", name)
-                expression = f"console.error({json.dumps(f'screenshot {name} failed: {exc}')})"
-            self._evaluate(browser, expression)
-
-        future = browser._websocket_send(  # pylint: disable=protected-access
-            "Page.captureScreenshot", params=params, with_future=True
-        )
-        future.add_done_callback(done)
 
     # ------------------------------------------------------------------ helpers
 
@@ -226,23 +139,14 @@ class TestConnectTour(PleoSandboxMixin, HttpCase):
         companies = self.company | self.company_se | self.company_de | self.company_uk
         self.tour_data = {**self.keys, "pleoCompany": "Nordlys Trading ApS"}
         self.sandbox.reset_requests()
-        original = ChromeBrowser._handle_console
-        with patch.object(ChromeBrowser, "_handle_console", self._handle_console(original)):
-            try:
-                self.start_tour(
-                    "/odoo/settings",
-                    "pleo_connect_tour",
-                    login="admin",
-                    timeout=80,
-                    cookies={"cids": "-".join(str(cid) for cid in companies.ids)},
-                )
-            except SkipTest as exc:
-                # Odoo skips browser tests without a browser; this one must not pass unseen.
-                self.fail(
-                    f"The browser tour could not run ({exc}): install Debian's chromium "
-                    "package and websocket-client (tests/run.sh does it when it can)."
-                )
-        self.env.invalidate_all()
+        self.run_tour(
+            "/odoo/settings",
+            "pleo_connect_tour",
+            TOUR_DATA,
+            SCREENSHOTS,
+            timeout=80,
+            cookies={"cids": "-".join(str(cid) for cid in companies.ids)},
+        )
         conn = self.company.pleo_connection_ids
         keys = self.keys
 
