@@ -1,4 +1,5 @@
 from . import (
+    test_admin_rights,
     test_concurrency,
     test_connect,
     test_export,
