@@ -7,6 +7,7 @@ Odoo's exporter (``odoo-bin i18n export``) reads the terms from the module's cod
 the same reader in memory and compares its terms with the committed file.
 """
 
+import re
 from pathlib import Path
 
 import polib
@@ -58,3 +59,80 @@ class TestTranslationTemplate(TransactionCase):
         self.assertFalse(
             stale, f"{len(stale)} term(s) of {POT.name} no longer exist: {stale[:10]}; {REGENERATE}"
         )
+
+
+# Pleo's markets: the languages the addon ships complete.
+LANGUAGES = {
+    "da": "da_DK",
+    "sv": "sv_SE",
+    "nb": "nb_NO",
+    "de": "de_DE",
+    "fr": "fr_FR",
+    "es": "es_ES",
+    "nl": "nl_NL",
+}
+PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[sdi]|%[sdi]|\{[a-z_0-9]*\}")
+TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)")
+
+
+@tagged("post_install", "-at_install")
+class TestTranslations(TransactionCase):
+    """Every term of the template is translated in each shipped language, keeps its
+    placeholders and markup, and Odoo serves the translation to a user of that language."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.template = [e for e in polib.pofile(str(POT)) if not e.obsolete]
+
+    def test_every_term_is_translated_in_every_language(self):
+        self.assertGreater(len(self.template), 300)
+        for lang in LANGUAGES:
+            path = POT.with_name(f"{lang}.po")
+            with self.subTest(lang=lang):
+                self.assertTrue(path.is_file(), f"{path.name} is missing")
+                po = polib.pofile(str(path))
+                done = {e.msgid: e for e in po if not e.obsolete}
+                missing = [e.msgid for e in self.template if not done.get(e.msgid, e).msgstr]
+                self.assertFalse(
+                    missing, f"{lang}: {len(missing)} term(s) untranslated: {missing[:5]}"
+                )
+                fuzzy = [e.msgid for e in po if "fuzzy" in e.flags]
+                self.assertFalse(fuzzy, f"{lang}: fuzzy translations: {fuzzy[:5]}")
+
+    def test_translations_keep_placeholders_and_markup(self):
+        for lang in LANGUAGES:
+            path = POT.with_name(f"{lang}.po")
+            if not path.is_file():
+                continue  # reported missing by the test above
+            po = polib.pofile(str(path))
+            for entry in po:
+                if not entry.msgstr:
+                    continue
+                with self.subTest(lang=lang, msgid=entry.msgid[:60]):
+                    self.assertEqual(
+                        sorted(PLACEHOLDER.findall(entry.msgid)),
+                        sorted(PLACEHOLDER.findall(entry.msgstr)),
+                    )
+                    self.assertEqual(
+                        sorted(TAG.findall(entry.msgid)), sorted(TAG.findall(entry.msgstr))
+                    )
+
+    def test_a_danish_user_reads_danish(self):
+        self.env["res.lang"]._activate_lang("da_DK")
+        self.env["ir.module.module"]._load_module_terms([MODULE], ["da_DK"], overwrite=True)
+        danish = {
+            e.msgid: e.msgstr for e in polib.pofile(str(POT.with_name("da.po"))) if not e.obsolete
+        }
+        # A term of the views (a field's label) and a term of the code (a message).
+        label = self.env["pleo.connection"]._fields["state"].string
+        field_da = self.env["pleo.connection"].with_context(lang="da_DK").fields_get(["state"])
+        self.assertEqual(field_da["state"]["string"], danish[label])
+        self.assertNotEqual(danish[label], label)
+        code_term = next(
+            e.msgid
+            for e in self.template
+            if "odoo-python" in e.comment and not PLACEHOLDER.search(e.msgid)
+        )
+        env_da = self.env(context=dict(self.env.context, lang="da_DK"))
+        self.assertEqual(env_da._(code_term), danish[code_term])
