@@ -47,18 +47,19 @@ cleanup() {
 trap cleanup EXIT
 
 # ----------------------------------------------------------------- 1. what the run needs
+# The test tools run with TOOLS_PY: PY itself when it has them all, else a cached venv of their
+# own that sees PY's packages (tests/tools_env.sh); nothing is ever pip-installed into PY.
 say "Python: $("$PY" -c 'import sys; print(sys.executable, sys.version.split()[0])')"
-if ! "$PY" -c "import pytest, ruff, pylint_odoo, openapi_core, hypothesis, requests, cryptography" 2>/dev/null; then
-    say "installing the test tools (tests/requirements.txt)"
-    "$PY" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt || exit 2
-fi
+# shellcheck source=tests/tools_env.sh
+. "$repo/tests/tools_env.sh"
+pleo_tools_python "$PY" || { loud "TEST TOOLS MISSING: see the message above. Nothing ran."; exit 2; }
 
 # ----------------------------------------------------------------- 2. lint
 say "lint: ruff"
-"$PY" -m ruff check . || { echo "ruff found problems"; exit 1; }
-"$PY" -m ruff format --check . || { echo "ruff format: run 'ruff format .'"; exit 1; }
+"$TOOLS_PY" -m ruff check . || { echo "ruff found problems"; exit 1; }
+"$TOOLS_PY" -m ruff format --check . || { echo "ruff format: run 'ruff format .'"; exit 1; }
 say "lint: pylint-odoo (OCA checks)"
-"$PY" -m pylint --rcfile=setup.cfg pleo_connector || { echo "pylint-odoo found problems"; exit 1; }
+"$TOOLS_PY" -m pylint --rcfile=setup.cfg pleo_connector || { echo "pylint-odoo found problems"; exit 1; }
 
 # ----------------------------------------------------------------- 3. find Odoo
 odoo_root=""
@@ -88,11 +89,11 @@ if [ -n "$odoo_why" ]; then
     # ------------------------------------------------------------- 4a. no Odoo: Odoo-free tests only
     if [ "${PLEO_REQUIRE_ODOO:-0}" = 1 ]; then loud "ODOO SUITE NOT RUN: $odoo_why (PLEO_REQUIRE_ODOO=1)"; exit 1; fi
     say "Odoo-free tests (pytest)"
-    "$PY" -m pytest -p no:odoo -p no:cacheprovider tests --junitxml="$junit"
+    "$TOOLS_PY" -m pytest -p no:odoo -p no:cacheprovider tests --junitxml="$junit"
     rc=$?
     loud "ODOO SUITE SKIPPED: $odoo_why.
 Only the Odoo-free tests ran. Set ODOO_PATH to an Odoo 19 tree (see README.md) to run the Odoo suite."
-    "$PY" tests/junit_summary.py "$junit" --odoo-skipped
+    "$TOOLS_PY" tests/junit_summary.py "$junit" --odoo-skipped
     exit $rc
 fi
 
@@ -127,8 +128,8 @@ if [ -n "$bad" ]; then echo "warnings from Odoo itself during the install (not f
 echo "install: pleo_connector installed with no ERROR/WARNING from our code"
 
 # The browser tour (pleo_connector/tests/test_tour.py) needs a headless Chromium, found by Odoo on
-# the PATH, and websocket-client to drive it. Install what is missing; if that fails, say so loudly
-# and let the tour test fail (it does not skip).
+# the PATH, and websocket-client (in tests/requirements.txt) to drive it. Install a missing browser;
+# if that fails, say so loudly and let the tour test fail (it does not skip).
 if ! command -v chromium >/dev/null && ! command -v google-chrome >/dev/null \
     && ! command -v chromium-browser >/dev/null && ! command -v google-chrome-stable >/dev/null; then
     say "installing Debian's chromium for the browser tour (apt-get)"
@@ -141,13 +142,9 @@ if ! command -v chromium >/dev/null && ! command -v google-chrome >/dev/null \
 The browser tour (test_tour.py) will FAIL. Install Chromium or Google Chrome and run again."
     fi
 fi
-if ! "$PY" -c "import websocket" 2>/dev/null; then
-    "$PY" -m pip install --quiet --disable-pip-version-check websocket-client \
-        || loud "NO websocket-client: the browser tour (test_tour.py) will FAIL."
-fi
 
 say "tests: Odoo suite (pytest-odoo on $db) and Odoo-free tests, one pytest run"
-"$PY" -m pytest -p no:cacheprovider --odoo-config="$conf" --odoo-database="$db" --odoo-http \
+"$TOOLS_PY" -m pytest -p no:cacheprovider --odoo-config="$conf" --odoo-database="$db" --odoo-http \
     --odoo-log-level=warn pleo_connector/tests tests --junitxml="$junit"
 rc=$?
 
@@ -185,7 +182,7 @@ else
     echo "uninstall: clean (no pleo_* table left)"
 fi
 
-"$PY" tests/junit_summary.py "$junit" --odoo "$odoo_version at $odoo_root" \
+"$TOOLS_PY" tests/junit_summary.py "$junit" --odoo "$odoo_version at $odoo_root" \
     --check install=ok --check "odoo-bin --test-enable, addon alone=$runner" \
     --check "uninstall=$uninstall" || rc=1
 exit $rc

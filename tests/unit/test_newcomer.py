@@ -1,0 +1,189 @@
+"""The newcomer's first command: what a reader of the README runs first works on a fresh machine.
+
+- the test command's tool step (tests/tools_env.sh) never installs into the Odoo Python, which on
+  Debian 12 or Ubuntu 24.04 is "externally managed" (PEP 668) and refuses pip;
+- the scripts the READMEs name are executable and start with a shebang;
+- demo.sh run with a Python that cannot run Odoo says which variable to set.
+"""
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TOOLS_ENV = REPO / "tests" / "tools_env.sh"
+BASH = shutil.which("bash") or "/bin/bash"
+ODOO_PATH = Path(os.environ.get("ODOO_PATH") or "/opt/odoo19")
+
+
+def _env(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_BREAK", "PYTHON"))}
+    env.update(extra)
+    return env
+
+
+def _tools_step(python, requirements, cache):
+    """Source tests/tools_env.sh, run its tool step for ``python``; (result, TOOLS_PY)."""
+    script = f'. "{TOOLS_ENV}" && pleo_tools_python "$1" && echo "TOOLS_PY=$TOOLS_PY"'
+    result = subprocess.run(
+        [BASH, "-c", script, "tools", str(python)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_env(PLEO_TOOLS_REQUIREMENTS=str(requirements), PLEO_TOOLS_CACHE=str(cache)),
+    )
+    found = re.findall(r"^TOOLS_PY=(.*)$", result.stdout, re.M)
+    return result, (found[-1] if found else None)
+
+
+def _site_packages(python):
+    return subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def _tree(path):
+    return sorted(str(p.relative_to(path)) for p in Path(path).rglob("*"))
+
+
+@pytest.fixture
+def system_python(tmp_path):
+    """A Python that behaves like Debian's: not a venv, pip present, and an EXTERNALLY-MANAGED file.
+
+    A venv cannot play that part: pip ignores the marker inside a venv, and a venv's sysconfig
+    'stdlib' dir is its base Python's, which the test must not write to. So this builds its own
+    prefix: a copy of the interpreter, the standard library linked in file by file, an empty
+    site-packages of its own, pip from ensurepip, then the marker in its own stdlib dir.
+    """
+    if sys.platform == "win32":
+        pytest.skip("POSIX layout only")
+    if importlib.util.find_spec("ensurepip") is None:
+        pytest.skip("this Python has no ensurepip (Debian: python3-venv)")
+    base = Path(sys.base_prefix)
+    stdlib = Path(sysconfig.get_paths(vars={"installed_base": sys.base_prefix})["stdlib"])
+    prefix = tmp_path / "system-python"
+    lib = prefix / "lib" / stdlib.name
+    (prefix / "bin").mkdir(parents=True)
+    lib.mkdir(parents=True)
+    python = prefix / "bin" / "python3"
+    shutil.copy2(os.path.realpath(sys._base_executable), python)
+    for libpython in (base / "lib").glob("libpython*"):  # a --enable-shared build finds it here
+        (prefix / "lib" / libpython.name).symlink_to(libpython)
+    for entry in stdlib.iterdir():
+        if entry.name not in ("site-packages", "dist-packages", "EXTERNALLY-MANAGED"):
+            (lib / entry.name).symlink_to(entry)
+    (lib / "site-packages").mkdir()
+    probe = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import sys; print(sys.prefix == sys.base_prefix == sys.argv[1])",
+            str(prefix),
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(),
+    )
+    if probe.stdout.strip() != "True":
+        pytest.skip(f"could not build a stand-alone Python prefix: {probe.stdout}{probe.stderr}")
+    subprocess.run(
+        [str(python), "-m", "ensurepip", "--default-pip"],
+        capture_output=True,
+        check=True,
+        env=_env(),
+    )
+    # a package of "Odoo's" that the tools must see
+    (lib / "site-packages" / "odoo_stand_in.py").write_text("WHO = 'the Odoo Python'\n")
+    (lib / "EXTERNALLY-MANAGED").write_text(
+        "[externally-managed]\nError=This Python is managed by the test's fake distribution.\n"
+    )
+    return python
+
+
+def test_the_fixture_refuses_pip_like_debian(system_python, tmp_path):
+    """The stand-in reproduces the newcomer's failure: pip install exits 1, externally managed."""
+    result = subprocess.run(
+        [str(system_python), "-m", "pip", "install", "--dry-run", "iniconfig"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(),
+    )
+    assert result.returncode != 0
+    assert "externally-managed-environment" in result.stdout + result.stderr
+
+
+def test_tools_go_to_a_cached_venv_and_leave_the_system_python_untouched(system_python, tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("iniconfig  # tiny, not in the system Python\n")
+    cache = tmp_path / "cache"
+    site_packages = _site_packages(system_python)
+    before = _tree(site_packages)
+
+    result, tools_py = _tools_step(system_python, requirements, cache)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert tools_py and tools_py != str(system_python)
+    assert Path(tools_py).is_relative_to(cache)
+    assert _tree(site_packages) == before, "the tool step installed into the system Python"
+    # the tools Python has the tools and still sees the system Python's packages
+    check = subprocess.run(
+        [tools_py, "-c", "import iniconfig, odoo_stand_in; print(odoo_stand_in.WHO)"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+    )
+    assert check.stdout.strip() == "the Odoo Python", check.stderr
+
+    # a second run re-uses the venv: no install
+    again, tools_py_again = _tools_step(system_python, requirements, cache)
+    assert again.returncode == 0, again.stderr
+    assert tools_py_again == tools_py
+    assert "re-using" in again.stdout
+    assert "installing" not in again.stdout
+
+
+def test_a_python_with_the_tools_is_used_as_is(tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("pytest>=1  # this very Python has it\n")
+    cache = tmp_path / "cache"
+    result, tools_py = _tools_step(sys.executable, requirements, cache)
+    assert result.returncode == 0, result.stderr
+    assert tools_py == sys.executable
+    assert not cache.exists(), "nothing must be created when the Python has the tools"
+
+
+def test_no_venv_module_is_said_loudly(tmp_path):
+    """Debian without python3-venv: a clear message naming the package, and a non-zero exit."""
+    fake = tmp_path / "python3"
+    # a Python whose `import venv, ensurepip` fails, as on Debian without python3-venv
+    fake.write_text(
+        f'#!{BASH}\ncase "$*" in *ensurepip*) exit 1 ;; esac\nexec "{sys.executable}" "$@"\n'
+    )
+    fake.chmod(0o755)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("no-such-tool-pleo-test\n")
+    result, tools_py = _tools_step(fake, requirements, tmp_path / "cache")
+    assert result.returncode != 0
+    assert tools_py is None
+    assert "NO VENV" in result.stderr and "python3-venv" in result.stderr
+
+
+def test_run_sh_uses_the_tool_step_and_never_pip_installs_into_its_python():
+    text = (REPO / "tests" / "run.sh").read_text(encoding="utf-8")
+    assert "tests/tools_env.sh" in text and 'pleo_tools_python "$PY"' in text
+    assert not re.search(r'"\$PY" -m pip', text)
+    for tool in ("ruff", "pylint", "pytest"):
+        assert f'"$TOOLS_PY" -m {tool}' in text
+        assert f'"$PY" -m {tool}' not in text
+    requirements = (REPO / "tests" / "requirements.txt").read_text(encoding="utf-8")
+    assert re.search(r"^websocket-client\b", requirements, re.M)
