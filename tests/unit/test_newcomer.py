@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import venv
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,13 @@ def _tree(path):
     return sorted(str(p.relative_to(path)) for p in Path(path).rglob("*"))
 
 
+# prints whether the Python is its own prefix (not a venv), and where pip would install
+_PROBE = (
+    "import sys, sysconfig; "
+    "print(sys.prefix == sys.base_prefix == sys.argv[1], sysconfig.get_path('purelib'))"
+)
+
+
 @pytest.fixture
 def system_python(tmp_path):
     """A Python that behaves like Debian's: not a venv, pip present, and an EXTERNALLY-MANAGED file.
@@ -63,7 +71,7 @@ def system_python(tmp_path):
     A venv cannot play that part: pip ignores the marker inside a venv, and a venv's sysconfig
     'stdlib' dir is its base Python's, which the test must not write to. So this builds its own
     prefix: a copy of the interpreter, the standard library linked in file by file, an empty
-    site-packages of its own, pip from ensurepip, then the marker in its own stdlib dir.
+    site-packages of its own, pip (from ensurepip, or linked), then the marker in its stdlib dir.
     """
     if sys.platform == "win32":
         pytest.skip("POSIX layout only")
@@ -82,28 +90,21 @@ def system_python(tmp_path):
     for entry in stdlib.iterdir():
         if entry.name not in ("site-packages", "dist-packages", "EXTERNALLY-MANAGED"):
             (lib / entry.name).symlink_to(entry)
-    (lib / "site-packages").mkdir()
     probe = subprocess.run(
-        [
-            str(python),
-            "-c",
-            "import sys; print(sys.prefix == sys.base_prefix == sys.argv[1])",
-            str(prefix),
-        ],
-        capture_output=True,
-        text=True,
-        env=_env(),
+        [str(python), "-c", _PROBE, str(prefix)], capture_output=True, text=True, env=_env()
     )
-    if probe.stdout.strip() != "True":
+    if not probe.stdout.startswith("True "):
         pytest.skip(f"could not build a stand-alone Python prefix: {probe.stdout}{probe.stderr}")
-    subprocess.run(
-        [str(python), "-m", "ensurepip", "--default-pip"],
-        capture_output=True,
-        check=True,
-        env=_env(),
-    )
+    site_packages = Path(probe.stdout.split(None, 1)[1].strip())  # Debian: .../dist-packages
+    site_packages.mkdir(parents=True)
+    # pip, as a distribution ships it; Debian's ensurepip refuses outside a venv, so link ours then
+    if subprocess.run([str(python), "-m", "ensurepip"], capture_output=True, env=_env()).returncode:
+        pip = importlib.util.find_spec("pip")
+        if pip is None:
+            pytest.skip("no pip to give the stand-in system Python")
+        (site_packages / "pip").symlink_to(Path(pip.origin).parent)
     # a package of "Odoo's" that the tools must see
-    (lib / "site-packages" / "odoo_stand_in.py").write_text("WHO = 'the Odoo Python'\n")
+    (site_packages / "odoo_stand_in.py").write_text("WHO = 'the Odoo Python'\n")
     (lib / "EXTERNALLY-MANAGED").write_text(
         "[externally-managed]\nError=This Python is managed by the test's fake distribution.\n"
     )
@@ -187,3 +188,80 @@ def test_run_sh_uses_the_tool_step_and_never_pip_installs_into_its_python():
         assert f'"$PY" -m {tool}' not in text
     requirements = (REPO / "tests" / "requirements.txt").read_text(encoding="utf-8")
     assert re.search(r"^websocket-client\b", requirements, re.M)
+
+
+# ---------------------------------------------------------------------------------- scripts
+READMES = (REPO / "README.md", REPO / "docker" / "README.md")
+# run by CI (.ci/run) and by the odoo service of docker/compose.yml, whatever the READMEs say
+ALWAYS_RUN = {".ci/run", "docker/odoo-entrypoint.sh"}
+ASSIGNMENT = re.compile(r"^[A-Z_][A-Z0-9_]*=\S*$")
+
+
+def _scripts_the_readmes_run():
+    """Repository files a README tells the reader to run as commands.
+
+    Every ``*.sh`` path the text names, and the command word of each line of a ``sh`` code block
+    (after leading ``NAME=value`` assignments) when it is a file of the repository.
+    """
+    named = set(ALWAYS_RUN)
+    for readme in READMES:
+        text = readme.read_text(encoding="utf-8")
+        named.update(re.findall(r"(?<![\w/.-])((?:[\w.-]+/)+[\w.-]+\.sh)\b", text))
+        for block in re.findall(r"^```sh\n(.*?)^```", text, re.M | re.S):
+            for line in block.replace("\\\n", " ").splitlines():  # join continued lines
+                words = [w for w in line.split() if not ASSIGNMENT.match(w)]
+                if words and "/" in words[0] and (REPO / words[0]).is_file():
+                    named.add(words[0].removeprefix("./"))
+    return sorted(named)
+
+
+def test_the_readmes_name_the_first_commands():
+    named = _scripts_the_readmes_run()
+    assert {"docker/demo.sh", "tests/run.sh"} <= set(named), named
+
+
+@pytest.mark.parametrize("path", _scripts_the_readmes_run())
+def test_scripts_the_readmes_run_are_executable_with_a_shebang(path):
+    """A fresh clone runs them as written: mode 100755 in git's index and a #! first line."""
+    assert (REPO / path).is_file(), f"a README names {path}, which does not exist"
+    assert (REPO / path).read_bytes().startswith(b"#!"), f"{path} has no shebang"
+    git = shutil.which("git")
+    if not git or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = subprocess.run(
+        [git, "-C", str(REPO), "ls-files", "-s", "--", path],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout.split()
+    assert listed, f"{path} is not tracked by git"
+    assert listed[0] == "100755", f"{path} has mode {listed[0]} in git: git update-index --chmod=+x"
+
+
+@pytest.mark.skipif(
+    not (ODOO_PATH / "odoo" / "release.py").is_file(), reason=f"no Odoo tree at {ODOO_PATH}"
+)
+def test_demo_sh_with_a_python_lacking_odoos_requirements(tmp_path):
+    """A real Odoo tree and a bare venv (no babel): one line naming ODOO_PYTHON, exit 2."""
+    venv.create(tmp_path / "bare", with_pip=False)
+    python = tmp_path / "bare" / "bin" / "python"
+    assert subprocess.run([str(python), "-c", "import babel"], capture_output=True).returncode
+    result = subprocess.run(
+        [BASH, str(REPO / "docker" / "demo.sh")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(
+            ODOO_PATH=str(ODOO_PATH),
+            ODOO_PYTHON=str(python),
+            PLEO_DEMO_DIR=str(tmp_path / "demo"),
+            PLEO_DEMO_DB="pleo_demo_never_created",
+        ),
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "Set ODOO_PYTHON" in lines[0] and "babel" in lines[0]
+    assert not (tmp_path / "demo").exists()  # nothing started, nothing written
