@@ -265,3 +265,19 @@ def test_demo_sh_with_a_python_lacking_odoos_requirements(tmp_path):
     assert len(lines) == 1, lines
     assert "Set ODOO_PYTHON" in lines[0] and "babel" in lines[0]
     assert not (tmp_path / "demo").exists()  # nothing started, nothing written
+
+
+# ---------------------------------------------------------------------------------- the READMEs
+def _try_it():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return text[text.index("## Try it") : text.index("\n## ", text.index("## Try it") + 1)]
+
+
+@pytest.mark.parametrize("where", ["README.md, Try it", "docker/README.md"])
+def test_the_readmes_say_which_compose_and_that_unknown_option_lines_are_expected(where):
+    text = _try_it() if where.startswith("README") else (REPO / "docker" / "README.md").read_text()
+    flat = " ".join(text.split())
+    assert "Compose v2" in flat and "Compose v1" in flat
+    assert "docker-compose -f docker/compose.yml" in flat
+    assert "unknown option 'pleo_api_url'" in flat and "stored as-is" in flat
+    assert "expected" in flat
