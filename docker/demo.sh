@@ -10,7 +10,8 @@
 #      demo encryption key generated once and kept next to it (in PLEO_DEMO_DIR);
 #   3. creates the database pleo_demo and installs pleo_connector (-i), or updates the module (-u)
 #      when the database already has it; a database created this way logs in as admin / admin;
-#   4. serves Odoo on http://127.0.0.1:8069 and prints the demo key and what to do;
+#   4. serves Odoo on http://127.0.0.1:8069, builds the asset bundles of the login page and the
+#      backend (docker/warm_assets.py), then prints the demo key and what to do;
 #   Ctrl-C (or SIGTERM) stops Odoo and the sandbox. The database stays: drop it with
 #   `dropdb pleo_demo` (and `rm -rf "$PLEO_DEMO_DIR"`), or pass PLEO_DEMO_RESET=1 to start afresh.
 #
@@ -196,7 +197,15 @@ for _ in $(seq 1 300); do
     fi
     sleep 1
 done
-if [ $ready = 1 ]; then banner; else say "Odoo did not answer on $url (see its log above)"; fi
+if [ $ready = 1 ]; then
+    # Build the login page's and the backend's asset bundles now, so that the first login after
+    # "ready" does not wait for them (docker/warm_assets.py; never fails the demo).
+    say "building Odoo's asset bundles (login page and backend)"
+    "$PY" "$repo/docker/warm_assets.py" "http://127.0.0.1:$http_port"
+    banner
+else
+    say "Odoo did not answer on $url (see its log above)"
+fi
 wait "$odoo_pid"
 rc=$?
 odoo_pid=""

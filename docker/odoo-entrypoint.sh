@@ -5,8 +5,9 @@
 #   2. on the first start, creates the database pleo_demo and installs pleo_connector in it
 #      (`odoo -i pleo_connector`; admin/admin is the login of a database created that way);
 #      later starts find the module installed and skip this step (PLEO_DEMO_UPDATE=1 updates it);
-#   3. serves Odoo on port 8069, and once the login page answers prints where to go and the
-#      demo key of the `sandbox` service (the fake Pleo).
+#   3. serves Odoo on port 8069; once the login page answers, builds the asset bundles of the login
+#      page and the backend (warm_assets.py, mounted by compose.yml), then prints where to go and
+#      the demo key of the `sandbox` service (the fake Pleo).
 #
 # Environment: PLEO_DEMO_KEY (the sandbox's demo key, shown in the banner), PLEO_DEMO_DB (default
 # pleo_demo), PLEO_WITH_DEMO_DATA=1 (install Odoo's demo data too: off by default, as in Odoo 19),
@@ -49,6 +50,10 @@ banner() {
     local url="http://127.0.0.1:8069/web/login"
     for _ in $(seq 1 300); do
         if [ "$(curl -s -o /dev/null -w '%{http_code}' "$url" || true)" = 200 ]; then
+            # Build the login page's and the backend's asset bundles before "ready", so that the
+            # first login does not wait for them (never fails the demo).
+            say "building Odoo's asset bundles (login page and backend)"
+            python3 /usr/local/lib/pleo-demo/warm_assets.py http://127.0.0.1:8069
             cat <<BANNER
 
 ================================================================================

@@ -281,3 +281,32 @@ def test_the_readmes_say_which_compose_and_that_unknown_option_lines_are_expecte
     assert "docker-compose -f docker/compose.yml" in flat
     assert "unknown option 'pleo_api_url'" in flat and "stored as-is" in flat
     assert "expected" in flat
+
+
+# ---------------------------------------------------------------------------------- first login
+@pytest.mark.parametrize(
+    ("script", "warm_up", "prints_banner"),
+    [
+        # demo.sh calls its banner() function once Odoo answers
+        ("docker/demo.sh", '"$PY" "$repo/docker/warm_assets.py"', r"^\s*banner$"),
+        # the entrypoint's banner is a heredoc in its waiting loop
+        (
+            "docker/odoo-entrypoint.sh",
+            "python3 /usr/local/lib/pleo-demo/warm_assets.py",
+            "cat <<BANNER",
+        ),
+    ],
+)
+def test_the_asset_bundles_are_built_before_the_banner(script, warm_up, prints_banner):
+    """The banner says "ready" only once the login page's and the backend's bundles exist."""
+    text = (REPO / script).read_text(encoding="utf-8")
+    assert warm_up in text, f"{script} does not build the asset bundles"
+    printed = re.search(prints_banner, text, re.M)
+    assert printed, f"{script}: where the banner is printed was not found"
+    assert text.index(warm_up) < printed.start(), f"{script} prints the banner before the assets"
+
+
+def test_compose_mounts_the_warm_up_where_the_entrypoint_runs_it():
+    text = (REPO / "docker" / "compose.yml").read_text(encoding="utf-8")
+    assert "./warm_assets.py:/usr/local/lib/pleo-demo/warm_assets.py:ro" in text
+    assert (REPO / "docker" / "warm_assets.py").read_text().startswith("#!")
