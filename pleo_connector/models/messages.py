@@ -87,6 +87,20 @@ MESSAGES = {
     ),
 }
 
+# The same errors about the stored key of a bound connection, whose screens have no key field
+# (only Rotate Key): the advice names the button there is.
+STORED_KEY_MESSAGES = {
+    "invalid_key": _lt(
+        "Pleo rejected the stored API key: it was revoked, expired, or generated for "
+        "another Pleo environment than %(environment)s. Generate a new key in Pleo, then "
+        "press Rotate Key."
+    ),
+    "undecryptable_key": _lt(
+        "The stored Pleo API key cannot be decrypted with this server's encryption "
+        "keys. Generate a new key in Pleo, then press Rotate Key."
+    ),
+}
+
 
 def _values(env, exc, context):
     """The values of the message's placeholders: the error's data, completed for display."""
@@ -104,13 +118,17 @@ def _values(env, exc, context):
     return values
 
 
-def user_message(env, exc, **context):
+def user_message(env, exc, stored_key=False, **context):
     """The translated, actionable message for ``exc`` (never containing a key).
 
-    ``context`` gives the values only the caller knows (the environment's label, the connected
-    Pleo company, the other company's name).
+    ``stored_key``: the error is about the stored key of a bound connection (advice: Rotate
+    Key). ``context`` gives the values only the caller knows (the environment's label, the
+    connected Pleo company, the other company's name).
     """
-    template = MESSAGES.get(getattr(exc, "code", None)) if isinstance(exc, PleoError) else None
+    template = None
+    if isinstance(exc, PleoError):
+        code = getattr(exc, "code", None)
+        template = (stored_key and STORED_KEY_MESSAGES.get(code)) or MESSAGES.get(code)
     if template is not None:
         # The lazy template is translated first, then filled with the error's data (what
         # env._ does with a literal template and its arguments).

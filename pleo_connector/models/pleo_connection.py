@@ -94,7 +94,7 @@ class PleoConnection(models.Model):
     _pleo_key_inputs = {"api_key": "_connect"}
 
     api_key = key_input(
-        string="API Key",
+        string="API key",
         groups="pleo_connector.group_pleo_manager",
         help="Paste the Integrated API Key that Pleo showed when you installed the Odoo "
         "integration. It is tested with Pleo before it is stored, encrypted; it is never "
@@ -106,12 +106,14 @@ class PleoConnection(models.Model):
         groups="pleo_connector.group_pleo_manager",
         help="The last four characters of the stored key, to recognise it.",
     )
-    pleo_company_uuid = fields.Char(
-        string="Pleo Company ID", readonly=True, copy=False, tracking=True
-    )
+    # Not tracked: the chatter says which Pleo company was connected, by name, not a raw id.
+    pleo_company_uuid = fields.Char(string="Pleo Company ID", readonly=True, copy=False)
     pleo_company_name = fields.Char(string="Pleo Company", readonly=True, copy=False)
     installation_uuid = fields.Char(string="Pleo Installation ID", readonly=True, copy=False)
     installation_status = fields.Char(readonly=True, copy=False)
+    installation_status_label = fields.Char(
+        string="Installation", compute="_compute_installation_status_label"
+    )
     granted_scopes = fields.Char(readonly=True, copy=False, help="Scopes Pleo granted the key.")
     missing_scopes = fields.Char(
         readonly=True, copy=False, help="Scopes the connector needs but the key lacks."
@@ -128,13 +130,27 @@ class PleoConnection(models.Model):
     failure_streak = fields.Integer(
         readonly=True,
         copy=False,
-        help="Consecutive health checks that failed for a transient reason (Pleo down, slow, "
-        "rate limiting). The connection is flagged broken when it reaches the threshold.",
+        help="Consecutive checks that failed. A definitive answer (key rejected, installation "
+        "removed) breaks the connection at once; a transient one (Pleo down, slow, rate "
+        "limiting) when this count reaches the threshold.",
     )
     _company_uniq = models.Constraint(
         "UNIQUE(company_id)", "A company has a single Pleo connection."
     )
     # ------------------------------------------------------------------ computes
+
+    @api.depends("installation_status")
+    def _compute_installation_status_label(self):
+        labels = {
+            "ACTIVATED": self.env._("Active"),
+            "INACTIVE": self.env._("Inactive"),
+            "AUTHORIZED": self.env._("Authorized, not active yet"),
+            "PENDING_INTEGRATION": self.env._("Being set up by Pleo"),
+            "ERROR": self.env._("In error at Pleo"),
+        }
+        for connection in self:
+            status = connection.installation_status
+            connection.installation_status_label = labels.get(status, status) or False
 
     @api.depends("company_id")
     def _compute_display_name(self):
@@ -229,24 +245,27 @@ class PleoConnection(models.Model):
     def _not_connected_message(self):
         return self.env._("Not connected: paste an API key first.")
 
-    def _user_message(self, exc, environment=None, other_company=None):
+    def _user_message(self, exc, environment=None, other_company=None, typed_key=False):
         """A translated, actionable message for an error (never containing the key).
 
         The one entry point to the table of ``messages.py``, for any model:
-        ``self.env["pleo.connection"]._user_message(exc)``.
+        ``self.env["pleo.connection"]._user_message(exc)``. The advice fits the place: about
+        the stored key of a bound connection (no key field on its screen) it says to rotate
+        the key; about a key just typed (``typed_key``), to paste it again.
         """
         connection = self[:1]
         environment = environment or connection.environment
         return messages.user_message(
             self.env,
             exc,
+            stored_key=not typed_key and connection.state in BOUND_STATES,
             environment=self._environment_label(environment) if environment else "",
             current=connection.pleo_company_name or connection.pleo_company_uuid or "",
             new=other_company,
         )
 
-    def _raise(self, exc, environment=None, other_company=None):
-        raise UserError(self._user_message(exc, environment, other_company)) from None
+    def _raise(self, exc, environment=None, other_company=None, typed_key=False):
+        raise UserError(self._user_message(exc, environment, other_company, typed_key)) from None
 
     def _notification(self, title, message, kind="success"):
         return {
@@ -257,7 +276,9 @@ class PleoConnection(models.Model):
                 "message": message,
                 "type": kind,
                 "sticky": kind != "success",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                # Closing (not reloading the action) makes the form reload its record in place:
+                # the person stays where they were, e.g. at the Pleo block of the settings.
+                "next": {"type": "ir.actions.act_window_close"},
             },
         }
 
@@ -342,7 +363,7 @@ class PleoConnection(models.Model):
         try:
             auth = PleoAuth.of(raw_key)
         except errors.KeyFormatError as exc:
-            self._raise(exc)
+            self._raise(exc, typed_key=True)
         # Every local check before the first request: the key must be storable once Pleo said yes.
         vault = self._vault()
         self._lock()
@@ -355,11 +376,11 @@ class PleoConnection(models.Model):
                 company = checks.fetch_company(client, introspection.subject_id)
             except errors.WrongCompanyError as exc:
                 other = checks.fetch_company(client, exc.company_id)
-                self._raise(exc, other_company=other.name if other else None)
+                self._raise(exc, other_company=other.name if other else None, typed_key=True)
             except errors.PleoError as exc:
                 if retest and exc.definitive and self.state in BOUND_STATES:
                     raise _StoredKeyRejected(exc) from None
-                self._raise(exc, environment)
+                self._raise(exc, environment, typed_key=not retest)
             try:
                 previous = self._stored_key()
             except errors.UndecryptableKeyError:
@@ -430,22 +451,22 @@ class PleoConnection(models.Model):
             )
         return self._connected_notification()
 
-    def _connected_notification(self):
-        return self._notification(
-            self.env._("Connected to Pleo"),
-            self.env._(
-                "%(company)s is connected to Pleo company %(pleo)s.",
-                company=self.company_id.name,
-                pleo=self.pleo_company_name or self.pleo_company_uuid,
-            ),
+    def _connected_message(self):
+        return self.env._(
+            "%(company)s is connected to Pleo company %(pleo)s.",
+            company=self.company_id.name,
+            pleo=self.pleo_company_name or self.pleo_company_uuid,
         )
+
+    def _connected_notification(self):
+        return self._notification(self.env._("Connected to Pleo"), self._connected_message())
 
     def action_open_rotate_wizard(self):
         self.ensure_one()
         self._check_manager()
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Rotate Pleo API Key"),
+            "name": self.env._("Rotate Pleo API key"),
             "res_model": "pleo.rotate.key",
             "view_mode": "form",
             "target": "new",

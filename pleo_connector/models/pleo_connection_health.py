@@ -275,9 +275,7 @@ class PleoConnection(models.Model):
                     recovered.append(connection)
                 continue
             reason = connection._user_message(outcome.error)
-            streak = min(
-                connection.failure_streak + (0 if outcome.definitive else 1), MAX_FAILURE_STREAK
-            )
+            streak = min(connection.failure_streak + 1, MAX_FAILURE_STREAK)
             is_broken = outcome.definitive or streak >= threshold
             vals = {"last_check_date": now, "last_error": reason, "failure_streak": streak}
             if isinstance(outcome.error, errors.MissingScopesError) and outcome.error.missing:
@@ -305,7 +303,12 @@ class PleoConnection(models.Model):
         )
 
     def _notify_broken(self, reason):
-        """One chatter message to the company's Pleo managers and one activity."""
+        """One chatter message to the company's Pleo managers and one activity.
+
+        The reason is said once in full, in the message (it is e-mailed to the managers and
+        stays in the history; the form's alert shows the current one): the activity only
+        points to it, so that closing it does not repeat the reason a third time.
+        """
         self.ensure_one()
         managers = self._pleo_managers()
         responsible = self.connected_by_id & managers or managers[:1]
@@ -317,8 +320,7 @@ class PleoConnection(models.Model):
         if responsible:
             self.activity_schedule(
                 "mail.mail_activity_data_warning",
-                summary=self.env._("Pleo connection broken: %s", reason)[:250],
-                note=reason,
+                summary=self.env._("Pleo connection broken"),
                 user_id=responsible.id,
             )
 

@@ -21,7 +21,7 @@ class PleoKeyInput(models.AbstractModel):
     """Write-only inputs for a Pleo API key: the connection's, the settings' and the wizard's."""
 
     _name = "pleo.key.input"
-    _description = "Pleo API Key Input"
+    _description = "Pleo API key input"
 
     #: ``{field name: method name}``: saving a typed key calls ``record.<method>(key)``.
     _pleo_key_inputs = {}

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
+from .const import CRON_XMLID
 from .pleo_key_input import key_input
 
 
@@ -28,7 +29,7 @@ class ResConfigSettings(models.TransientModel):  # pylint: disable=no-wizard-in-
         store=True,
         readonly=False,
     )
-    pleo_api_key = key_input(string="Pleo API Key", groups="pleo_connector.group_pleo_manager")
+    pleo_api_key = key_input(string="Pleo API key", groups="pleo_connector.group_pleo_manager")
     pleo_state = fields.Selection(related="pleo_connection_id.state", string="Pleo Status")
     pleo_company_name = fields.Char(related="pleo_connection_id.pleo_company_name")
     pleo_company_ref = fields.Char(related="pleo_connection_id.pleo_company_uuid")
@@ -38,6 +39,11 @@ class ResConfigSettings(models.TransientModel):  # pylint: disable=no-wizard-in-
     pleo_last_check_date = fields.Datetime(related="pleo_connection_id.last_check_date")
     pleo_last_error = fields.Text(related="pleo_connection_id.last_error")
     pleo_installation_status = fields.Char(related="pleo_connection_id.installation_status")
+    pleo_installation_status_label = fields.Char(
+        related="pleo_connection_id.installation_status_label"
+    )
+    pleo_failure_streak = fields.Integer(related="pleo_connection_id.failure_streak")
+    pleo_next_check_date = fields.Datetime(compute="_compute_pleo_next_check_date")
     pleo_encryption_key_source = fields.Selection(
         selection=lambda self: (
             self.env["pleo.connection"]._fields["encryption_key_source"].selection
@@ -54,6 +60,10 @@ class ResConfigSettings(models.TransientModel):  # pylint: disable=no-wizard-in-
     def _compute_pleo_environment(self):
         for settings in self:
             settings.pleo_environment = settings.pleo_connection_id.environment or "production"
+
+    def _compute_pleo_next_check_date(self):
+        cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
+        self.pleo_next_check_date = cron.sudo().nextcall if cron and cron.sudo().active else False
 
     def _compute_pleo_encryption_key_source(self):
         self.pleo_encryption_key_source = self.env["pleo.connection"]._encryption_key_source()
@@ -81,12 +91,60 @@ class ResConfigSettings(models.TransientModel):  # pylint: disable=no-wizard-in-
         self.pleo_connection_id = connection
         return connection
 
+    def execute(self):
+        """The top Save: when it connected a pasted key, say so (the page reloads after it)."""
+        connected = self.browse()
+        if not self.env.context.get("pleo_from_button"):
+            connected = self.filtered("pleo_key_tested")
+        result = super().execute()
+        for settings in connected:
+            connection = settings.pleo_connection_id
+            if connection.state == "connected":
+                # A bus notification survives the page reload that follows a save.
+                self.env.user._bus_send(
+                    "simple_notification",
+                    {
+                        "type": "success",
+                        "title": self.env._("Connected to Pleo"),
+                        "message": connection._connected_message(),
+                    },
+                )
+        return result
+
+    def _pleo_other_changes(self):
+        """The labels of the other settings this record changes (the form saved them with it)."""
+        names = [
+            name
+            for name, field in self._fields.items()
+            if field.store and name not in models.MAGIC_COLUMNS and not name.startswith("pleo_")
+        ]
+        current = self.default_get(names)  # the settings as they are: defaults and get_values
+        saved = self.new(current)
+        return [
+            self._fields[name]._description_string(self.env)
+            for name in current
+            if name in names and self[name] != saved[name]
+        ]
+
     def action_pleo_save_and_test(self):
         connection = self._pleo_connection()
+        # The form saves the whole page before calling the button: the other changes on it are
+        # applied too (not half: execute), and the notification says so.
+        other_changes = self._pleo_other_changes()
+        if other_changes:
+            self.with_context(pleo_from_button=True).execute()
         if self.pleo_key_tested and connection.state == "connected":
-            # The form saved this record before calling the button: that save tested the key.
-            return connection._connected_notification()
-        return connection.action_save_and_test()
+            # That save tested the typed key: do not test it a second time, but only once (the
+            # form reloads this same record after the button).
+            self.with_context(pleo_key_tested=True).write({"pleo_key_tested": False})
+            action = connection._connected_notification()
+        else:
+            action = connection.action_save_and_test()
+        if other_changes:
+            action["params"]["message"] += "\n" + self.env._(
+                "Your other changes on this page were saved too: %s.", ", ".join(other_changes)
+            )
+        return action
 
     def action_pleo_rotate_key(self):
         return self._pleo_connection().action_open_rotate_wizard()

@@ -14,6 +14,7 @@ from . import (
     test_leaks,
     test_migration,
     test_safety,
+    test_screens,
     test_setup_sync,
     test_tour,
     test_views,

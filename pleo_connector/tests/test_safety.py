@@ -119,7 +119,7 @@ class TestEncryptionKeys(ConnectedCase):
         self.age()
         self.run_cron()
         self.assertEqual(self.conn_a.state, "broken")
-        self.assertIn("re-enter it", self.conn_a.last_error)
+        self.assertIn("press Rotate Key", self.conn_a.last_error)
         self.assertEqual(self.conn_b.state, "connected")
         self.assertFalse(self.fault_notices())
         # Re-entering the key (Rotate Key with the same key) repairs the connection.

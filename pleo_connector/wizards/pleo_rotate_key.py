@@ -14,7 +14,7 @@ class PleoRotateKey(models.TransientModel):
     """
 
     _name = "pleo.rotate.key"
-    _description = "Rotate Pleo API Key"
+    _description = "Rotate Pleo API key"
     _inherit = ["pleo.key.input"]
     _pleo_key_inputs = {"new_api_key": "_rotate_key"}
 
@@ -26,7 +26,7 @@ class PleoRotateKey(models.TransientModel):
     pleo_company_ref = fields.Char(related="connection_id.pleo_company_uuid", compute_sudo=False)
     key_hint = fields.Char(related="connection_id.key_hint", compute_sudo=False)
     new_api_key = key_input(
-        string="New API Key",
+        string="New API key",
         help="The new Integrated API Key generated in Pleo for the same Pleo company.",
     )
     rotated = fields.Boolean(readonly=True)
