@@ -1,0 +1,49 @@
+"""Pleo's item types and sub-types are listed in three places, each on purpose, and all three
+are Pleo's: the addon's posting rules (``pleolib.posting``), the export item's selection (Odoo
+labels, read by the translation exporter) and the sandbox, which plays Pleo and so keeps its own
+list instead of sharing the addon's reading of the spec. This proves each equals the spec's enum.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+import yaml
+from pleo_sandbox import generator
+from pleolib import posting
+
+REPO = Path(__file__).resolve().parents[2]
+SPEC = REPO.parent / "shared" / "pleo-openapi" / "pleo-export-openapi.yml"
+ITEM_MODEL = REPO / "pleo_connector" / "models" / "pleo_export_item.py"
+
+
+@pytest.fixture(scope="module")
+def schemas():
+    if not SPEC.is_file():
+        pytest.skip(f"Pleo's export spec is not at {SPEC} (expected beside the repository)")
+    return yaml.safe_load(SPEC.read_text(encoding="utf-8"))["components"]["schemas"]
+
+
+def model_item_types():
+    """The keys of ``ITEM_TYPES`` in models/pleo_export_item.py, read without importing Odoo."""
+    for node in ast.parse(ITEM_MODEL.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets] == ["ITEM_TYPES"]:
+            return [key for key, _label in ast.literal_eval(node.value)]
+    raise AssertionError(f"no ITEM_TYPES in {ITEM_MODEL}")
+
+
+def test_item_types_are_the_specs(schemas):
+    spec = schemas["ExportItemTypeV3"]["enum"]
+    assert sorted(posting.ITEM_TYPES) == sorted(spec)
+    assert model_item_types() == spec  # the selection keeps the spec's order
+    assert list(generator.ITEM_TYPES) == spec
+
+
+def test_sub_types_are_the_specs(schemas):
+    spec = schemas["ExportItemSubTypeV3"]["enum"]
+    assert sorted(posting.SUB_TYPES) == sorted(spec)
+    assert sorted(generator.SUB_TYPES) == sorted(spec)
+
+
+def test_reversal_types_agree():
+    assert set(generator.REVERSAL_TYPES) == posting.REVERSAL_TYPES
