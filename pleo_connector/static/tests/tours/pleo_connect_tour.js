@@ -148,6 +148,26 @@ function screenshot(name, selector) {
 }
 
 /**
+ * After an action the person is still at the Pleo block: its badge is inside the window (the
+ * form reloaded its record in place instead of reloading the page at the top of the settings).
+ */
+function stillAtThePleoBlock(after) {
+    return {
+        content: `After ${after}, the Pleo block is still in view`,
+        trigger: `${BLOCK} .badge`,
+        run() {
+            const box = this.anchor.getBoundingClientRect();
+            if (box.bottom <= 0 || box.top >= window.innerHeight) {
+                throw new Error(
+                    `After ${after} the Pleo block is out of view (its badge is at ` +
+                        `${Math.round(box.top)} px in a ${window.innerHeight} px window)`
+                );
+            }
+        },
+    };
+}
+
+/**
  * Click the Invoicing/Accounting app of the settings, once the web client has settled on the
  * settings' URL: the tab is kept in the URL's hash (`#account`), which is what brings the
  * person back to the Pleo block after the reload that follows Save & Test or Rotate Key.
@@ -265,6 +285,7 @@ registry.category("web_tour.tours").add("pleo_connect_tour", {
             content: "Wait until the buttons are enabled again (the reload after Save & Test)",
             trigger: `${BLOCK}:not(:has(button:disabled)) button[name='action_pleo_rotate_key']`,
         },
+        stillAtThePleoBlock("Save & Test"),
         ...screenshot("settings_connected", BLOCK),
         // ------------------------------------------------------------ all companies
         {
@@ -361,6 +382,7 @@ registry.category("web_tour.tours").add("pleo_connect_tour", {
             content: "Still connected to the same Pleo company",
             trigger: `${BLOCK} .badge.text-bg-success:contains(Connected to)`,
         },
+        stillAtThePleoBlock("Rotate Key"),
         // ------------------------------------------------------------ disconnect
         {
             content: "Disconnect",
@@ -380,6 +402,7 @@ registry.category("web_tour.tours").add("pleo_connect_tour", {
             content: "The block is back to Not connected, with the key field",
             trigger: `${BLOCK} .badge:contains(Not connected)`,
         },
+        stillAtThePleoBlock("Disconnect"),
         // ------------------------------------------------------------ a bad key
         {
             content: "Paste a key Pleo does not know",
