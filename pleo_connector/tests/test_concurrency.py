@@ -29,9 +29,8 @@ from .common import (
     independent_cursor,
     independent_env,
 )
+from .pleo_sandbox import INSTALLATIONS, INTROSPECT
 
-INTROSPECT = "/v1/introspect"
-INSTALLATIONS = "/v1/installations/me"
 BUSY = "A check of this Pleo connection is already running"
 WAIT = 20  # seconds: the most any step may take before the test gives up
 

@@ -13,9 +13,7 @@ from odoo.tools import config, mute_logger
 from ..models.pleo_connection import PleoConnection
 from ..models.pleo_connection_vault import _get_vault
 from .common import PleoCase
-
-INSTALLATIONS = "/v1/installations/me"
-INTROSPECT = "/v1/introspect"
+from .pleo_sandbox import INSTALLATIONS, INTROSPECT
 
 
 @tagged("post_install", "-at_install")

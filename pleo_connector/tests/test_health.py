@@ -14,9 +14,7 @@ from odoo.tools import mute_logger
 from ..models import pleo_connection as pleo_connection_module
 from ..pleolib import checks
 from .common import HEALTH_LOGGER, ConnectedCase
-
-INSTALLATIONS = "/v1/installations/me"
-INTROSPECT = "/v1/introspect"
+from .pleo_sandbox import INSTALLATIONS, INTROSPECT
 
 
 class HealthCase(ConnectedCase):

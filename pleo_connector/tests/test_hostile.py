@@ -29,10 +29,9 @@ from odoo.tests import tagged
 from ..models.pleo_connection_vault import _get_vault
 from . import pleo_sandbox
 from .common import PleoCase
+from .pleo_sandbox import ANY_COMPANY, COMPANIES, INSTALLATIONS, INTROSPECT
 from .pleo_sandbox.scripted import RawAnswer, Script, ScriptedServer, basic_auth_user
 
-INTROSPECT = "/v1/introspect"
-INSTALLATIONS = "/v1/installations/me"
 MIB = 1024 * 1024
 
 #: (what is pasted, a part of the message the user must get)
@@ -322,12 +321,12 @@ class TestHostilePleo(PleoCase):
             (INTROSPECT, "[" * 100_000 + "]" * 100_000, "could not be read (not JSON)"),
             (INSTALLATIONS, '{"id": 5}', "(id is missing or not text)"),
             (INSTALLATIONS, '{"data": {"id": "i"}}', "(id is missing or not text)"),
-            ("/v1/companies/*", company, "(data.name is missing or not text)"),
+            (ANY_COMPANY, company, "(data.name is missing or not text)"),
         ):
             with self.subTest(path=path, body=body[:30]):
-                if path == "/v1/companies/*":
+                if path == ANY_COMPANY:
                     self.script.answers = {
-                        f"/v1/companies/{self.pleo_a}": RawAnswer(body=company.encode())
+                        f"{COMPANIES}/{self.pleo_a}": RawAnswer(body=company.encode())
                     }
                 elif path == INSTALLATIONS:
                     # GET finds none (404), POST answers the odd shape.

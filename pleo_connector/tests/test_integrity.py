@@ -22,6 +22,7 @@ from odoo.tools import config, mute_logger
 
 from ..models.const import MANAGED_FIELDS
 from .common import ConnectedCase, capture_every_log
+from .pleo_sandbox import INSTALLATIONS
 
 
 @tagged("post_install", "-at_install")
@@ -177,7 +178,7 @@ class TestOneBadConnectionNeverStopsTheOthers(ConnectedCase):
 
     def test_the_failure_counter_stops_at_its_ceiling(self):
         self.conn_a.sudo().failure_streak = 1000
-        self.sandbox.inject_fault("/v1/installations/me", kind="status", status=500, times=50)
+        self.sandbox.inject_fault(INSTALLATIONS, kind="status", status=500, times=50)
         self.age(self.conn_a)
         self.run_cron()
         self.assertEqual(self.conn_a.failure_streak, 1000)

@@ -48,9 +48,8 @@ from .common import (
     capture_every_log,
     database_texts,
 )
+from .pleo_sandbox import ANY_COMPANY, INSTALLATIONS, INTROSPECT
 
-INTROSPECT = "/v1/introspect"
-INSTALLATIONS = "/v1/installations/me"
 _logger = logging.getLogger(__name__)
 
 #: Faults of the sandbox, each a failure a flow must survive without showing a key.
@@ -329,7 +328,7 @@ class TestNoLeak(HealthCronMixin, LeakHuntMixin, PleoCase):
         for path, faults in (
             (INTROSPECT, FAULTS),
             (INSTALLATIONS, SOME_FAULTS),
-            ("/v1/companies/*", SOME_FAULTS),
+            (ANY_COMPANY, SOME_FAULTS),
         ):
             for fault in faults:
                 with self.subTest(path=path, **fault):

@@ -32,6 +32,7 @@ from odoo.tools import SQL, mute_logger
 
 from ..pleolib import redaction
 from .common import PleoSandboxMixin
+from .pleo_sandbox import INSTALLATIONS, INTROSPECT
 from .tour_tools import BrowserTourMixin, png_size
 
 SCREENSHOTS = (
@@ -43,7 +44,6 @@ SCREENSHOTS = (
 )
 #: The tour asks for "keys", gets them as window.pleoConnectTour, is told by data-pleo-keys.
 TOUR_DATA = ("keys", "pleoConnectTour", "pleoKeys")
-INSTALLATIONS = "/v1/installations/me"
 
 
 @tagged("post_install", "-at_install", "pleo_browser")
@@ -170,7 +170,7 @@ class TestConnectTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
         # The bad key reached Pleo and was refused there (not a format error in the browser).
         self.assertTrue(
             any(
-                r.path == "/v1/introspect" and not r.auth_valid and r.status == 401
+                r.path == INTROSPECT and not r.auth_valid and r.status == 401
                 for r in self.sandbox.requests
             )
         )

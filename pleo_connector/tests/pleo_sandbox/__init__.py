@@ -26,16 +26,21 @@ from .models import (
     SandboxError,
     UnknownEntityError,
 )
+from .pleo_api import ANY_COMPANY, COMPANIES, INSTALLATIONS, INTROSPECT
 from .scripted import RawAnswer, Received, Script, ScriptedServer
 from .server import PleoSandbox
 from .state import DEMO_COMPANY_NAME
 
 __all__ = [
+    "ANY_COMPANY",
+    "COMPANIES",
     "DEFAULT_SCOPES",
     "DEMO_COMPANY_NAME",
     "ENVIRONMENTS",
     "FAULT_KINDS",
     "FILE_FAULTS",
+    "INSTALLATIONS",
+    "INTROSPECT",
     "ITEM_TYPES",
     "REDIRECT_TARGET",
     "REVERSAL_TYPES",

@@ -236,11 +236,18 @@ def list_companies(state: SandboxState, key: ApiKey, query: Query, body: bytes) 
 
 
 # ---------------------------------------------------------------------- routing
+#: The paths of the connection's calls (tests name them to inject faults or count requests).
+INTROSPECT = "/v1/introspect"
+INSTALLATIONS = "/v1/installations/me"
+COMPANIES = "/v1/companies"
+#: Any one company (a fault pattern, as :meth:`PleoSandbox.inject_fault` takes it).
+ANY_COMPANY = f"{COMPANIES}/*"
+
 #: (path pattern, handlers by method, scope: one for every method, a dict by method, or None)
 _ROUTES: tuple[tuple[re.Pattern[str], dict[str, Handler], str | dict[str, str] | None], ...] = (
-    (re.compile(r"/v1/introspect"), {"GET": introspect}, None),
+    (re.compile(INTROSPECT), {"GET": introspect}, None),
     (
-        re.compile(r"/v1/installations/me"),
+        re.compile(INSTALLATIONS),
         {
             "GET": get_installation,
             "POST": create_installation,
@@ -249,9 +256,9 @@ _ROUTES: tuple[tuple[re.Pattern[str], dict[str, Handler], str | dict[str, str] |
         },
         None,
     ),
-    (re.compile(r"/v1/installations/me:activate"), {"POST": activate_installation}, None),
-    (re.compile(r"/v1/companies"), {"GET": list_companies}, "companies:read"),
-    (re.compile(r"/v1/companies/(?P<company_id>[^/]+)"), {"GET": get_company}, "companies:read"),
+    (re.compile(INSTALLATIONS + ":activate"), {"POST": activate_installation}, None),
+    (re.compile(COMPANIES), {"GET": list_companies}, "companies:read"),
+    (re.compile(COMPANIES + r"/(?P<company_id>[^/]+)"), {"GET": get_company}, "companies:read"),
     *export_api.ROUTES,
     *setup_api.ROUTES,
 )
