@@ -1,6 +1,13 @@
 # Copyright 2026 The pleo_connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Save & Test, rotation and disconnection against the Pleo sandbox over loopback."""
+"""Save & Test, rotation and disconnection against the Pleo sandbox over loopback.
+
+Proves that a valid key connects with exactly one installation (re-used or reactivated later);
+that every kind of refused key (unknown, revoked, expired, other environment, OAuth token,
+missing scopes, malformed, another Pleo company) gets its own actionable message and stores
+nothing; that Pleo's faults during Save & Test and Rotate keep what was there; and that rotate and
+disconnect change the key and the installation only when Pleo agrees.
+"""
 
 from unittest.mock import patch
 

@@ -1,6 +1,13 @@
 # Copyright 2026 The pleo_connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The health-check cron and the server actions, against the Pleo sandbox."""
+"""The health-check cron and the server actions, against the Pleo sandbox.
+
+Proves that the hourly check costs one call per healthy connection; that a revoked key, a removed
+scope or a deleted installation breaks the connection at once and tells the managers, while a
+transient failure breaks it only after the threshold; that one connection's trouble never stops
+the others; that progress is committed batch by batch, survives a crash and keeps to its time
+budget; and that the server actions reach only the user's own companies.
+"""
 
 import uuid
 from datetime import timedelta

@@ -1,6 +1,13 @@
 # Copyright 2026 The pleo_connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Safe copies of the database and master-key rotation."""
+"""Safe copies of the database and master-key rotation.
+
+Proves that a neutralized copy never calls Pleo until a person enables it on purpose; that a
+database restored without its encryption key says so once to system administrators and leaves
+the connections as they are, while one undecryptable key among good ones breaks only that
+connection; and that only system administrators rotate the master key, from A to B with nothing
+lost (a key it cannot decrypt is reported, never dropped).
+"""
 
 from unittest.mock import patch
 
