@@ -9,7 +9,7 @@ result next run and never books twice.
 """
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -50,7 +50,7 @@ ITEM_STATES = [
 
 
 def _now_iso():
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class PleoExportItem(models.Model):

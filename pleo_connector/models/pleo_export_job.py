@@ -16,7 +16,7 @@ triggers the cron.
 """
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from odoo import api, fields, models
 from odoo.tools import html_escape
@@ -59,7 +59,7 @@ def _pleo_datetime(value):
     except ValueError:
         return False
     if parsed.tzinfo:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     return parsed
 
 
