@@ -8,14 +8,20 @@ Pleo's export items point at their receipts with short-lived presigned links to 
   signature is an HMAC over the file id and the expiry with a random secret of the host, so a URL
   cannot be guessed or extended; a wrong signature or an expired URL answers 403 with an S3-like
   XML error.
-* Every request is recorded as :class:`FileRequest` ``(method, path, had_authorization, status)``:
-  *whether* an ``Authorization`` header came, never its value (nor the query string).
+* Every request is recorded as :class:`FileRequest` ``(method, path, had_authorization, status,
+  header_names)``: *whether* an ``Authorization`` header came and the names of the headers that
+  came, never a value (nor the query string).
+* ``tls=(certfile, keyfile)`` serves https with that certificate (PEM files; the key
+  unencrypted), so links are ``https://127.0.0.1:<port>/...``: a client then has to trust the
+  certificate's CA (``REQUESTS_CA_BUNDLE``, the ``pleo_ca_bundle`` option...). The TLS handshake
+  runs in the connection's own thread, so a client that never finishes it blocks nobody.
 * Faults per file (``fault=``): ``not_found`` (404), ``slow`` (waits ``latency`` seconds before
   answering), ``truncated`` (``Content-Length`` of the whole file, half the body, then the
   connection closes), ``too_big`` (streams ``size`` bytes, 31 MiB by default, generated on the
   fly and never held in memory; ``declare_size=False`` sends no ``Content-Length``, so the client
-  only learns the size by counting) and ``wrong_type`` (served as ``served_type``, ``text/html``
-  by default, whatever the file is).
+  only learns the size by counting), ``wrong_type`` (served as ``served_type``, ``text/html``
+  by default, whatever the file is) and ``redirect`` (302 to ``location``, by default a fresh
+  link to the same file on this host: a client that follows it shows up as a second request).
 
 The clock is the sandbox's (``advance_time`` expires URLs too).
 """
@@ -30,6 +36,7 @@ import logging
 import re
 import secrets
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,7 +47,7 @@ from .models import SandboxError, UnknownEntityError
 
 _logger = logging.getLogger("pleo_sandbox")
 
-FILE_FAULTS = ("not_found", "slow", "truncated", "too_big", "wrong_type")
+FILE_FAULTS = ("not_found", "slow", "truncated", "too_big", "wrong_type", "redirect")
 #: How long a presigned URL is valid, as Pleo documents for ``files[].url``: 24 hours.
 URL_LIFETIME_SECONDS = 24 * 3600
 TOO_BIG_DEFAULT_SIZE = 31 * 1024 * 1024  # over Pleo's 30 MB per file [docs]
@@ -49,6 +56,7 @@ _EXPIRES = "X-Sandbox-Expires"
 _SIGNATURE = "X-Sandbox-Signature"
 _PATH = re.compile(r"/receipts/(?P<file_id>[0-9a-f]{32})/(?P<name>[^/]+)")
 _XML_TYPE = "application/xml"
+_HANDSHAKE_SECONDS = 10
 
 
 @dataclass
@@ -64,6 +72,7 @@ class StoredFile:
     size: int | None = None  # too_big: bytes streamed (else len(content))
     served_type: str | None = None  # wrong_type: the Content-Type sent
     declare_size: bool = True  # too_big: whether Content-Length is sent
+    location: str | None = None  # redirect: where to (None: this file again, on this host)
 
     @property
     def total_size(self) -> int:
@@ -87,12 +96,17 @@ class StoredFile:
 
 @dataclass
 class FileRequest:
-    """One request the file host received: never the header's value, never the query string."""
+    """One request the file host received: never a header's value, never the query string.
+
+    ``header_names`` are the names of the headers that came, in lower case (``cookie``,
+    ``proxy-authorization``... show that a client sent them, and nothing of what they held).
+    """
 
     method: str
     path: str
     had_authorization: bool
     status: int | None
+    header_names: tuple[str, ...] = ()
 
 
 def _check_fault(fault: str | None, latency: float, size: int | None) -> None:
@@ -109,13 +123,22 @@ def _check_fault(fault: str | None, latency: float, size: int | None) -> None:
 class FileHost:
     """Stored files, presigned URLs and the HTTP server serving them (thread-safe).
 
-    ``clock`` returns the current Unix time (the sandbox's controllable clock).
+    ``clock`` returns the current Unix time (the sandbox's controllable clock); ``tls`` is
+    ``(certfile, keyfile)`` to serve https (assign :attr:`tls` before :meth:`start` works too).
     """
 
-    def __init__(self, clock: Callable[[], float], host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: tuple[str, str] | None = None,
+    ):
         self._clock = clock
         self.host = host
         self._port = port
+        #: ``(certfile, keyfile)``: serve https with them (read when the host starts).
+        self.tls = tls
         self._lock = threading.RLock()
         self._secret = secrets.token_bytes(32)
         self._files: dict[str, StoredFile] = {}
@@ -131,8 +154,13 @@ class FileHost:
         """Start serving on a loopback port (``port`` 0: a free one)."""
         if self._server is not None:
             raise SandboxError("the file host is running already")
+        context = None
+        if self.tls is not None:
+            certfile, keyfile = self.tls
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(certfile, keyfile)
         self.stopping.clear()
-        self._server = _FileServer((self.host, self._port), self)
+        self._server = _FileServer((self.host, self._port), self, context)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -157,14 +185,19 @@ class FileHost:
         """Whether the server is up (URLs can only be made then: they name its port)."""
         return self._server is not None
 
+    @property
+    def scheme(self) -> str:
+        """``https`` when the host serves TLS, else ``http``."""
+        return "http" if self.tls is None else "https"
+
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>`` of the running host."""
+        """``http://127.0.0.1:<port>`` (``https://`` with TLS) of the running host."""
         if self._server is None:
             raise SandboxError("the file host is not running: start the sandbox first")
         if self.public_url:
             return self.public_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
-        return f"http://{host}:{self._server.server_address[1]}"
+        return f"{self.scheme}://{host}:{self._server.server_address[1]}"
 
     # ------------------------------------------------------------------ files
     def reset(self) -> None:
@@ -184,6 +217,7 @@ class FileHost:
         size: int | None = None,
         served_type: str | None = None,
         declare_size: bool = True,
+        location: str | None = None,
         expires_in: float = URL_LIFETIME_SECONDS,
     ) -> str:
         """Store a file and return a presigned URL to it, valid ``expires_in`` seconds."""
@@ -204,6 +238,7 @@ class FileHost:
             size=(size or TOO_BIG_DEFAULT_SIZE) if fault == "too_big" else size,
             served_type=served_type,
             declare_size=bool(declare_size),
+            location=location,
         )
         base = self.base_url()
         with self._lock:
@@ -219,6 +254,7 @@ class FileHost:
         size: int | None = None,
         served_type: str | None = None,
         declare_size: bool = True,
+        location: str | None = None,
     ) -> None:
         """Change the fault of the file ``url`` points at (``None``: behave)."""
         _check_fault(fault, latency, size)
@@ -227,6 +263,7 @@ class FileHost:
             stored.fault, stored.latency, stored.served_type = fault, float(latency), served_type
             stored.size = (size or TOO_BIG_DEFAULT_SIZE) if fault == "too_big" else size
             stored.declare_size = bool(declare_size)
+            stored.location = location
 
     def file_info(self, url: str) -> dict:
         """``{url, type, size}`` as an export item's ``files[]`` entry lists the file."""
@@ -323,11 +360,32 @@ _ERROR_MESSAGES = {
 class _FileServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], host: FileHost):
+    def __init__(self, address: tuple[str, int], host: FileHost, tls: ssl.SSLContext | None = None):
         self.file_host = host
+        self.tls = tls
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, _FileHandler)
+
+    def finish_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
+        """Serve one connection (in its own thread): with TLS, the handshake comes first."""
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(_HANDSHAKE_SECONDS)
+        with self._connections_lock:
+            self._connections.discard(request)  # wrapping moves its descriptor to the TLS socket
+        secure = self.tls.wrap_socket(request, server_side=True)  # a failed handshake raises
+        with self._connections_lock:
+            self._connections.add(secure)
+        try:
+            super().finish_request(secure, client_address)
+        finally:
+            with self._connections_lock:
+                self._connections.discard(secure)
+            with contextlib.suppress(OSError):
+                secure.shutdown(socket.SHUT_RDWR)
+            secure.close()
 
     def process_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
         """Track the connection so that :meth:`close_connections` can end it."""
@@ -388,15 +446,23 @@ class _FileHandler(BaseHTTPRequestHandler):
                 path=path,
                 had_authorization=self.headers.get("Authorization") is not None,
                 status=None,
+                header_names=tuple(name.lower() for name in self.headers),
             )
         )
         stored, status, code = host._resolve(path, parts.query)
         if stored is not None and stored.fault == "slow":
             host.stopping.wait(stored.latency)
+        if stored is not None and stored.fault == "redirect":
+            status = 302
         host._answered(record, status)
         try:
             if stored is None:
                 self._send_error(status, code, send_body)
+            elif stored.fault == "redirect":
+                location = stored.location or host._presign(
+                    host.base_url(), stored, URL_LIFETIME_SECONDS
+                )
+                self._send_redirect(location, send_body)
             else:
                 self._send_file(stored, send_body)
         except (BrokenPipeError, ConnectionResetError):
@@ -409,6 +475,16 @@ class _FileHandler(BaseHTTPRequestHandler):
         ).encode()
         self.send_response(status)
         self.send_header("Content-Type", _XML_TYPE)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def _send_redirect(self, location: str, send_body: bool) -> None:
+        body = b"<html><body>Moved</body></html>"
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Type", "text/html")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if send_body:

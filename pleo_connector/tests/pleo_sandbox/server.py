@@ -175,7 +175,8 @@ class PleoSandbox(SandboxState):
     Use as a context manager, or call :meth:`start` and :meth:`stop`. ``port``/``staging_port``
     0 pick free ports; ``host`` may be ``0.0.0.0`` for Docker. The file host (receipts) listens
     on ``file_port`` (0: a free port) of the same host; its links start with
-    ``file_public_url`` if given (e.g. ``http://sandbox:8767`` in Docker).
+    ``file_public_url`` if given (e.g. ``http://sandbox:8767`` in Docker). ``file_tls`` is
+    ``(certfile, keyfile)`` to serve the receipts over https (links ``https://127.0.0.1:<port>``).
     """
 
     def __init__(
@@ -185,11 +186,13 @@ class PleoSandbox(SandboxState):
         staging_port: int = 0,
         file_port: int = 0,
         file_public_url: str | None = None,
+        file_tls: tuple[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.host = host
         self.file_host.host, self.file_host._port = host, file_port
         self.file_host.public_url = file_public_url
+        self.file_host.tls = file_tls
         self._ports = {"production": port, "staging": staging_port}
         self._servers: dict[str, _Server] = {}
         self._threads: list[threading.Thread] = []
