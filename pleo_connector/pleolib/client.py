@@ -14,6 +14,10 @@ Rules kept by every call (all calls go through :meth:`PleoClient._request`):
   required and its shape checked before use.
 * Errors raised by ``requests`` are replaced, without chaining, by :class:`PleoError` subclasses
   whose messages are written here.
+* The proxy and the CA bundle come from :mod:`.network`, as for the receipt downloads: the
+  environment's ``HTTPS_PROXY``/``NO_PROXY``..., and ``ca_bundle`` (the Odoo server option
+  ``pleo_ca_bundle``) before ``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE`` and ``SSL_CERT_FILE``.
+  A session the client creates does not read the rest of the environment (``.netrc``).
 """
 
 import email.utils
@@ -27,7 +31,7 @@ from urllib.parse import quote, urlsplit
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
-from . import redaction
+from . import network, redaction
 from .answers import (
     decode_json,
     parse_company,
@@ -214,8 +218,9 @@ class PleoClient:
 
     ``api_key`` is the key (normalised here) or a :class:`~.auth.PleoAuth`; ``timeout`` is
     ``(connect, read)`` seconds (or one number for both); ``sleep`` is the function used to wait
-    between retries. Use one client per thread; ``with client:`` masks the key in log records for
-    the block and closes the client at its end.
+    between retries; ``ca_bundle`` is the CA bundle to verify Pleo's certificate with before the
+    environment's (see :mod:`.network`). Use one client per thread; ``with client:`` masks the
+    key in log records for the block and closes the client at its end.
     """
 
     def __init__(
@@ -229,6 +234,7 @@ class PleoClient:
         *,
         sleep=time.sleep,
         max_body_bytes=MAX_BODY_BYTES,
+        ca_bundle=None,
     ):
         self.auth = PleoAuth.of(api_key)
         self.key_hint = self.auth.hint
@@ -237,8 +243,12 @@ class PleoClient:
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
         self.max_body_bytes = max_body_bytes
+        self.ca_bundle = ca_bundle
         self._owns_session = session is None
-        self._session = requests.Session() if session is None else session
+        self._session = session
+        if session is None:
+            self._session = requests.Session()
+            self._session.trust_env = False  # proxies and CA bundle: network.route, per call
         self._sleep = sleep
         redaction.install()
 
@@ -371,10 +381,15 @@ class PleoClient:
 
     def _send(self, method, path, params, json_body):
         """Return ``(status, headers, body)``; transport failures become :class:`PleoError`."""
+        url = self.base_url + path
+        try:
+            way = network.route(url, self.ca_bundle)
+        except network.NetworkSettingsError as error:
+            raise PleoUnavailableError(error.message, retryable=False) from None
         try:
             response = self._session.request(
                 method,
-                self.base_url + path,
+                url,
                 params=params,
                 json=json_body,
                 headers=_HEADERS,
@@ -382,11 +397,13 @@ class PleoClient:
                 timeout=self.timeout,
                 allow_redirects=False,
                 stream=True,
+                proxies=way.proxies,
+                verify=way.verify,
             )
             with response:
                 return response.status_code, response.headers, self._read_body(response)
         except requests.RequestException as exc:
-            error = self._transport_error(exc)
+            error = self._transport_error(exc, way.proxy_label)
         except PleoError:
             raise
         except Exception as exc:  # anything else from the stack may quote the request's headers
@@ -414,13 +431,22 @@ class PleoClient:
             f"Pleo's answer was larger than {_size_text(self.max_body_bytes)} and was not read."
         )
 
-    def _transport_error(self, exc):
-        """Return the :class:`PleoError` for an exception raised by ``requests``."""
+    def _transport_error(self, exc, proxy=None):
+        """Return the :class:`PleoError` for an exception raised by ``requests``
+        (``proxy``: the proxy the request went through, as :func:`.network.proxy_label`)."""
         connect_timeout, read_timeout = self.timeout
+        if isinstance(exc, requests.exceptions.ProxyError):
+            return PleoUnavailableError(
+                f"The connection to Pleo through the proxy{f' {proxy}' if proxy else ''} failed: "
+                "the proxy refused it or could not be reached. Check the server's HTTPS_PROXY, "
+                "HTTP_PROXY and NO_PROXY settings."
+            )
         if isinstance(exc, requests.exceptions.SSLError):
             return PleoUnavailableError(
                 "The secure (TLS) connection to Pleo failed: its certificate could not be "
-                "verified. Check the server's clock, CA certificates and proxy settings.",
+                "verified. Check the server's clock, CA certificates and proxy settings (the "
+                "pleo_ca_bundle server option or REQUESTS_CA_BUNDLE; behind a proxy that "
+                "inspects TLS, the bundle needs the proxy's CA).",
                 retryable=False,
             )
         if isinstance(exc, requests.exceptions.ConnectTimeout):

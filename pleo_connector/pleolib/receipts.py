@@ -4,8 +4,11 @@ A file link is not a Pleo API call: it points to a file host and carries its own
 its query string, valid 24 hours [spec]. So a download
 
 * never sends an ``Authorization`` header: the request is prepared by itself, never merged with a
-  session's auth, headers or cookies; ``trust_env`` is off (no ``.netrc`` credentials, no proxy
-  from the environment) and a link with ``user:password@`` is refused;
+  session's auth, headers or cookies; ``trust_env`` is off (no ``.netrc`` credentials) and a link
+  with ``user:password@`` is refused;
+* goes through the machine's proxy and verifies with its CA bundle, exactly as the Pleo API
+  client does (:mod:`.network`: ``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``... or the
+  ``ca_bundle`` the caller passes); a proxy's own credentials go to the proxy only;
 * never follows a redirect (it could lead anywhere) and, unless ``allow_http`` (the sandbox's
   file host is plain http on loopback), only uses ``https://``;
 * is streamed and refused beyond ``max_bytes``: on a declared ``Content-Length`` before reading,
@@ -24,6 +27,7 @@ import requests
 from urllib3.exceptions import ReadTimeoutError
 
 from .items import ItemError, safe_url
+from .network import NetworkSettingsError, route
 
 MAX_BYTES = 30 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
@@ -281,7 +285,7 @@ def _sniff(head):
 
 def _new_session():
     session = requests.Session()
-    session.trust_env = False  # no .netrc credentials, no proxies or CA bundle from the env
+    session.trust_env = False  # no .netrc credentials; proxies and CA bundle: see network.py
     session.auth = None
     session.headers.clear()
     return session
@@ -296,18 +300,27 @@ def download(
     session=None,
     mimetype=None,
     size=None,
+    ca_bundle=None,
 ):
     """Download one receipt and return a :class:`Receipt`; raise :class:`ReceiptError`.
 
     ``mimetype`` and ``size`` are what Pleo declared for the file (``ExportItemFile.type`` and
-    ``size``): a declared size over ``max_bytes`` is refused without a request. ``session`` may
-    be given to reuse connections; only its transport is used (never its auth, headers, cookies
-    or environment), so it cannot add credentials either.
+    ``size``): a declared size over ``max_bytes`` is refused without a request. ``ca_bundle`` is
+    the CA bundle to verify with before the environment's (see :mod:`.network`). ``session`` may
+    be given to reuse connections; only its transport is used (never its auth, headers, cookies,
+    proxies, CA bundle or environment), so it cannot add credentials either.
     """
     where = _check_url(url, allow_http)
     _declared_type(mimetype)  # a refused type needs no download
     if isinstance(size, int) and not isinstance(size, bool) and size > max_bytes:
         raise _too_big(where, max_bytes)
+    try:
+        way = route(url, ca_bundle)
+    except NetworkSettingsError as error:
+        reason = error.message[:1].lower() + error.message[1:]
+        raise _fail(
+            DOWNLOAD_FAILURE, f"The receipt {where} was not downloaded: {reason}", url=where
+        ) from None
     own = session is None
     session = _new_session() if own else session
     request = requests.Request("GET", url, headers=dict(_HEADERS)).prepare()
@@ -318,15 +331,15 @@ def download(
             stream=True,
             timeout=timeout,
             allow_redirects=False,
-            proxies=dict(session.proxies or {}),
-            verify=session.verify,
+            proxies=way.proxies,
+            verify=way.verify,
         )
         with response:
             return _read(response, where, max_bytes, mimetype, url)
     except ReceiptError:
         raise
     except requests.RequestException as exc:
-        raise _transport_error(exc, where, timeout) from None
+        raise _transport_error(exc, where, timeout, way.proxy_label) from None
     except Exception as exc:  # anything else from the stack may quote the link
         raise _fail(
             DOWNLOAD_FAILURE,
@@ -406,10 +419,19 @@ def _status_error(status, where):
     )
 
 
-def _transport_error(exc, where, timeout):
+def _transport_error(exc, where, timeout, proxy=None):
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-    if isinstance(exc, requests.exceptions.SSLError):
-        problem = "its file host's certificate could not be verified"
+    if isinstance(exc, requests.exceptions.ProxyError):
+        problem = (
+            f"the proxy{f' {proxy}' if proxy else ''} refused the connection or could not be "
+            "reached (check the server's HTTPS_PROXY, HTTP_PROXY and NO_PROXY settings)"
+        )
+    elif isinstance(exc, requests.exceptions.SSLError):
+        problem = (
+            "its file host's certificate could not be verified (check the server's clock and "
+            "its CA bundle: the pleo_ca_bundle server option or REQUESTS_CA_BUNDLE; behind a "
+            "proxy that inspects TLS, the bundle needs the proxy's CA)"
+        )
     elif isinstance(exc, requests.exceptions.ConnectTimeout):
         problem = f"its file host could not be reached within {connect:g} seconds"
     elif isinstance(exc, requests.exceptions.Timeout) or (
