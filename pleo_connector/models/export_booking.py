@@ -22,7 +22,7 @@ from ..pleolib.items import ItemError
 from ..pleolib.posting import posting_from_item
 from ..pleolib.receipts import ReceiptError
 from .export_payables import PayablesBooker, is_payable
-from .pleo_connection import _number_option
+from .pleo_connection import _ca_bundle_option, _number_option
 
 TRUE_WORDS = ("1", "true", "yes", "on")
 
@@ -43,6 +43,7 @@ class Booker:
         self.workers = _number_option("pleo_http_workers", 8, int)
         # Receipts come over https only, unless the server allows plain http (the sandbox).
         self.allow_http = str(config.get("pleo_receipts_allow_http") or "").lower() in TRUE_WORDS
+        self.ca_bundle = _ca_bundle_option()  # as the Pleo client's (network.py: proxies too)
         self._mappings = {
             (row.kind, row.pleo_code): row._target() for row in self.connection.export_mapping_ids
         }

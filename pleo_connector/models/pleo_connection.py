@@ -47,6 +47,12 @@ def _number_option(name, default, kind=float):
         return default
 
 
+def _ca_bundle_option():
+    """The server option ``pleo_ca_bundle``: the CA bundle (a path) to verify Pleo and its file
+    host with, before the environment's (``REQUESTS_CA_BUNDLE``...); ``None`` if not set."""
+    return str(config.get("pleo_ca_bundle") or "").strip() or None
+
+
 class _StoredKeyRejected(Exception):
     """Save & Test of the stored key got a definitive answer (carried in ``error``)."""
 
@@ -171,7 +177,7 @@ class PleoConnection(models.Model):
 
     @api.model
     def _client_options(self, interactive=True):
-        """The server's timeouts and waits for a :class:`PleoClient` (plain values).
+        """The server's timeouts, waits and CA bundle for a :class:`PleoClient` (plain values).
 
         Interactive calls (a person waits for the button) retry once; background calls more.
         """
@@ -179,6 +185,7 @@ class PleoConnection(models.Model):
             "timeout": (5, _number_option("pleo_http_timeout", 20.0)),
             "max_retries": 1 if interactive else 3,
             "max_retry_wait": _number_option("pleo_max_retry_wait", 10.0),
+            "ca_bundle": _ca_bundle_option(),
         }
 
     def _make_client(self, auth, environment=None):

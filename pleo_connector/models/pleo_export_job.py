@@ -209,7 +209,14 @@ class PleoExportJob(models.Model):
         wanted = [booker.receipt_refs(data) for data in datas]
         flat = [ref for refs in wanted for ref in refs]
         results = iter(
-            download_all(flat, workers=booker.workers, allow_http=booker.allow_http) if flat else []
+            download_all(
+                flat,
+                workers=booker.workers,
+                allow_http=booker.allow_http,
+                ca_bundle=booker.ca_bundle,
+            )
+            if flat
+            else []
         )
         return [[next(results) for _ref in refs] for refs in wanted]
 

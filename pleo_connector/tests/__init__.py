@@ -3,6 +3,7 @@ from . import (
     test_concurrency,
     test_connect,
     test_export,
+    test_export_network,
     test_export_payables,
     test_export_pipeline,
     test_export_tour,
