@@ -5,10 +5,16 @@
 By default a Pleo account code is the Odoo account with that code, a Pleo tax code the purchase
 tax of that name, a tag the analytic account of that reference, a user the partner of that
 reference. A row here says otherwise for one code; the defaults cover the rest.
+
+A row belongs to one company for good: its connection never changes after create (the record
+rule is checked on the row *before* a write only, so moving a row would plant it in another
+company), and every record it points at belongs to that company (or is shared). The ORM checks
+a written field against the row's company only for the fields written; the constraint below
+checks them all, whoever writes (the booker uses the targets as superuser).
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 MAPPING_KINDS = [
     ("account", "Account"),
@@ -51,8 +57,10 @@ class PleoExportMapping(models.Model):
         domain="[('type_tax_use', '=', 'purchase')]",
         ondelete="cascade",
     )
-    analytic_account_id = fields.Many2one("account.analytic.account", ondelete="cascade")
-    partner_id = fields.Many2one("res.partner", ondelete="cascade")
+    analytic_account_id = fields.Many2one(
+        "account.analytic.account", check_company=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one("res.partner", check_company=True, ondelete="cascade")
 
     _code_uniq = models.Constraint(
         "UNIQUE (connection_id, kind, pleo_code)",
@@ -72,6 +80,24 @@ class PleoExportMapping(models.Model):
                         ],
                     )
                 )
+
+    @api.constrains("connection_id", "account_id", "tax_id", "analytic_account_id", "partner_id")
+    def _check_target_company(self):
+        """Every record a row points at is of the row's company (or shared), whatever was
+        written: ``_check_company`` of all the row's fields, not only of the written ones."""
+        self._check_company()
+
+    def write(self, vals):
+        if "connection_id" in vals and any(
+            mapping.connection_id.id != vals["connection_id"] for mapping in self
+        ):
+            raise AccessError(
+                self.env._(
+                    "A mapping row stays with its Pleo connection: delete it and create it in "
+                    "the other company's connection instead."
+                )
+            )
+        return super().write(vals)
 
     def _target(self):
         """The Odoo record this mapping points at."""

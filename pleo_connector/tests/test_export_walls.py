@@ -1,0 +1,208 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The walls of the export and the setup sync, tried the way the red team broke them.
+
+Each test is one attack of the red team's report, through the same door: the ORM as the
+attacking user (``with_user``: access rights and record rules apply, as over RPC), ``/json/2``
+with the user's API key, or the sandbox standing in for a hostile Pleo. It proves that:
+
+* a mapping row stays in its company: its connection never changes, and every record it points
+  at belongs to its company (accounts, taxes, analytic accounts, partners).
+"""
+
+from datetime import datetime, timedelta
+
+from odoo.exceptions import UserError
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from .common import PleoCase
+from .export_common import ExportCase
+from .test_export import item_line, make_item
+
+
+def _refused(test):
+    """``assertRaises`` for a refusal: an access or a validation error (both are user errors:
+    they reach the user as a message, never as a traceback)."""
+    return test.assertRaises(UserError)
+
+
+class WallsCase(ExportCase):
+    """Company A books exports; company B has its own chart, analytics, partner and records."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.account_b = env["account.account"].create(
+            {
+                "code": "5860",
+                "name": "Employee receivables B",
+                "account_type": "asset_current",
+                "company_ids": [cls.company_b.id],
+            }
+        )
+        group_b = env["account.tax.group"].create(
+            {"name": "VAT B", "company_id": cls.company_b.id, "country_id": env.ref("base.dk").id}
+        )
+        cls.tax_b = env["account.tax"].create(
+            {
+                "name": "E25",
+                "amount": 25.0,
+                "type_tax_use": "purchase",
+                "company_id": cls.company_b.id,
+                "tax_group_id": group_b.id,
+                "country_id": env.ref("base.dk").id,
+            }
+        )
+        plan = env["account.analytic.plan"].create({"name": "DEPT B"})
+        cls.analytic_b = env["account.analytic.account"].create(
+            {"name": "Sales B", "code": "SALES", "plan_id": plan.id, "company_id": cls.company_b.id}
+        )
+        cls.partner_b = env["res.partner"].create(
+            {"name": "Employee of B", "ref": "E001", "company_id": cls.company_b.id}
+        )
+
+
+@tagged("post_install", "-at_install", "pleo_export")
+class TestMappingWalls(WallsCase):
+    """A Pleo Manager of A cannot rewrite how company B books, nor book A on B's records."""
+
+    def mapping(self, **values):
+        return (
+            self.env["pleo.export.mapping"]
+            .with_user(self.manager_a)
+            .create(
+                {
+                    "connection_id": self.conn_a.id,
+                    "kind": "account",
+                    "pleo_code": "6810",
+                    "account_id": self.accounts["6840"].id,
+                    **values,
+                }
+            )
+        )
+
+    def test_a_mapping_row_never_moves_to_another_companys_connection(self):
+        row = self.mapping()
+        for values in (
+            {"connection_id": self.conn_b.id, "account_id": self.account_b.id},
+            {"connection_id": self.conn_b.id},
+        ):
+            with self.subTest(values=values), _refused(self), self.env.cr.savepoint():
+                row.write(values)
+        self.env.invalidate_all()
+        self.assertEqual(
+            (row.connection_id, row.company_id, row.account_id),
+            (self.conn_a, self.company_a, self.accounts["6840"]),
+        )
+        self.assertFalse(
+            self.env["pleo.export.mapping"].search([("company_id", "=", self.company_b.id)])
+        )
+
+    def test_a_mapping_row_points_only_at_records_of_its_company(self):
+        for values in (
+            {"kind": "tag", "pleo_code": "DEPT/SALES", "analytic_account_id": self.analytic_b.id},
+            {"kind": "user", "pleo_code": "E001", "partner_id": self.partner_b.id},
+            {"kind": "account", "pleo_code": "6810", "account_id": self.account_b.id},
+            {"kind": "tax", "pleo_code": "I25", "tax_id": self.tax_b.id},
+        ):
+            with self.subTest(values=values):
+                with _refused(self), self.env.cr.savepoint():
+                    self.mapping(**values)
+                # nor by changing an existing row of A
+                kind = values["kind"]
+                own = {
+                    "tag": {"analytic_account_id": self.analytics["SALES"].id},
+                    "user": {"partner_id": self.partners["E001"].id},
+                    "account": {"account_id": self.accounts["6840"].id},
+                    "tax": {"tax_id": self.taxes["E25"].id},
+                }[kind]
+                row = self.mapping(**{**values, **own, "pleo_code": f"{kind}-own"})
+                target = {k: v for k, v in values.items() if k not in ("kind", "pleo_code")}
+                with _refused(self), self.env.cr.savepoint():
+                    row.write(target)
+        # shared partners (no company) stay allowed
+        shared = self.env["res.partner"].create({"name": "Shared employee", "ref": "E009"})
+        self.assertTrue(self.mapping(kind="user", pleo_code="E009", partner_id=shared.id))
+
+    def test_a_mapping_of_a_foreign_record_is_refused_even_to_the_superuser(self):
+        """The database's rule, not a view's: code running as superuser cannot mix companies
+        in a mapping row either."""
+        with _refused(self), self.env.cr.savepoint():
+            self.env["pleo.export.mapping"].create(
+                {
+                    "connection_id": self.conn_a.id,
+                    "kind": "tag",
+                    "pleo_code": "DEPT/SALES",
+                    "analytic_account_id": self.analytic_b.id,
+                }
+            )
+
+    def test_as_export_books_only_on_its_own_records(self):
+        """The red team's impact: A's entries carried B's partner and analytic account."""
+        with _refused(self), self.env.cr.savepoint():
+            self.mapping(kind="user", pleo_code="E001", partner_id=self.partner_b.id)
+        job_uuid = self.add_job(items=[make_item(item_line(1000, tags=[("DEPT", "SALES")]))])
+        self.run_export()
+        move = self.job(job_uuid).item_ids.move_id
+        self.assertEqual(move.line_ids.partner_id, self.partners["E001"])
+        expense = move.line_ids.filtered(lambda line: line.analytic_distribution)
+        self.assertEqual(expense.analytic_distribution, {str(self.analytics["SALES"].id): 100.0})
+
+
+@tagged("post_install", "-at_install")
+class TestMappingWallOverJson2(PleoCase, HttpCase):
+    """The red team's exact call: ``/json/2/pleo.export.mapping/write`` with the API key of a
+    Pleo Manager of A, moving A's row onto B's connection with B's account."""
+
+    def test_json2_cannot_move_a_mapping_row_to_another_company(self):
+        Account = self.env["account.account"]
+        account_a, account_b = (
+            Account.create(
+                {
+                    "code": "6810",
+                    "name": f"Meals {company.name}",
+                    "account_type": "expense",
+                    "company_ids": [company.id],
+                }
+            )
+            for company in (self.company_a, self.company_b)
+        )
+        row = (
+            self.env["pleo.export.mapping"]
+            .with_user(self.manager_a)
+            .create(
+                {
+                    "connection_id": self.conn_a.id,
+                    "kind": "account",
+                    "pleo_code": "6810",
+                    "account_id": account_a.id,
+                }
+            )
+        )
+        key = (
+            self.env["res.users.apikeys"]
+            .with_user(self.manager_a)
+            ._generate("rpc", "red team", datetime.now() + timedelta(days=1))
+        )
+        with mute_logger("odoo.http"):
+            response = self.url_open(
+                "/json/2/pleo.export.mapping/write",
+                json={
+                    "ids": [row.id],
+                    "vals": {"connection_id": self.conn_b.id, "account_id": account_b.id},
+                    "context": {"allowed_company_ids": [self.company_a.id]},
+                },
+                headers={
+                    "Authorization": f"Bearer {key}",
+                    "X-Odoo-Database": self.env.cr.dbname,
+                },
+            )
+        self.assertEqual(response.status_code, 403, response.text[:300])
+        self.assertIn("stays with its Pleo connection", response.json()["message"])
+        self.env.invalidate_all()
+        self.assertEqual(
+            (row.company_id, row.connection_id, row.account_id),
+            (self.company_a, self.conn_a, account_a),
+        )
