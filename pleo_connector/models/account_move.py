@@ -5,11 +5,26 @@
 ``pleo_entry_uuid`` is Pleo's ``accountingEntryId``. A unique index per company (not a search
 before create) makes a second booking of the same Pleo expense impossible, even from two
 workers at once; re-exports find the move by that column and update or keep it.
+
+The Pleo fields are written by the export only, which books as superuser: ``readonly=True`` is a
+view attribute, and an accountant clearing ``pleo_entry_uuid`` over RPC would have the expense
+booked twice, or a decoy entry carrying an expense's id and fingerprint would have Pleo told it
+was booked.
 """
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from . import export_payables
+
+#: The fields of a move that say which Pleo expense it books: the export's alone.
+PLEO_ORIGIN_FIELDS = (
+    "pleo_entry_uuid",
+    "pleo_fingerprint",
+    "pleo_web_url",
+    "pleo_item_type",
+    "pleo_invoice_number",
+)
 
 
 class AccountMove(models.Model):
@@ -45,6 +60,43 @@ class AccountMove(models.Model):
         "UNIQUE (company_id, pleo_entry_uuid)",
         "This Pleo expense is already booked in this company.",
     )
+
+    def _check_pleo_origin(self, vals_list, create=False):
+        """Refuse a user's create or change of the Pleo fields (the export runs as superuser).
+
+        Writing back a value a move already holds is no change (a form or an import may)."""
+        if self.env.su:
+            return
+        for vals in vals_list:
+            names = [name for name in PLEO_ORIGIN_FIELDS if name in vals]
+            if create:
+                changed = [name for name in names if vals[name]]
+            else:
+                changed = [
+                    name
+                    for name in names
+                    if any((move[name] or False) != (vals[name] or False) for move in self)
+                ]
+            if changed:
+                raise AccessError(
+                    self.env._(
+                        "Only the Pleo export sets the Pleo origin of an entry (%s): it keeps "
+                        "each Pleo expense booked exactly once. Export the expense again from "
+                        "Pleo to update an entry still in draft.",
+                        ", ".join(
+                            self._fields[name]._description_string(self.env) for name in changed
+                        ),
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_pleo_origin(vals_list, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_pleo_origin([vals])
+        return super().write(vals)
 
     def _post(self, soft=True):
         """Reconcile a Pleo bill, once posted, with the Pleo payments booked before it."""

@@ -7,15 +7,20 @@ attacking user (``with_user``: access rights and record rules apply, as over RPC
 with the user's API key, or the sandbox standing in for a hostile Pleo. It proves that:
 
 * a mapping row stays in its company: its connection never changes, and every record it points
-  at belongs to its company (accounts, taxes, analytic accounts, partners).
+  at belongs to its company (accounts, taxes, analytic accounts, partners);
+* only the export writes the Pleo origin of a journal entry (its Pleo id, fingerprint, link,
+  type, invoice number), so "exactly once" cannot be undone or forged by hand.
 """
 
+import uuid
 from datetime import datetime, timedelta
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from ..pleolib.posting import posting_from_item
 from .common import PleoCase
 from .export_common import ExportCase
 from .test_export import item_line, make_item
@@ -206,3 +211,75 @@ class TestMappingWallOverJson2(PleoCase, HttpCase):
             (row.company_id, row.connection_id, row.account_id),
             (self.company_a, self.conn_a, account_a),
         )
+
+
+@tagged("post_install", "-at_install", "pleo_export")
+class TestMovePleoOriginWall(WallsCase):
+    """Only the export writes a journal entry's Pleo origin: "exactly once" holds against an
+    accountant."""
+
+    def test_an_accountant_cannot_clear_or_forge_a_moves_pleo_fields(self):
+        item = make_item(item_line(4200), accountingEntryId=str(uuid.uuid4()))
+        self.add_job(items=[item])
+        self.run_export()
+        move = self.moves()
+        self.assertEqual(len(move), 1)
+        before = move.read(
+            [
+                "pleo_entry_uuid",
+                "pleo_fingerprint",
+                "pleo_web_url",
+                "pleo_item_type",
+                "pleo_invoice_number",
+            ]
+        )
+        for values in (
+            {"pleo_entry_uuid": False},
+            {"pleo_entry_uuid": "22222222-2222-2222-2222-222222222222"},
+            {"pleo_fingerprint": "0" * 64},
+            {"pleo_web_url": "https://evil.example/login"},
+            {"pleo_item_type": "fee"},
+            {"pleo_invoice_number": "INV-FORGED"},
+        ):
+            with self.subTest(values=values), _refused(self), self.env.cr.savepoint():
+                move.with_user(self.accountant_a).write(dict(values))
+        self.env.invalidate_all()
+        self.assertEqual(move.read(list(before[0]))[0], before[0])
+        # An unchanged value is no change (a form or an import sending it back is fine).
+        move.with_user(self.accountant_a).write({"pleo_entry_uuid": move.pleo_entry_uuid})
+        # Pleo exports the same expense again: it is still booked once.
+        self.add_job(items=[item])
+        self.run_export()
+        self.assertEqual(self.moves(), move)
+
+    def test_a_decoy_entry_cannot_claim_a_pleo_expense(self):
+        item = make_item(item_line(500000), accountingEntryId=str(uuid.uuid4()))
+        posting = posting_from_item(item)
+        decoy = {
+            "move_type": "entry",
+            "journal_id": self.journal.id,
+            "ref": "decoy",
+            "pleo_entry_uuid": posting.entry_uuid,
+            "pleo_fingerprint": posting.fingerprint,
+            "line_ids": [
+                fields.Command.create(
+                    {"account_id": self.accounts["6810"].id, "debit": 1.0, "name": "decoy"}
+                ),
+                fields.Command.create(
+                    {"account_id": self.accounts["5850"].id, "credit": 1.0, "name": "decoy"}
+                ),
+            ],
+        }
+        Move = self.env["account.move"].with_user(self.accountant_a)
+        with _refused(self), self.env.cr.savepoint():
+            Move.create(decoy)
+        # without the Pleo fields the entry is an ordinary one
+        plain = Move.create({k: v for k, v in decoy.items() if not k.startswith("pleo_")})
+        plain.action_post()
+        job_uuid = self.add_job(items=[item])
+        self.run_export()
+        booked = self.job(job_uuid).item_ids.move_id
+        self.assertNotEqual(booked, plain)
+        self.assertEqual(booked.amount_total, 5000.0)
+        row = self.pleo_job(job_uuid)["items"][0]
+        self.assertEqual((row["status"], row["externalId"]), ("successful", str(booked.id)))
