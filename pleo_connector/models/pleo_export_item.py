@@ -102,20 +102,26 @@ class PleoExportItem(models.Model):
     # ------------------------------------------------------------------ booking and report
 
     def _book(self, booker, data, receipts):
-        """Book one item (in its own savepoint): a failure fails this item, never the job."""
+        """Book one item (in its own savepoint): a failure fails this item, never the job.
+
+        Whatever the item holds, the failure is recorded on the item: the list's summary of an
+        item Odoo cannot read is left out rather than fail again outside the savepoint.
+        """
         self.ensure_one()
         try:
             with self.env.cr.savepoint():
                 result = booker.book(data, receipts)
         except ItemError as error:  # a receipt that failed too (ReceiptError)
-            self.write(book_error(booker.summary(data), error.code, error.message))
+            self.write(book_error(self._safe_summary(booker, data), error.code, error.message))
             return
         except (UserError, ValidationError) as error:
             reason = self.env._(
                 "Odoo refused the entry: %(reason)s", reason=error.args[0] if error.args else ""
             )
             self.write(
-                book_error(booker.summary(data), "accounting_system_validation_failure", reason)
+                book_error(
+                    self._safe_summary(booker, data), "accounting_system_validation_failure", reason
+                )
             )
             return
         except Exception:
@@ -124,9 +130,19 @@ class PleoExportItem(models.Model):
                 "Odoo could not book this expense because of an unexpected error; the server "
                 "log has the details. Export it again from Pleo once it is fixed."
             )
-            self.write(book_error(booker.summary(data), "unexpected_failure", reason))
+            self.write(book_error(self._safe_summary(booker, data), "unexpected_failure", reason))
             return
         self.write(result)
+
+    def _safe_summary(self, booker, data):
+        """What the item list shows of a failed item: its summary, or nothing when even that
+        cannot be made (the failure itself must be recorded)."""
+        try:
+            with self.env.cr.savepoint():
+                return booker.summary(data)
+        except Exception:  # the item's failure is what matters here
+            _logger.exception("Pleo export: no summary of entry %s", self.entry_uuid)
+            return {}
 
     def _pleo_update(self):
         """This item's result as Pleo's ``UpdateExportJobItemV3``."""

@@ -6,7 +6,9 @@ with the ``started`` event (:meth:`ExportApi.send_event`), read the control list
 (:meth:`ExportApi.update_items`, at most 100 per request) and finish with ``completed``,
 ``completed_with_errors`` or ``failed``.
 
-Every answer's shape is checked (:class:`~.errors.UnexpectedResponseError` otherwise). The
+Every answer's shape is checked (:class:`~.errors.UnexpectedResponseError` otherwise), except
+the content of the export items: an item Odoo cannot read is that item's failure, never the
+page's (:mod:`.items` reads it, value by value, when it is booked). The
 refusals that depend on the job's state become :class:`ExportJobStateError` subclasses carrying
 Pleo's error ``type`` (``error_type``), so that the caller can react to them:
 
@@ -20,12 +22,15 @@ A 404 stays the client's :class:`~.errors.NotFoundError`. Retries are the client
 are retried on 429/5xx, POST (job creation, events) never is.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote
 
 from .errors import PleoError, UnexpectedResponseError
+
+_logger = logging.getLogger(__name__)
 
 JOBS_PATH = "/v3/export-jobs"
 EVENTS_PATH = "/v3/export-job-events"
@@ -187,20 +192,13 @@ def _check_job_item(item, where):
     return item
 
 
-def _check_export_item(item, where):
-    """Check the parts of an ``ExportItemV3`` every booking needs, and return it."""
-    item = _object(item, where)
-    _get(item, "accountingEntryId", (str,), where + ".")
-    _get(item, "type", (str,), where + ".")
-    _get(item, "date", (str,), where + ".")
-    amount = _object(item.get("amount"), where + ".amount")
-    for currency in ("inSupplierCurrency", "inWalletCurrency"):
-        money = _object(amount.get(currency), f"{where}.amount.{currency}")
-        _get(money, "currency", (str,), f"{where}.amount.{currency}.")
-        _get(money, "value", (int,), f"{where}.amount.{currency}.")
-    for number, line in enumerate(_list(item.get("accountingEntryLines"), where + ".lines")):
-        _object(line, f"{where}.accountingEntryLines[{number}]")
-    return item
+def _is_export_item(item):
+    """Whether an element of an export-items page is an item Odoo can tell apart: an object
+    with a text ``accountingEntryId``. Its other values are checked when it is booked
+    (:mod:`.items`), so that an item Odoo cannot read fails alone, with its reason, and the
+    others book; an element without an id cannot be reported, so it is left out (Pleo marks it
+    abandoned when the job ends)."""
+    return isinstance(item, dict) and isinstance(item.get("accountingEntryId"), str)
 
 
 def _check_update_error(error, where):
@@ -338,17 +336,23 @@ class ExportApi:
     def iter_items(self, job_id, page_size=PAGE_SIZE):
         """Yield the job's export items (``ExportItemV3`` dicts) page by page.
 
-        Raises :class:`ExportJobFinishedError` once the job has finished or expired.
+        Only the page's shape is checked here, and that each item has an id; the rest of an
+        item is checked when it is booked (an odd item fails alone). Elements without an id
+        are left out and logged. Raises :class:`ExportJobFinishedError` once the job has
+        finished or expired.
         """
-        count = 0
         for page in self._pages(
             ITEMS_PATH, {"job_id": str(job_id)}, "reading the export items", page_size
         ):
-            checked = [
-                _check_export_item(item, f"data[{count + i}]") for i, item in enumerate(page)
-            ]
-            count += len(checked)
-            yield checked
+            items = [item for item in page if _is_export_item(item)]
+            if len(items) != len(page):
+                _logger.warning(
+                    "Pleo export %s: left out %s element(s) of a page that are not items with "
+                    "an accountingEntryId",
+                    job_id,
+                    len(page) - len(items),
+                )
+            yield items
 
     def update_items(self, job_id, updates):
         """Report items (``item_update`` dicts) in PUTs of at most 100; return Pleo's per-item

@@ -1,7 +1,8 @@
 """One Pleo export item (``ExportItemV3``, a decoded JSON object) read and checked value by value.
 
-A :class:`Reader` checks each value it is asked for (type, shape, currency, whole minor units,
-calendar date) and raises :class:`ItemError` naming the entry and line it is about; the
+A :class:`Reader` checks each value it is asked for (type, shape, currency, whole minor units
+within a plausible bound, calendar date) and raises :class:`ItemError` naming the entry and line
+it is about; the
 ``read_*`` functions turn the item's parts into the small immutable references a posting is
 made of (:class:`AccountRef`, :class:`TagRef`, :class:`TaxRef`, :class:`FileRef`,
 :class:`VendorRef`). The booking rules themselves are in :mod:`.posting`.
@@ -18,6 +19,10 @@ from urllib.parse import urlsplit
 TAX_TYPES = frozenset({"inclusive", "exclusive", "reverse"})
 
 _MAX_EXACT_FLOAT = 2**53
+#: The largest amount taken from Pleo, in minor units: 10^13 cents is a hundred billion, beyond
+#: any expense, and small enough for every amount to stay exact to the minor unit where the ORM
+#: handles it as a float and rounds it (its rounding is exact far below 2^53 only).
+MAX_MINOR_UNITS = 10**13
 _MAX_TEXT = 64
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?", re.DOTALL)
 _SPACES = re.compile(r"\s+")
@@ -195,7 +200,16 @@ class Reader:
                 currency=short(cur),
                 wallet_currency=currency,
             )
-        return self.integer(money.get("value"), what, line)
+        value = self.integer(money.get("value"), what, line)
+        if abs(value) > MAX_MINOR_UNITS:
+            self.fail(
+                f"{self.where(line)}: {what} is {short(value)} minor units, not a plausible "
+                f"amount (at most {MAX_MINOR_UNITS:,}).",
+                field=what,
+                line=line,
+                value=short(value),
+            )
+        return value
 
     def date(self, value, what, *, required=True):
         """A date-time (or date) as written by Pleo, as a calendar date.

@@ -9,21 +9,29 @@ with the user's API key, or the sandbox standing in for a hostile Pleo. It prove
 * a mapping row stays in its company: its connection never changes, and every record it points
   at belongs to its company (accounts, taxes, analytic accounts, partners);
 * only the export writes the Pleo origin of a journal entry (its Pleo id, fingerprint, link,
-  type, invoice number), so "exactly once" cannot be undone or forged by hand.
+  type, invoice number), so "exactly once" cannot be undone or forged by hand;
+* one item Odoo cannot read fails alone, with its reason, and the others book.
 """
 
+import json
 import uuid
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from ..models.export_booking import Booker
 from ..pleolib.posting import posting_from_item
 from .common import PleoCase
 from .export_common import ExportCase
+from .pleo_sandbox.scripted import RawAnswer, Script
 from .test_export import item_line, make_item
+
+EXPORT_ITEMS = "/v3/export-items"
+EXPORT_API_LOGGER = "odoo.addons.pleo_connector.pleolib.export_api"
 
 
 def _refused(test):
@@ -283,3 +291,86 @@ class TestMovePleoOriginWall(WallsCase):
         self.assertEqual(booked.amount_total, 5000.0)
         row = self.pleo_job(job_uuid)["items"][0]
         self.assertEqual((row["status"], row["externalId"]), ("successful", str(booked.id)))
+
+
+@tagged("post_install", "-at_install", "pleo_export")
+class TestHostileItems(WallsCase):
+    """A hostile Pleo: one item Odoo cannot read fails alone, with its reason."""
+
+    def run_job(self, bad_items, good=3):
+        goods = [make_item(item_line(1000 + n)) for n in range(good)]
+        job_uuid = self.add_job(items=[*goods[:1], *bad_items, *goods[1:]])
+        self.run_export()
+        job = self.job(job_uuid)
+        return job, self.pleo_job(job_uuid)
+
+    def assertFailedAlone(self, job, pleo, count, *reasons):
+        self.assertEqual(job.state, "completed_with_errors", job.item_ids.mapped("failure_reason"))
+        self.assertEqual((job.booked_count, job.failed_count), (3, count))
+        failed = job.item_ids.filtered(lambda item: item.state == "failed")
+        for reason, item in zip(reasons, failed.sorted("id"), strict=True):
+            self.assertEqual(item.failure_type, "validation_failure")
+            self.assertIn(reason, item.failure_reason)
+            self.assertNotIn("Traceback", item.failure_reason)
+        self.assertEqual(pleo["status"], "completed_with_errors")
+        self.assertEqual(
+            sorted(row["status"] for row in pleo["items"]),
+            ["failed"] * count + ["successful"] * 3,
+        )
+        self.assertEqual(job.attempts, 0)
+
+    def test_an_amount_beyond_any_float_fails_alone(self):
+        huge = make_item(item_line(10**400))
+        job, pleo = self.run_job([huge])
+        self.assertFailedAlone(job, pleo, 1, "not a plausible amount")
+
+    def test_one_amount_of_the_wrong_type_fails_alone_and_never_pauses_the_job(self):
+        fractional = make_item(item_line(1000))
+        fractional["amount"]["inWalletCurrency"]["value"] = 1000.5
+        text = make_item(item_line(1000))
+        text["amount"]["inWalletCurrency"]["value"] = "1000"
+        odd_supplier = make_item(item_line(1000))  # Odoo books the wallet amount only
+        odd_supplier["amount"]["inSupplierCurrency"]["value"] = 1000.5
+        job, pleo = self.run_job([fractional, text, odd_supplier], good=2)
+        self.assertEqual(job.state, "completed_with_errors", job.item_ids.mapped("failure_reason"))
+        self.assertEqual((job.booked_count, job.failed_count), (3, 2))
+        failed = job.item_ids.filtered(lambda item: item.state == "failed").sorted("id")
+        self.assertIn("not a whole number of minor units", failed[0].failure_reason)
+        self.assertIn("is not a number", failed[1].failure_reason)
+        self.assertEqual(pleo["status"], "completed_with_errors")
+        self.assertEqual(job.attempts, 0)
+
+    def test_an_item_that_is_no_object_or_has_no_id_stalls_nothing(self):
+        job_uuid = self.add_job(items=[make_item(item_line(1000)), make_item(item_line(2000))])
+        served = self.sandbox.export_items(job_uuid)
+        garbage = [served[0], 42, {"accountingEntryId": 7, "amount": None}, served[1]]
+        with self._serving(garbage), mute_logger(EXPORT_API_LOGGER):
+            self.run_export()
+        job = self.job(job_uuid)
+        self.assertEqual(job.state, "completed", job.item_ids.mapped("failure_reason"))
+        self.assertEqual(job.booked_count, 2)
+
+    def test_an_item_whose_summary_breaks_fails_alone(self):
+        """An error Odoo did not foresee while booking one item (here: making its summary for
+        the list) fails that item with a reason; it never escapes the item's savepoint."""
+        poisoned = make_item(item_line(1234))
+        original = Booker.summary
+
+        def summary(booker, data):
+            if data["amount"]["inWalletCurrency"]["value"] == 1234:
+                raise OverflowError("cannot convert float infinity to integer")
+            return original(booker, data)
+
+        with patch.object(Booker, "summary", summary):
+            job, pleo = self.run_job([poisoned])
+        self.assertEqual((job.booked_count, job.failed_count), (3, 1))
+        failed = job.item_ids.filtered(lambda item: item.state == "failed")
+        self.assertEqual(failed.failure_type, "unexpected_failure")
+        self.assertNotIn("infinity", failed.failure_reason)
+        self.assertEqual(pleo["status"], "completed_with_errors")
+        self.assertEqual(job.attempts, 0)
+
+    def _serving(self, items):
+        """Pleo serves ``items`` as the job's export items (a page Pleo would never send)."""
+        page = {"data": items, "pagination": {"hasNextPage": False, "endCursor": None}}
+        return Script(self.sandbox, {EXPORT_ITEMS: RawAnswer(body=json.dumps(page).encode())})
