@@ -1,8 +1,8 @@
 """One Pleo export item (``ExportItemV3``, a decoded JSON object) read and checked value by value.
 
 A :class:`Reader` checks each value it is asked for (type, shape, currency, whole minor units
-within a plausible bound, calendar date) and raises :class:`ItemError` naming the entry and line
-it is about; the
+within a plausible bound, a calendar date within a plausible window) and raises
+:class:`ItemError` naming the entry and line it is about; the
 ``read_*`` functions turn the item's parts into the small immutable references a posting is
 made of (:class:`AccountRef`, :class:`TagRef`, :class:`TaxRef`, :class:`FileRef`,
 :class:`VendorRef`). The booking rules themselves are in :mod:`.posting`.
@@ -23,6 +23,10 @@ _MAX_EXACT_FLOAT = 2**53
 #: any expense, and small enough for every amount to stay exact to the minor unit where the ORM
 #: handles it as a float and rounds it (its rounding is exact far below 2^53 only).
 MAX_MINOR_UNITS = 10**13
+#: The earliest date taken from Pleo (Pleo did not exist before), and how many years after the
+#: current one the latest may be (an invoice's due date): outside, no lock date ever covers it.
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+MAX_YEARS_AHEAD = 2
 _MAX_TEXT = 64
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?", re.DOTALL)
 _SPACES = re.compile(r"\s+")
@@ -215,20 +219,40 @@ class Reader:
         """A date-time (or date) as written by Pleo, as a calendar date.
 
         The date part is taken as written, without converting to another time zone: it is the day
-        the bookkeeper saw in Pleo.
+        the bookkeeper saw in Pleo. It must lie between :data:`EARLIEST_DATE` and the end of the
+        year :data:`MAX_YEARS_AHEAD` years from now.
         """
         if value is None and not required:
             return None
         match = _DATE.fullmatch(value) if isinstance(value, str) else None
         parts = [int(part) for part in match.groups()] if match else None
-        if parts and 1 <= parts[1] <= 12 and 1 <= parts[2] <= calendar.monthrange(*parts[:2])[1]:
-            return datetime.date(*parts)
+        if (
+            parts
+            and parts[0] >= datetime.MINYEAR
+            and 1 <= parts[1] <= 12
+            and 1 <= parts[2] <= calendar.monthrange(*parts[:2])[1]
+        ):
+            day = datetime.date(*parts)
+            latest = latest_date()
+            if not EARLIEST_DATE <= day <= latest:
+                self.fail(
+                    f"{self.where(None)}: {what} {day.isoformat()} is not a plausible date "
+                    f"(Odoo takes {EARLIEST_DATE.isoformat()} to {latest.isoformat()}).",
+                    field=what,
+                    value=day.isoformat(),
+                )
+            return day
         self.fail(
             f"{self.where(None)}: {what} {short(value)} is not a valid date.",
             field=what,
             value=short(value),
         )
         return None  # pragma: no cover - fail() raises
+
+
+def latest_date():
+    """The latest date taken from Pleo: the end of the year :data:`MAX_YEARS_AHEAD` from now."""
+    return datetime.date(datetime.date.today().year + MAX_YEARS_AHEAD, 12, 31)
 
 
 def short(value):

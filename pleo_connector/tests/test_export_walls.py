@@ -10,7 +10,8 @@ with the user's API key, or the sandbox standing in for a hostile Pleo. It prove
   at belongs to its company (accounts, taxes, analytic accounts, partners);
 * only the export writes the Pleo origin of a journal entry (its Pleo id, fingerprint, link,
   type, invoice number), so "exactly once" cannot be undone or forged by hand;
-* one item Odoo cannot read fails alone, with its reason, and the others book.
+* one item Odoo cannot read fails alone, with its reason, and the others book;
+* amounts and dates Pleo could not mean fail their item.
 """
 
 import json
@@ -374,3 +375,42 @@ class TestHostileItems(WallsCase):
         """Pleo serves ``items`` as the job's export items (a page Pleo would never send)."""
         page = {"data": items, "pagination": {"hasNextPage": False, "endCursor": None}}
         return Script(self.sandbox, {EXPORT_ITEMS: RawAnswer(body=json.dumps(page).encode())})
+
+
+@tagged("post_install", "-at_install", "pleo_export")
+class TestPlausibleValues(WallsCase):
+    """Amounts and dates Pleo could not mean fail their item."""
+
+    def test_absurd_amounts_fail_their_item(self):
+        items = [make_item(item_line(10**30)), make_item(item_line(2**63))]
+        good = [make_item(item_line(1000 + n)) for n in range(3)]
+        job_uuid = self.add_job(items=[*items, *good])
+        self.run_export()
+        job = self.job(job_uuid)
+        self.assertEqual((job.booked_count, job.failed_count), (3, 2))
+        for item in job.item_ids.filtered(lambda i: i.state == "failed"):
+            self.assertEqual(item.failure_type, "validation_failure")
+            self.assertIn("not a plausible amount", item.failure_reason)
+        # the largest plausible amount still books to the cent
+        top = make_item(item_line(10**13))
+        job_uuid = self.add_job(items=[top])
+        self.run_export()
+        move = self.job(job_uuid).item_ids.move_id
+        self.assertBalancedAsPleo(move, top)
+
+    def test_dates_far_in_the_past_or_future_fail_their_item(self):
+        far = [
+            make_item(item_line(1000), on=day)
+            for day in ("0001-01-01T00:00:00Z", "1900-01-01T00:00:00Z", "9999-12-31T00:00:00Z")
+        ]
+        good = [make_item(item_line(1000 + n)) for n in range(3)]
+        job_uuid = self.add_job(items=[*far, *good])
+        self.run_export()
+        job = self.job(job_uuid)
+        self.assertEqual((job.booked_count, job.failed_count), (3, 3))
+        self.assertEqual(
+            set(self.moves().mapped("date")), {fields.Date.to_date("2025-03-04")}, "no odd dates"
+        )
+        for item in job.item_ids.filtered(lambda i: i.state == "failed"):
+            self.assertEqual(item.failure_type, "validation_failure")
+            self.assertIn("not a plausible date", item.failure_reason)
