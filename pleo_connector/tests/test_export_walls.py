@@ -11,7 +11,8 @@ with the user's API key, or the sandbox standing in for a hostile Pleo. It prove
 * only the export writes the Pleo origin of a journal entry (its Pleo id, fingerprint, link,
   type, invoice number), so "exactly once" cannot be undone or forged by hand;
 * one item Odoo cannot read fails alone, with its reason, and the others book;
-* amounts and dates Pleo could not mean fail their item.
+* amounts and dates Pleo could not mean fail their item;
+* the setup records of a company are read only by its own people.
 """
 
 import json
@@ -20,7 +21,7 @@ from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -414,3 +415,50 @@ class TestPlausibleValues(WallsCase):
         for item in job.item_ids.filtered(lambda i: i.state == "failed"):
             self.assertEqual(item.failure_type, "validation_failure")
             self.assertIn("not a plausible date", item.failure_reason)
+
+
+@tagged("post_install", "-at_install", "pleo_export")
+class TestSetupRecordWall(WallsCase):
+    """Company B's setup records (its accounts' ids, vendors, Pleo ids) stay B's."""
+
+    def test_another_companys_setup_records_are_not_readable(self):
+        Record = self.env["pleo.setup.record"]
+        records_b = Record.create(
+            [
+                {
+                    "connection_id": self.conn_b.id,
+                    "kind": "account",
+                    "account_id": self.account_b.id,
+                    "code": "5860",
+                    "name": "Employee receivables B",
+                    "pleo_uuid": str(uuid.uuid4()),
+                    "pleo_external_ref": str(self.account_b.id),
+                },
+                {
+                    "connection_id": self.conn_b.id,
+                    "kind": "vendor",
+                    "partner_id": self.partner_b.id,
+                    "name": "Employee of B",
+                },
+            ]
+        )
+        record_a = Record.create(
+            {
+                "connection_id": self.conn_a.id,
+                "kind": "account",
+                "account_id": self.journal.default_account_id.id,
+            }
+        )
+        for user in (self.accountant_a, self.manager_a):
+            with self.subTest(user=user.login):
+                mine = Record.with_user(user)
+                self.assertFalse(mine.search([("company_id", "=", self.company_b.id)]))
+                self.assertEqual(mine.search_count([("company_id", "=", self.company_b.id)]), 0)
+                self.assertEqual(mine.search([]), record_a)
+                with self.assertRaises(AccessError):
+                    mine.browse(records_b.ids).read(["code", "account_id", "pleo_uuid"])
+        # B's own manager still reads them
+        self.assertEqual(
+            Record.with_user(self.manager_b).search([("company_id", "=", self.company_b.id)]),
+            records_b,
+        )
