@@ -26,7 +26,8 @@ KEY_INPUT_FIELDS = ("api_key", "new_api_key", "pleo_api_key")
 REDACTED_LOGGERS = ("odoo.addons.pleo_connector", "odoo.service.model")
 
 #: The fields only the connector's own code sets (as superuser): Save & Test, Rotate Key,
-#: Disconnect, Enable and the health check. ``readonly=True`` alone is only a view attribute.
+#: Disconnect, Enable, the health check and the setup sync (who last saved the vendor domain it
+#: runs with). ``readonly=True`` alone is only a view attribute.
 MANAGED_FIELDS = (
     "state",
     "key_hint",
@@ -43,6 +44,7 @@ MANAGED_FIELDS = (
     "failure_streak",
     "key_token",
     "company_id",
+    "sync_vendor_domain_uid",
 )
 #: The largest failure streak stored (the counter stops there instead of overflowing).
 MAX_FAILURE_STREAK = 1000

@@ -12,7 +12,8 @@ with the user's API key, or the sandbox standing in for a hostile Pleo. It prove
   type, invoice number), so "exactly once" cannot be undone or forged by hand;
 * one item Odoo cannot read fails alone, with its reason, and the others book;
 * amounts and dates Pleo could not mean fail their item;
-* the setup records of a company are read only by its own people.
+* the setup records of a company are read only by its own people;
+* the vendor-sync domain stays on the partners of the company and runs with its author's rights.
 """
 
 import json
@@ -34,6 +35,7 @@ from .test_export import item_line, make_item
 
 EXPORT_ITEMS = "/v3/export-items"
 EXPORT_API_LOGGER = "odoo.addons.pleo_connector.pleolib.export_api"
+SETUP_LOGGERS = ("odoo.addons.pleo_connector.models.pleo_setup_sync",)
 
 
 def _refused(test):
@@ -462,3 +464,85 @@ class TestSetupRecordWall(WallsCase):
             Record.with_user(self.manager_b).search([("company_id", "=", self.company_b.id)]),
             records_b,
         )
+
+
+@tagged("post_install", "-at_install", "pleo_setup")
+class TestVendorDomainWall(WallsCase):
+    """The vendor-sync domain cannot reach beyond the company's partners."""
+
+    def setUp(self):
+        super().setUp()
+        self.connect(self.conn_b, key=self.mint(self.pleo_b), user=self.manager_b)
+        self.conn_a.write({"sync_vendors": True})
+        self.vendor_a = self.env["res.partner"].create(
+            {"name": "Office Supplies A/S", "ref": "V100", "supplier_rank": 1}
+        )
+
+    def sync(self):
+        """One sync of company A, as the scheduler (and a press of the button) runs it: as
+        superuser; returns its summary."""
+        with mute_logger(*SETUP_LOGGERS):
+            summary, _ok = self.conn_a.sudo()._setup_sync()
+        self.env.invalidate_all()
+        return summary
+
+    def spy_domain(self):
+        """The red team's oracle: one bit of B's key hint per sync."""
+        hint = self.conn_b.sudo().key_hint[-4:]
+        return (
+            f"[('id', '=', {self.company_b.partner_id.id}), "
+            f"('ref_company_ids.pleo_connection_ids.key_hint', '=like', '%{hint}')]"
+        )
+
+    def store(self, domain):
+        """A domain stored without the ORM's checks (an older database, or a script)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE pleo_connection SET sync_vendor_domain = %s WHERE id = %s",
+            [domain, self.conn_a.id],
+        )
+        self.env.invalidate_all()
+
+    def test_a_domain_leaving_the_partners_is_refused_on_write(self):
+        for domain in (
+            self.spy_domain(),
+            "[('company_id.name', '=', 'Odoo Company B')]",
+            "[('user_ids', 'any', [('login', '=like', 'admin%')])]",
+            "[('ref_company_ids', 'ilike', 'Company B')]",
+            "[('no_such_field', '=', 1)]",
+            "[(lambda: 1)()]",
+            "not a domain",
+        ):
+            with self.subTest(domain=domain), _refused(self) as caught, self.env.cr.savepoint():
+                self.conn_a.with_user(self.manager_a).write({"sync_vendor_domain": domain})
+            self.assertIn("vendor", str(caught.exception).lower())
+        # an ordinary domain on the partner's own fields is kept
+        own = "[('supplier_rank', '>', 0), ('ref', '=like', 'V%')]"
+        self.conn_a.with_user(self.manager_a).write({"sync_vendor_domain": own})
+        self.assertEqual(self.conn_a.sync_vendor_domain, own)
+
+    def test_the_sync_never_evaluates_a_domain_leaving_the_partners(self):
+        self.store(self.spy_domain())
+        message = self.sync()
+        self.assertIn("vendor", message.lower())
+        records = self.conn_a.setup_record_ids.filtered(lambda r: r.kind == "vendor")
+        self.assertNotIn(self.company_b.partner_id, records.partner_id)
+        pushed = {vendor.get("externalId") for vendor in self.sandbox.vendors(self.pleo_a)}
+        self.assertNotIn(str(self.company_b.partner_id.id), pushed)
+
+    def test_the_domain_runs_with_its_authors_rights_in_the_company(self):
+        """Written by manager A, the domain is evaluated as manager A, in company A only: B's
+        partners stay out even when the domain names them."""
+        partner_b = self.partner_b.sudo()
+        partner_b.supplier_rank = 1
+        domain = f"[('id', 'in', [{partner_b.id}, {self.vendor_a.id}])]"
+        self.conn_a.with_user(self.manager_a).write({"sync_vendor_domain": domain})
+        self.assertIn("Vendors: 1 created", self.sync())
+        pushed = {vendor.get("externalId") for vendor in self.sandbox.vendors(self.pleo_a)}
+        self.assertEqual(pushed, {str(self.vendor_a.id)})
+        # once its author has left company A, the domain is no longer run: a Pleo Manager of
+        # A must save it again
+        self.manager_a.sudo().write({"company_ids": self.company_b, "company_id": self.company_b})
+        summary = self.sync()
+        self.assertIn(self.manager_a.name, summary)
+        self.assertIn("vendor domain", summary.lower())

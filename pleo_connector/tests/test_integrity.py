@@ -76,6 +76,7 @@ class TestManagedFields(ConnectedCase):
             "failure_streak": 2147483647,
             "key_token": "forged",
             "company_id": self.company_b.id,
+            "sync_vendor_domain_uid": self.employee_a.id,
         }
         self.assertEqual(set(values), set(MANAGED_FIELDS))
         for name, value in values.items():
