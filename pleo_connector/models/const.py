@@ -26,8 +26,8 @@ KEY_INPUT_FIELDS = ("api_key", "new_api_key", "pleo_api_key")
 REDACTED_LOGGERS = ("odoo.addons.pleo_connector", "odoo.service.model")
 
 #: The fields only the connector's own code sets (as superuser): Save & Test, Rotate Key,
-#: Disconnect, Enable, the health check and the setup sync (who last saved the vendor domain it
-#: runs with). ``readonly=True`` alone is only a view attribute.
+#: Disconnect, Enable, the health check and the setup sync (its report, and who last saved the
+#: vendor domain it runs with). ``readonly=True`` alone is only a view attribute.
 MANAGED_FIELDS = (
     "state",
     "key_hint",
@@ -44,6 +44,9 @@ MANAGED_FIELDS = (
     "failure_streak",
     "key_token",
     "company_id",
+    "setup_last_sync",
+    "setup_summary",
+    "setup_missing_scopes",
     "sync_vendor_domain_uid",
 )
 #: The largest failure streak stored (the counter stops there instead of overflowing).

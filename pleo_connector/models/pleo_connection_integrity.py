@@ -44,6 +44,26 @@ class PleoConnection(models.Model):
                 )
             )
 
+    def _check_environment_kept(self, vals):
+        """A connection holding a key keeps the environment the key was tested in: the key of
+        one environment must never be sent to the other's URL. Choosing another environment
+        means connecting again (Disconnect, then Save & Test a key of that environment)."""
+        if self.env.su or "environment" not in vals:
+            return
+        changed = self.filtered(
+            lambda connection: (
+                connection.state != "draft" and connection.environment != vals["environment"]
+            )
+        )
+        if changed:
+            raise AccessError(
+                self.env._(
+                    "The Pleo environment of %(company)s cannot change while a key is stored: "
+                    "Disconnect first, then Save & Test a key of the other environment.",
+                    company=changed[0].company_id.name,
+                )
+            )
+
     def _check_required_values(self, vals):
         """Refuse empty or unknown required values before any SQL runs.
 
@@ -80,4 +100,5 @@ class PleoConnection(models.Model):
     def write(self, vals):
         self._check_managed_values(vals)
         self._check_required_values(vals)
+        self._check_environment_kept(vals)
         return super().write(vals)

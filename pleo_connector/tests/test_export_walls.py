@@ -13,7 +13,8 @@ with the user's API key, or the sandbox standing in for a hostile Pleo. It prove
 * one item Odoo cannot read fails alone, with its reason, and the others book;
 * amounts and dates Pleo could not mean fail their item;
 * the setup records of a company are read only by its own people;
-* the vendor-sync domain stays on the partners of the company and runs with its author's rights.
+* the vendor-sync domain stays on the partners of the company and runs with its author's rights;
+* the setup sync's results and the environment of a bound connection are not writable by hand.
 """
 
 import json
@@ -546,3 +547,31 @@ class TestVendorDomainWall(WallsCase):
         summary = self.sync()
         self.assertIn(self.manager_a.name, summary)
         self.assertIn("vendor domain", summary.lower())
+
+
+@tagged("post_install", "-at_install", "pleo_setup")
+class TestManagedSyncFields(WallsCase):
+    """The sync's results are the sync's; a bound connection keeps its environment."""
+
+    def test_sync_results_are_not_writable_by_hand(self):
+        for values in (
+            {"setup_summary": "Accounts: 0 created <b>forged</b>"},
+            {"setup_last_sync": "2030-01-01 00:00:00"},
+            {"setup_missing_scopes": "forged:scope"},
+        ):
+            with self.subTest(values=values), self.assertRaises(AccessError) as caught:
+                self.conn_a.with_user(self.manager_a).write(values)
+            self.assertIn("managed by the connector", str(caught.exception))
+        self.assertFalse(self.conn_a.setup_summary)
+
+    def test_a_bound_connection_keeps_its_environment(self):
+        self.assertEqual(self.conn_a.state, "connected")
+        with _refused(self) as caught, self.env.cr.savepoint():
+            self.conn_a.with_user(self.manager_a).write({"environment": "staging"})
+        self.assertIn("Disconnect", str(caught.exception))
+        self.env.invalidate_all()
+        self.assertEqual(self.conn_a.environment, "production")
+        # the same value is no change; a connection without a key chooses freely
+        self.conn_a.with_user(self.manager_a).write({"environment": "production"})
+        self.conn_b.with_user(self.manager_b).write({"environment": "staging"})
+        self.assertEqual(self.conn_b.environment, "staging")

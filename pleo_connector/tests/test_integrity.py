@@ -76,6 +76,9 @@ class TestManagedFields(ConnectedCase):
             "failure_streak": 2147483647,
             "key_token": "forged",
             "company_id": self.company_b.id,
+            "setup_last_sync": "2099-01-01 00:00:00",
+            "setup_summary": "forged",
+            "setup_missing_scopes": "forged:scope",
             "sync_vendor_domain_uid": self.employee_a.id,
         }
         self.assertEqual(set(values), set(MANAGED_FIELDS))
