@@ -27,6 +27,9 @@ MAX_MINOR_UNITS = 10**13
 #: current one the latest may be (an invoice's due date): outside, no lock date ever covers it.
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 MAX_YEARS_AHEAD = 2
+#: "Open in Pleo" links go to Pleo's web app: https on pleo.io or one of its sub-domains.
+PLEO_WEB_DOMAIN = "pleo.io"
+_MAX_URL = 2048
 _MAX_TEXT = 64
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?", re.DOTALL)
 _SPACES = re.compile(r"\s+")
@@ -372,15 +375,39 @@ def read_files(reader, value):
     return tuple(files)
 
 
-def read_web_url(value):
-    """``_links.web``: a ``{name: href}`` object [spec] (``exportItem``), or an ``href``."""
+def is_pleo_web_link(url, extra_hosts=()):
+    """Whether ``url`` is a link into Pleo's web app: https, on ``pleo.io`` or a sub-domain,
+    the default port, no user info, nothing unprintable. ``extra_hosts`` (``host`` or
+    ``host:port``) are accepted too, over http as well: a sandbox standing in for Pleo."""
+    if not isinstance(url, str) or len(url) > _MAX_URL:
+        return False
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return False
+    if not host or "@" in parts.netloc:
+        return False
+    scheme = parts.scheme.lower()
+    if extra_hosts and (host in extra_hosts or f"{host}:{port}" in extra_hosts):
+        return scheme in ("https", "http")
+    on_pleo = host == PLEO_WEB_DOMAIN or host.endswith("." + PLEO_WEB_DOMAIN)
+    return scheme == "https" and port in (None, 443) and on_pleo
+
+
+def read_web_url(value, extra_hosts=()):
+    """``_links.web``: a ``{name: href}`` object [spec] (``exportItem``), or an ``href``; the
+    first link into Pleo's web app (:func:`is_pleo_web_link`), else ``None``."""
     links = value.get("web") if isinstance(value, dict) else None
     if isinstance(links, dict):
         candidates = [links.get("href"), links.get("exportItem"), *links.values()]
     else:
         candidates = [links]
     for href in candidates:
-        if isinstance(href, str) and href.lower().startswith(("https://", "http://")):
+        if is_pleo_web_link(href, extra_hosts):
             return href
     return None
 

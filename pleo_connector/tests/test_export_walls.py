@@ -14,7 +14,8 @@ with the user's API key, or the sandbox standing in for a hostile Pleo. It prove
 * amounts and dates Pleo could not mean fail their item;
 * the setup records of a company are read only by its own people;
 * the vendor-sync domain stays on the partners of the company and runs with its author's rights;
-* the setup sync's results and the environment of a bound connection are not writable by hand.
+* the setup sync's results and the environment of a bound connection are not writable by hand;
+* "Open in Pleo" links only to Pleo.
 """
 
 import json
@@ -575,3 +576,32 @@ class TestManagedSyncFields(WallsCase):
         self.conn_a.with_user(self.manager_a).write({"environment": "production"})
         self.conn_b.with_user(self.manager_b).write({"environment": "staging"})
         self.assertEqual(self.conn_b.environment, "staging")
+
+
+@tagged("post_install", "-at_install", "pleo_export")
+class TestOpenInPleoLinks(WallsCase):
+    """A hostile Pleo cannot make "Open in Pleo" a phishing link."""
+
+    def test_open_in_pleo_links_only_to_pleo(self):
+        links = {
+            "https://app.pleo.io/expenses/1": "https://app.pleo.io/expenses/1",
+            "https://app.staging.pleo.io/expenses/2": "https://app.staging.pleo.io/expenses/2",
+            "https://evil.example/pleo-login": False,
+            "https://app.pleo.io.evil.example/expenses/3": False,
+            "https://evil.example/?next=https://app.pleo.io": False,
+            "https://app.pleo.io@evil.example/expenses/4": False,
+            "http://app.pleo.io/expenses/5": False,
+            "javascript:alert(1)//pleo.io": False,
+        }
+        items = {
+            href: make_item(item_line(1000 + n), _links={"web": {"href": href}})
+            for n, href in enumerate(links)
+        }
+        job_uuid = self.add_job(items=list(items.values()))
+        self.run_export()
+        job = self.job(job_uuid)
+        self.assertEqual(job.booked_count, len(links))
+        by_amount = {round(item.amount * 100): item.move_id for item in job.item_ids}
+        for n, (href, expected) in enumerate(links.items()):
+            with self.subTest(href=href):
+                self.assertEqual(by_amount[1000 + n].pleo_web_url, expected)
