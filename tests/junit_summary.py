@@ -2,7 +2,8 @@
 
 Prints which Odoo ran and how many Odoo tests ran, names every skipped Odoo test (a skip is
 never silent), and ends with the plain closing line ``Total: N passed, N failed``. Exits 1 when
-anything failed, or when Odoo was found but no Odoo test ran.
+anything failed, or when Odoo was found but no Odoo test ran. ``--e2e`` adds the report of the
+end-to-end suite (tests/e2e, its own pytest run), counted and checked the same way.
 """
 
 import argparse
@@ -32,6 +33,7 @@ def main():
     parser.add_argument("junit")
     parser.add_argument("--odoo", help="'<version> at <path>' of the Odoo that ran the suite")
     parser.add_argument("--odoo-skipped", action="store_true")
+    parser.add_argument("--e2e", help="JUnit XML report of the end-to-end suite (tests/e2e)")
     parser.add_argument("--check", action="append", default=[], help="name=ok|failed")
     args = parser.parse_args()
 
@@ -70,6 +72,31 @@ def main():
         if sum(counts[True].values()) == 0:
             print("Odoo suite: NO Odoo test ran although Odoo was found: failing the run")
             failed += 1
+    if args.odoo_skipped:
+        print("End-to-end suite: SKIPPED (no Odoo 19 found; see the banner above)")
+    elif args.e2e:
+        e2e, skipped_e2e = dict.fromkeys(("passed", "failed", "skipped"), 0), []
+        try:
+            e2e_root = ET.parse(args.e2e).getroot()
+        except (OSError, ET.ParseError) as exc:
+            print(f"End-to-end suite: no test report ({exc}): it did not run to the end")
+            failed += 1
+        else:
+            for case in e2e_root.iter("testcase"):
+                result = outcome(case)
+                e2e[result] += 1
+                if result == "skipped":
+                    skipped_e2e.append(
+                        ".".join(filter(None, (case.get("classname"), case.get("name"))))
+                    )
+            print(f"End-to-end suite (odoo-bin servers): {line(e2e)} end-to-end tests")
+            for name in skipped_e2e:
+                print(f"  SKIPPED end-to-end test: {name}")
+            if sum(e2e.values()) == 0:
+                print("End-to-end suite: NO end-to-end test ran although Odoo was found: failing")
+                failed += 1
+            failed += e2e["failed"]
+            passed += e2e["passed"]
     for check in args.check:
         name, _, state = check.partition("=")
         print(f"Odoo check {name}: {state}")

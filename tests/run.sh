@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The one test command of pleo_connector: lint, the Odoo-free tests and, when an Odoo 19 is found,
 # the install of the addon on a fresh database plus the Odoo suite (pytest-odoo), in one pytest run,
-# then the Odoo suite again by Odoo's own runner (odoo-bin -i pleo_connector --test-enable) on a copy
-# of the addon folder alone on the addons path, as Runbot, odoo.sh and OCA's CI run it.
+# the end-to-end suite (tests/e2e: real odoo-bin servers with their scheduler, on copies of the
+# freshly installed database, driven over JSON-RPC), then the Odoo suite again by Odoo's own runner
+# (odoo-bin -i pleo_connector --test-enable) on a copy of the addon folder alone on the addons path,
+# as Runbot, odoo.sh and OCA's CI run it.
 #
 #   ODOO_PATH     an Odoo 19 source tree (holding odoo-bin); default: the `odoo` importable by ODOO_PYTHON
 #   ODOO_PYTHON   the Python that runs Odoo and the tests (default: python3 on the PATH)
@@ -34,6 +36,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/pleo-tests.XXXXXX")
 db="pleo_test_$(date +%s)_$$"
 db_created=0
 db_alone="${db}_alone"
+db_e2e="${db}_e2e"  # the end-to-end suite's template: the addon installed, nothing else done
 
 say() { printf '\n==> %s\n' "$*"; }
 loud() { printf '\n%s\n%s\n%s\n' "$(printf '!%.0s' {1..78})" "$*" "$(printf '!%.0s' {1..78})"; }
@@ -41,6 +44,13 @@ cleanup() {
     if [ "$db_created" = 1 ] && [ "${PLEO_KEEP_DB:-0}" != 1 ]; then
         dropdb --if-exists "$db" >/dev/null 2>&1 && echo "dropped database $db"
         dropdb --if-exists "$db_alone" >/dev/null 2>&1 && echo "dropped database $db_alone"
+        dropdb --if-exists "$db_e2e" >/dev/null 2>&1 && echo "dropped database $db_e2e"
+    fi
+    if [ "$db_created" = 1 ]; then
+        # the end-to-end suite drops its copies itself; these are those of an interrupted run
+        for copy in $(psql -d postgres -Atc "select datname from pg_database where datname like '${db_e2e}\_%'" 2>/dev/null); do
+            dropdb --if-exists --force "$copy" >/dev/null 2>&1 && echo "dropped database $copy"
+        done
     fi
     rm -rf "$work"
 }
@@ -89,10 +99,11 @@ if [ -n "$odoo_why" ]; then
     # ------------------------------------------------------------- 4a. no Odoo: Odoo-free tests only
     if [ "${PLEO_REQUIRE_ODOO:-0}" = 1 ]; then loud "ODOO SUITE NOT RUN: $odoo_why (PLEO_REQUIRE_ODOO=1)"; exit 1; fi
     say "Odoo-free tests (pytest)"
-    "$TOOLS_PY" -m pytest -p no:odoo -p no:cacheprovider tests --junitxml="$junit"
+    "$TOOLS_PY" -m pytest -p no:odoo -p no:cacheprovider tests --ignore=tests/e2e --junitxml="$junit"
     rc=$?
-    loud "ODOO SUITE SKIPPED: $odoo_why.
-Only the Odoo-free tests ran. Set ODOO_PATH to an Odoo 19 tree (see README.md) to run the Odoo suite."
+    loud "ODOO SUITE AND END-TO-END SUITE SKIPPED: $odoo_why.
+Only the Odoo-free tests ran. Set ODOO_PATH to an Odoo 19 tree (see README.md) to run the Odoo suite
+and the end-to-end suite (tests/e2e)."
     "$TOOLS_PY" tests/junit_summary.py "$junit" --odoo-skipped
     exit $rc
 fi
@@ -126,6 +137,10 @@ if [ $install_rc -ne 0 ] || grep -q "pleo_connector" <<<"$bad" || ! grep -q "Mod
 fi
 if [ -n "$bad" ]; then echo "warnings from Odoo itself during the install (not from pleo_connector):"; echo "$bad" | cut -c1-300; fi
 echo "install: pleo_connector installed with no ERROR/WARNING from our code"
+# The end-to-end suite's template, copied before any test touches $db (the suite copies the
+# filestore of $db with it, a superset of the template's).
+e2e_template=ok
+createdb -T "$db" "$db_e2e" || { loud "createdb -T $db $db_e2e failed: the end-to-end suite cannot run"; e2e_template=failed; }
 
 # The browser tour (pleo_connector/tests/test_tour.py) needs a headless Chromium, found by Odoo on
 # the PATH, and websocket-client (in tests/requirements.txt) to drive it. Install a missing browser;
@@ -145,8 +160,21 @@ fi
 
 say "tests: Odoo suite (pytest-odoo on $db) and Odoo-free tests, one pytest run"
 "$TOOLS_PY" -m pytest -p no:cacheprovider --odoo-config="$conf" --odoo-database="$db" --odoo-http \
-    --odoo-log-level=warn pleo_connector/tests tests --junitxml="$junit"
+    --odoo-log-level=warn pleo_connector/tests tests --ignore=tests/e2e --junitxml="$junit"
 rc=$?
+
+say "tests: end-to-end suite (tests/e2e): odoo-bin servers with their scheduler, on copies of $db_e2e"
+junit_e2e="$work/junit-e2e.xml"
+if [ "$e2e_template" = ok ]; then
+    if [ -f "$odoo_root/odoo-bin" ]; then e2e_bin="$odoo_root/odoo-bin"; else e2e_bin="-m odoo"; fi
+    PLEO_E2E_ODOO_BIN="$e2e_bin" PLEO_E2E_PYTHON="$PY" PLEO_E2E_TEMPLATE_DB="$db_e2e" \
+        PLEO_E2E_TEMPLATE_FILESTORE="$work/data/filestore/$db" PLEO_E2E_ADDONS_PATH="$addons" \
+        PLEO_E2E_DB_PREFIX="$db_e2e" PLEO_E2E_WORKDIR="$work/e2e" \
+        "$TOOLS_PY" -m pytest -p no:odoo -p no:cacheprovider tests/e2e --junitxml="$junit_e2e"
+    [ $? -eq 0 ] || rc=1
+else
+    rc=1
+fi
 
 say "tests: Odoo suite by Odoo's own runner (odoo-bin --test-enable), the addon alone on the addons path"
 alone="$work/addon-alone"
@@ -182,7 +210,7 @@ else
     echo "uninstall: clean (no pleo_* table left)"
 fi
 
-"$TOOLS_PY" tests/junit_summary.py "$junit" --odoo "$odoo_version at $odoo_root" \
+"$TOOLS_PY" tests/junit_summary.py "$junit" --e2e "$junit_e2e" --odoo "$odoo_version at $odoo_root" \
     --check install=ok --check "odoo-bin --test-enable, addon alone=$runner" \
     --check "uninstall=$uninstall" || rc=1
 exit $rc
