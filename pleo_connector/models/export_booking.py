@@ -4,9 +4,11 @@
 
 ``pleolib.posting`` decides the posting (which side, how much, in integer minor units); this
 module finds the Odoo records behind Pleo's codes (the connection's mapping rows first, then the
-defaults) and writes the move. Taxes go through Odoo's taxes: each expense line carries its
-``account.tax`` and each tax line its repartition line, so the tax report and its grids count
-Pleo spend; the amounts stay Pleo's (Odoo does not recompute them), so the entry equals Pleo's
+defaults) and writes the move. Taxes go through Odoo's taxes, with the lines Odoo's own tax
+computation makes (``account.move._sync_tax_lines``): each expense line carries its
+``account.tax`` and its base grids, and Pleo's tax amount is on real tax lines (``display_type``
+``tax``, with repartition line, grids and base), so the tax report counts Pleo spend and a
+bookkeeper's edit of a draft keeps its VAT. The amounts stay Pleo's, so the entry equals Pleo's
 totals to the cent.
 """
 
@@ -255,39 +257,30 @@ class Booker:
 
     def _move_values(self, posting):
         currency = self._currency(posting.currency)
-        company_currency = self.company.currency_id
         date, suffix = self._accounting_date(posting)
         exponent = currency_exponent(posting.currency)
-        if currency == company_currency:
-            balances = [line.amount for line in posting.lines]
-            company_exponent = exponent
-        else:
-            rate = self.env["res.currency"]._get_conversion_rate(
-                currency, company_currency, self.company, date
-            )
-            company_exponent = currency_exponent(company_currency.name)
-            balances = to_company_currency(posting, Decimal(repr(rate)), exponent, company_exponent)
+        balances, company_exponent = self._company_balances(posting, currency, date)
         partner = self._partner(posting.user_code)
-        # A tax line's base is its Pleo line's net amount (the expense line of the same id).
-        bases = {
-            line.line_id: balance
-            for line, balance in zip(posting.lines, balances, strict=True)
-            if line.role == "expense"
-        }
         lines = []
+        expense = None  # the values of the expense line the next tax lines belong to
         for line, balance in zip(posting.lines, balances, strict=True):
-            values = {
+            common = {
                 "name": (line.label or posting.label) + suffix,
                 "currency_id": currency.id,
-                "amount_currency": minor_to_float(line.amount, exponent),
-                "balance": minor_to_float(balance, company_exponent),
                 "partner_id": partner.id,
             }
-            values.update(self._line_accounting(posting, line))
             if line.role in ("tax", "tax_reverse"):
-                base = bases.get(line.line_id, 0)
-                values["tax_base_amount"] = minor_to_float(abs(base), company_exponent)
-            lines.append(fields.Command.create(values))
+                lines += self._tax_lines(posting, line, balance, expense, common, company_exponent)
+                continue
+            values = {
+                **common,
+                "amount_currency": minor_to_float(line.amount, exponent),
+                "balance": minor_to_float(balance, company_exponent),
+                **self._line_accounting(posting, line),
+            }
+            if line.role == "expense":
+                expense = {**values, "_amount": line.amount, "_balance": balance}
+            lines.append(values)
         return {
             "move_type": "entry",
             "journal_id": self.journal.id,
@@ -296,8 +289,54 @@ class Booker:
             "ref": posting.reference or False,
             "currency_id": currency.id,
             **self._pleo_values(posting),
-            "line_ids": lines,
+            "line_ids": [fields.Command.create(values) for values in lines],
         }
+
+    def _company_balances(self, posting, currency, date):
+        """Each line's balance in company minor units, and the company currency's exponent.
+
+        In the wallet currency's own amounts when it is the company's, else converted at Odoo's
+        rate of the accounting date.
+        """
+        company_currency = self.company.currency_id
+        exponent = currency_exponent(posting.currency)
+        if currency == company_currency:
+            return [line.amount for line in posting.lines], exponent
+        company_exponent = currency_exponent(company_currency.name)
+        rate = self.env["res.currency"]._get_conversion_rate(
+            currency, company_currency, self.company, date
+        )
+        balances = to_company_currency(posting, Decimal(repr(rate)), exponent, company_exponent)
+        return list(balances), company_exponent
+
+    def _tax_lines(self, posting, line, balance, expense, common, company_exponent):
+        """The tax line of one Pleo tax amount, as ``_sync_tax_lines`` makes it: on the mapped
+        tax's repartition line, its account (else Pleo's tax account) and grids, with the expense
+        line's balance, signed, as its base."""
+        exponent = currency_exponent(posting.currency)
+        tax = self._tax(line.tax, posting)
+        expense = expense or {}
+        refund = self._is_refund(tax, expense.get("_amount", line.amount))
+        repartition = self._repartition(tax, refund, posting, outgoing=line.role == "tax_reverse")
+        account = repartition.account_id
+        if not account:
+            code = (
+                line.tax.outgoing_account
+                if line.role == "tax_reverse"
+                else line.tax.ingoing_account
+            )
+            account = self._account_by_code(code, posting, what="tax")
+        values = {
+            **common,
+            "display_type": "tax",
+            "amount_currency": minor_to_float(line.amount, exponent),
+            "balance": minor_to_float(balance, company_exponent),
+            "account_id": account.id,
+            "tax_repartition_line_id": repartition.id,
+            "tax_tag_ids": [fields.Command.set(repartition.tag_ids.ids)],
+            "tax_base_amount": minor_to_float(expense.get("_balance", 0), company_exponent),
+        }
+        return [values]
 
     @staticmethod
     def _pleo_values(posting, entry_uuid=None):
@@ -310,37 +349,32 @@ class Booker:
         }
 
     def _line_accounting(self, posting, line):
-        """The account, taxes and analytics of one posting line."""
+        """The account, taxes and analytics of an expense or contra line: an expense line
+        carries its tax and the tax's base grids."""
         if line.role == "contra":
             return {"account_id": self._account(line.account, posting, contra=True).id}
-        if line.role == "expense":
-            values = {"account_id": self._account(line.account, posting).id}
-            if line.tax:
-                tax = self._tax(line.tax, posting)
-                base = self._repartition_lines(tax, posting).filtered(
-                    lambda r: r.repartition_type == "base"
-                )
-                values["tax_ids"] = [fields.Command.set(tax.ids)]
-                values["tax_tag_ids"] = [fields.Command.set(base.tag_ids.ids)]
-            if line.tags:
-                values["analytic_distribution"] = self._distribution(line.tags, posting)
-            return values
-        # a tax line: the repartition line of the mapped tax gives the account and the grids
-        tax = self._tax(line.tax, posting)
-        repartition = self._repartition(tax, posting, outgoing=line.role == "tax_reverse")
-        account = repartition.account_id
-        if not account:
-            code = (
-                line.tax.outgoing_account
-                if line.role == "tax_reverse"
-                else line.tax.ingoing_account
+        values = {"account_id": self._account(line.account, posting).id}
+        if line.tax:
+            tax = self._tax(line.tax, posting)
+            base = self._repartition_lines(tax, self._is_refund(tax, line.amount)).filtered(
+                lambda r: r.repartition_type == "base"
             )
-            account = self._account_by_code(code, posting, what="tax")
-        return {
-            "account_id": account.id,
-            "tax_repartition_line_id": repartition.id,
-            "tax_tag_ids": [fields.Command.set(repartition.tag_ids.ids)],
-        }
+            values["tax_ids"] = [fields.Command.set(tax.ids)]
+            values["tax_tag_ids"] = [fields.Command.set(base.tag_ids.ids)]
+        if line.tags:
+            values["analytic_distribution"] = self._distribution(line.tags, posting)
+        return values
+
+    @staticmethod
+    def _is_refund(tax, amount):
+        """Odoo's rule for a journal entry's line (``account.move.line._compute_is_refund``):
+        a purchase tax on a line without debit (a sale tax: without credit) takes the refund
+        repartition."""
+        if tax.type_tax_use == "sale":
+            return amount >= 0
+        if tax.type_tax_use == "purchase":
+            return amount <= 0
+        return False
 
     def _accounting_date(self, posting):
         """The move's date and the lines' label suffix: the item's date, or the first open date
@@ -469,17 +503,14 @@ class Booker:
             )
         return tax or self.env["account.tax"]
 
-    def _repartition_lines(self, tax, posting):
-        """The tax's invoice repartition, or its refund repartition for reversals."""
-        if posting.reversal:
-            return tax.refund_repartition_line_ids
-        return tax.invoice_repartition_line_ids
+    @staticmethod
+    def _repartition_lines(tax, refund):
+        """The tax's invoice repartition, or its refund repartition."""
+        return tax.refund_repartition_line_ids if refund else tax.invoice_repartition_line_ids
 
-    def _repartition(self, tax, posting, outgoing=False):
-        """The tax repartition line a Pleo tax line books on (refund lines for reversals)."""
-        lines = self._repartition_lines(tax, posting).filtered(
-            lambda r: r.repartition_type == "tax"
-        )
+    def _repartition(self, tax, refund, posting, outgoing=False):
+        """The tax repartition line a Pleo tax line books on (refund lines for a refund)."""
+        lines = self._repartition_lines(tax, refund).filtered(lambda r: r.repartition_type == "tax")
         if outgoing:
             lines = lines.filtered(lambda r: r.factor_percent < 0)
         else:

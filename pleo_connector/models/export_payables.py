@@ -368,7 +368,9 @@ class PayablesBooker:
             if line.role not in ("tax", "tax_reverse"):
                 continue
             tax = booker._tax(line.tax, posting)
-            repartition = booker._repartition(tax, posting, outgoing=line.role == "tax_reverse")
+            repartition = booker._repartition(
+                tax, posting.reversal, posting, outgoing=line.role == "tax_reverse"
+            )
             wanted[repartition.id] = wanted.get(repartition.id, 0) + line.amount
         updates = []
         done = set()

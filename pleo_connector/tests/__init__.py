@@ -18,5 +18,6 @@ from . import (
     test_screens,
     test_setup_sync,
     test_tour,
+    test_vat_return,
     test_views,
 )

@@ -1,0 +1,299 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Danish VAT (``l10n_dk``) of Pleo spend, as an auditor checks it.
+
+A new company with the Danish chart and taxes books Pleo items through the sandbox, over HTTP,
+as the export cron does. Each finding of the accounting audit on VAT has a test of its own
+below, which failed before its fix.
+"""
+
+import unittest
+import uuid
+from collections import defaultdict
+from datetime import date
+
+from odoo import Command
+from odoo.tests import new_test_user, tagged
+
+from .export_common import ExportCase
+
+CPH = "Europe/Copenhagen"
+
+
+def money(value, currency):
+    return {"currency": currency, "value": value}
+
+
+def pleo_line(value, account, tax=None, *, wallet="DKK", supplier=None, tags=()):
+    """One ``ExportItemLineV3``: ``value`` in wallet minor units; ``tax`` =
+    (code, rate, type, wallet tax[, supplier tax]); ``supplier`` = (currency, value)."""
+    supplier_currency, supplier_value = supplier or (wallet, value)
+    line = {
+        "accountingEntryLineId": str(uuid.uuid4()),
+        "lineAmount": {
+            "inSupplierCurrency": money(supplier_value, supplier_currency),
+            "inWalletCurrency": money(value, wallet),
+        },
+        "account": {"id": f"acc-{account}", "name": f"Account {account}", "code": account},
+        "tags": [{"id": f"tag-{code}", "code": code, "groupCode": group} for group, code in tags],
+        "tax": None,
+    }
+    if tax:
+        code, rate, kind, tax_value, *supplier_tax = tax
+        line["tax"] = {
+            "id": f"tax-{code}",
+            "code": code,
+            "rate": rate,
+            "type": kind,
+            "amount": {
+                "inSupplierCurrency": money(
+                    supplier_tax[0] if supplier_tax else tax_value, supplier_currency
+                ),
+                "inWalletCurrency": money(tax_value, wallet),
+            },
+        }
+    return line
+
+
+def pleo_item(lines, *, on, supplier="Merchant", kind="card_purchase", contra="6485", note=None):
+    """One ``ExportItemV3`` of the Danish company (amounts add up from the lines)."""
+    wallet = lines[0]["lineAmount"]["inWalletCurrency"]["currency"]
+    bought = lines[0]["lineAmount"]["inSupplierCurrency"]["currency"]
+    return {
+        "accountingEntryId": str(uuid.uuid4()),
+        "companyId": "ignored",
+        "type": kind,
+        "date": on,
+        "amount": {
+            "inSupplierCurrency": money(
+                sum(ln["lineAmount"]["inSupplierCurrency"]["value"] for ln in lines), bought
+            ),
+            "inWalletCurrency": money(
+                sum(ln["lineAmount"]["inWalletCurrency"]["value"] for ln in lines), wallet
+            ),
+        },
+        "accountingEntryLines": lines,
+        "contraAccount": {"id": f"contra-{contra}", "name": "Pleo wallet", "code": contra},
+        "additionalInformation": {"reconciliationId": uuid.uuid4().hex[:8].upper()},
+        "supplier": {"name": supplier},
+        "user": {"id": "u-mette", "name": "Mette Hansen", "code": None},
+        "note": note,
+        "bookkeeping": {"method": "journal"},
+    }
+
+
+class DanishExportCase(ExportCase):
+    """A new company with the Danish chart and taxes, connected to the sandbox, booking Pleo's
+    exports into a Pleo journal whose account is the DKK wallet (6485); 6486 is the EUR wallet."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        if env["ir.module.module"]._get("l10n_dk").state != "installed":
+            raise unittest.SkipTest("l10n_dk is not installed (tests/run.sh installs it)")
+        cls.dkk, cls.eur = env.ref("base.DKK"), env.ref("base.EUR")
+        cls.dk = env["res.company"].create(
+            {
+                "name": "DK Pleo ApS",
+                "country_id": env.ref("base.dk").id,
+                "currency_id": cls.dkk.id,
+            }
+        )
+        env["account.chart.template"].try_loading("dk", company=cls.dk, install_demo=False)
+        cls.dk.partner_id.tz = CPH
+        Account = env["account.account"]
+        cls.wallet = Account.create(
+            {
+                "code": "6485",
+                "name": "Pleo DKK wallet",
+                "account_type": "asset_cash",
+                "company_ids": [cls.dk.id],
+            }
+        )
+        cls.eur_wallet = Account.create(
+            {
+                "code": "6486",
+                "name": "Pleo EUR wallet",
+                "account_type": "asset_cash",
+                "currency_id": cls.eur.id,
+                "company_ids": [cls.dk.id],
+            }
+        )
+        cls.journal_dk = env["account.journal"].create(
+            {
+                "name": "Pleo",
+                "code": "PLEO",
+                "type": "bank",
+                "company_id": cls.dk.id,
+                "default_account_id": cls.wallet.id,
+            }
+        )
+        env["res.currency.rate"].create(
+            {
+                "name": "2025-01-01",
+                "inverse_company_rate": 7.459,
+                "currency_id": cls.eur.id,
+                "company_id": cls.dk.id,
+            }
+        )
+        cls.manager_dk = new_test_user(
+            env,
+            "pleo_manager_dk",
+            groups="base.group_user,pleo_connector.group_pleo_manager,"
+            "account.group_account_manager",
+            company_id=cls.dk.id,
+            company_ids=[cls.dk.id],
+        )
+        cls.conn_dk = cls.dk.pleo_connection_ids
+        plan = env["account.analytic.plan"].search([("name", "=", "DEPT")], limit=1)
+        cls.sales_dk = env["account.analytic.account"].create(
+            {"name": "Salg", "code": "SALES", "plan_id": plan.id, "company_id": cls.dk.id}
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.pleo_dk = self.sandbox.add_company("Pleo Danmark ApS")
+        self.connect(self.conn_dk, key=self.mint(self.pleo_dk), user=self.manager_dk)
+        self.conn_dk.write({"export_enabled": True, "export_journal_id": self.journal_dk.id})
+
+    # ------------------------------------------------------------------ helpers
+
+    def book(self, *items):
+        """Export ``items`` from Pleo; return their entries, in order (all booked)."""
+        job_uuid = self.add_job(items=list(items), pleo_company=self.pleo_dk)
+        self.run_export()
+        records = {r.entry_uuid: r for r in self.job(job_uuid).item_ids}
+        failed = {r.label: r.failure_reason for r in records.values() if r.state != "booked"}
+        self.assertFalse(failed, "every item is booked")
+        # as the bookkeeper sees them: in the Danish company
+        return [records[item["accountingEntryId"]].move_id.with_company(self.dk) for item in items]
+
+    def book_failing(self, item):
+        """Export ``item``; return its export item record (expected to have failed)."""
+        job_uuid = self.add_job(items=[item], pleo_company=self.pleo_dk)
+        self.run_export()
+        record = self.job(job_uuid).item_ids
+        self.assertEqual(record.state, "failed")
+        return record
+
+    def account(self, code):
+        Account = self.env["account.account"].with_company(self.dk)
+        return Account.search([*Account._check_company_domain(self.dk), ("code", "=", code)])
+
+    def tax(self, name):
+        Tax = self.env["account.tax"].with_company(self.dk)
+        return Tax.search(
+            [
+                *Tax._check_company_domain(self.dk),
+                ("name", "=", name),
+                ("type_tax_use", "=", "purchase"),
+            ]
+        )
+
+    def vat_return(self, date_from, date_to, states=("posted",)):
+        """The balance in øre per tax grid (tag) of the company's lines in the period, as
+        Odoo's ``tax_tags`` report engine sums it (the report line's sign applies after)."""
+        self.env.flush_all()
+        lines = self.env["account.move.line"].search(
+            [
+                ("company_id", "=", self.dk.id),
+                ("date", ">=", date_from),
+                ("date", "<=", date_to),
+                ("parent_state", "in", list(states)),
+                ("tax_tag_ids", "!=", False),
+            ]
+        )
+        figures = defaultdict(int)
+        for line in lines:
+            for tag in line.tax_tag_ids:
+                figures[tag.name] += round(line.balance * 100)
+        return {name: value for name, value in figures.items() if value}
+
+    def by_account(self, move):
+        """``{account code: balance in øre}`` of a move's lines."""
+        result = defaultdict(int)
+        for line in move.line_ids:
+            result[line.account_id.code] += round(line.balance * 100)
+        return dict(result)
+
+    @staticmethod
+    def tax_lines(move):
+        return move.line_ids.filtered("tax_repartition_line_id")
+
+    @staticmethod
+    def expense_line(move, code=None):
+        lines = move.line_ids.filtered(lambda line: line.tax_ids or line.display_type == "product")
+        lines = lines.filtered(lambda line: not line.tax_repartition_line_id)
+        if code:
+            lines = lines.filtered(lambda line: line.account_id.code == code)
+        return lines.filtered(lambda line: line.tax_ids)[:1] or lines[:1]
+
+    def edit(self, move, *commands):
+        """Edit a draft as the bookkeeper's form does: ``line_ids`` commands, synced by Odoo."""
+        move.write({"line_ids": list(commands)})
+        self.env.flush_all()
+
+
+@tagged("post_install", "-at_install", "pleo_export")
+class TestVatFindings(DanishExportCase):
+    """One test per finding of the accounting audit on VAT, each of which failed before."""
+
+    def test_tax_lines_are_odoo_tax_lines_and_keep_their_grids_through_edits(self):
+        """The VAT is on real tax lines (display_type 'tax', as Odoo's ``_sync_tax_lines``
+        makes them), so a change of account, partner or amount of the draft keeps it in the
+        return; before, the first edit stripped the KM grid (25.00 of købsmoms lost)."""
+        full = ("K_DK_FuldFradrag", 0.25, "inclusive", 2500)
+        items = [
+            pleo_item([pleo_line(12500, "2450", full)], on=f"2025-03-0{day}T10:00:00Z")
+            for day in (3, 4, 5)
+        ]
+        reverse = pleo_item(
+            [
+                pleo_line(
+                    74600,
+                    "2310",
+                    ("K_EU_Ydelser_FuldFradrag", 0.25, "reverse", 18650),
+                    supplier=("EUR", 10000),
+                )
+            ],
+            on="2025-03-06T10:00:00Z",
+        )
+        by_account, by_partner, by_amount, eu = self.book(*items, reverse)
+        tax = by_account.line_ids.filtered("tax_repartition_line_id")
+        self.assertEqual(tax.display_type, "tax")
+        self.assertEqual(tax.tax_tag_ids.mapped("name"), ["KM"])
+        self.assertEqual(tax.tax_base_amount, 100.0)
+        self.assertEqual(tax.tax_line_id, self.tax("K_DK_FuldFradrag"))
+        employee = self.env["res.partner"].create({"name": "Mette Hansen"})
+        self.edit(
+            by_account,
+            Command.update(
+                self.expense_line(by_account).id, {"account_id": self.account("2470").id}
+            ),
+        )
+        self.edit(
+            by_partner,
+            Command.update(self.expense_line(by_partner).id, {"partner_id": employee.id}),
+        )
+        # the receipt said 125.40: the bookkeeper corrects the net and the wallet line
+        contra = by_amount.line_ids.filtered(lambda x: x.account_id == self.wallet)
+        self.edit(
+            by_amount,
+            Command.update(
+                self.expense_line(by_amount).id, {"amount_currency": 100.32, "balance": 100.32}
+            ),
+            Command.update(contra.id, {"amount_currency": -125.40, "balance": -125.40}),
+        )
+        self.edit(
+            eu,
+            Command.update(self.expense_line(eu).id, {"account_id": self.account("2470").id}),
+        )
+        figures = self.vat_return(date(2025, 3, 1), date(2025, 3, 31), states=("draft",))
+        self.assertEqual(
+            figures,
+            {"KM": 2500 + 2500 + 2508 + 18650, "MYUOB": -18650, "R-A-Y": 74600},
+        )
+        self.assertEqual(self.by_account(by_amount)["7740"], 2508)
+        for move in (by_account, by_partner, by_amount, eu):
+            self.assertEqual(sum(round(x.balance * 100) for x in move.line_ids), 0)
