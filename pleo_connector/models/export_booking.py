@@ -486,6 +486,36 @@ class Booker:
                         company=self.company.name,
                     ),
                 )
+        reverse = bool(
+            tax.invoice_repartition_line_ids.filtered(
+                lambda r: r.repartition_type == "tax" and r.factor < 0
+            )
+        )
+        if (ref.type == "reverse") != reverse:
+            names = {
+                "code": code,
+                "type": ref.type,
+                "tax": tax.name,
+                "company": self.company.name,
+            }
+            if reverse:
+                message = self.env._(
+                    "Pleo tax code %(code)s is of type %(type)s (VAT paid to the supplier) but "
+                    "the Odoo tax %(tax)s is a reverse-charge tax (it has a negative tax "
+                    "repartition line): map the code to a tax without reverse charge in Pleo "
+                    "Connections › %(company)s › Taxes, or correct its type in Pleo.",
+                    **names,
+                )
+            else:
+                message = self.env._(
+                    "Pleo tax code %(code)s is a reverse charge (type reverse) but the Odoo tax "
+                    "%(tax)s is not: it has no negative tax repartition line for the VAT to "
+                    "self-assess. Map the code to a reverse-charge tax (+100%% and -100%% tax "
+                    "repartition lines) in Pleo Connections › %(company)s › Taxes, or correct "
+                    "its type in Pleo.",
+                    **names,
+                )
+            raise ItemError("invalid_configuration", message)
         return tax
 
     def _find_tax(self, code):
@@ -516,22 +546,16 @@ class Booker:
         else:
             lines = lines.filtered(lambda r: r.factor_percent > 0)
         if len(lines) != 1:
-            names = {"tax": tax.name, "company": self.company.name}
-            if any(line.role == "tax_reverse" for line in posting.lines):
-                message = self.env._(
-                    "The Odoo tax %(tax)s is not a reverse-charge tax: it needs one +100%% and "
-                    "one -100%% tax repartition line. Map Pleo's tax code to a reverse-charge tax "
-                    "in Pleo Connections › %(company)s › Taxes.",
-                    **names,
-                )
-            else:
-                message = self.env._(
+            raise ItemError(
+                "invalid_configuration",
+                self.env._(
                     "The Odoo tax %(tax)s needs exactly one tax repartition line to book Pleo's "
                     "tax amount: map Pleo's tax code to another tax in Pleo Connections › "
                     "%(company)s › Taxes.",
-                    **names,
-                )
-            raise ItemError("invalid_configuration", message)
+                    tax=tax.name,
+                    company=self.company.name,
+                ),
+            )
         return lines
 
     def _distribution(self, tags, posting):

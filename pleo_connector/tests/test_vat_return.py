@@ -297,3 +297,32 @@ class TestVatFindings(DanishExportCase):
         self.assertEqual(self.by_account(by_amount)["7740"], 2508)
         for move in (by_account, by_partner, by_amount, eu):
             self.assertEqual(sum(round(x.balance * 100) for x in move.line_ids), 0)
+
+    def test_pleo_tax_type_must_match_the_odoo_tax(self):
+        """'reverse' exactly when the Odoo tax has a negative repartition line; else the item
+        fails, naming both (before: an inclusive code on an EU reverse-charge tax deducted 20.00
+        of VAT that nobody self-assessed)."""
+        on_reverse = self.book_failing(
+            pleo_item(
+                [pleo_line(10000, "2310", ("K_EU_Ydelser_FuldFradrag", 0.25, "inclusive", 2000))],
+                on="2025-03-06T10:00:00Z",
+            )
+        )
+        self.assertEqual(on_reverse.failure_type, "invalid_configuration")
+        self.assertIn("K_EU_Ydelser_FuldFradrag", on_reverse.failure_reason)
+        self.assertIn("inclusive", on_reverse.failure_reason)
+        self.assertIn("reverse-charge", on_reverse.failure_reason)
+        on_domestic = self.book_failing(
+            pleo_item(
+                [pleo_line(10000, "2310", ("K_DK_FuldFradrag", 0.25, "reverse", 2500))],
+                on="2025-03-06T10:00:00Z",
+            )
+        )
+        self.assertEqual(on_domestic.failure_type, "invalid_configuration")
+        self.assertIn("K_DK_FuldFradrag", on_domestic.failure_reason)
+        self.assertIn("reverse", on_domestic.failure_reason)
+        self.assertFalse(
+            self.env["account.move"]
+            .search([("company_id", "=", self.dk.id)])
+            .filtered("pleo_entry_uuid")
+        )
