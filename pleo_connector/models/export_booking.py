@@ -349,21 +349,33 @@ class Booker:
         }
 
     def _line_accounting(self, posting, line):
-        """The account, taxes and analytics of an expense or contra line: an expense line
-        carries its tax and the tax's base grids."""
+        """The account, taxes and analytics of an expense or contra line.
+
+        An expense line carries its tax and the tax's base grids, unless Pleo's tax amount is 0
+        while the tax's rate is not (a receipt without VAT): then it carries no tax, so that
+        Odoo does not add VAT Pleo never had when the line is edited.
+        """
         if line.role == "contra":
             return {"account_id": self._account(line.account, posting, contra=True).id}
         values = {"account_id": self._account(line.account, posting).id}
         if line.tax:
             tax = self._tax(line.tax, posting)
-            base = self._repartition_lines(tax, self._is_refund(tax, line.amount)).filtered(
-                lambda r: r.repartition_type == "base"
-            )
-            values["tax_ids"] = [fields.Command.set(tax.ids)]
-            values["tax_tag_ids"] = [fields.Command.set(base.tag_ids.ids)]
+            if self._pleo_tax_amount(posting, line) or not tax.amount:
+                base = self._repartition_lines(tax, self._is_refund(tax, line.amount)).filtered(
+                    lambda r: r.repartition_type == "base"
+                )
+                values["tax_ids"] = [fields.Command.set(tax.ids)]
+                values["tax_tag_ids"] = [fields.Command.set(base.tag_ids.ids)]
         if line.tags:
             values["analytic_distribution"] = self._distribution(line.tags, posting)
         return values
+
+    @staticmethod
+    def _pleo_tax_amount(posting, line):
+        """Pleo's tax amount of an expense line: the tax line that follows it, else 0."""
+        index = posting.lines.index(line)
+        following = posting.lines[index + 1 : index + 2]
+        return following[0].amount if following and following[0].role == "tax" else 0
 
     @staticmethod
     def _is_refund(tax, amount):

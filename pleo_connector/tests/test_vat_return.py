@@ -326,3 +326,18 @@ class TestVatFindings(DanishExportCase):
             .search([("company_id", "=", self.dk.id)])
             .filtered("pleo_entry_uuid")
         )
+
+    def test_a_tax_code_without_vat_puts_no_tax_on_the_line(self):
+        """Pleo's tax 0 on a 25 % code (a receipt without VAT): the line carries no tax, so an
+        edit does not add VAT Pleo never had (before: KM 2.50 appeared after an edit)."""
+        (move,) = self.book(
+            pleo_item(
+                [pleo_line(1000, "2450", ("K_DK_FuldFradrag", 0.25, "inclusive", 0))],
+                on="2025-03-06T10:00:00Z",
+            )
+        )
+        line = self.expense_line(move)
+        self.assertFalse(line.tax_ids)
+        self.edit(move, Command.update(line.id, {"account_id": self.account("2470").id}))
+        self.assertEqual(self.by_account(move), {"2470": 1000, "6485": -1000})
+        self.assertEqual(self.vat_return(date(2025, 3, 1), date(2025, 3, 31), ("draft",)), {})
