@@ -6,10 +6,11 @@
 module finds the Odoo records behind Pleo's codes (the connection's mapping rows first, then the
 defaults) and writes the move. Taxes go through Odoo's taxes, with the lines Odoo's own tax
 computation makes (``account.move._sync_tax_lines``): each expense line carries its
-``account.tax`` and its base grids, and Pleo's tax amount is on real tax lines (``display_type``
-``tax``, with repartition line, grids and base), so the tax report counts Pleo spend and a
-bookkeeper's edit of a draft keeps its VAT. The amounts stay Pleo's, so the entry equals Pleo's
-totals to the cent.
+``account.tax`` and its base grids, and Pleo's tax amount is spread over the tax's repartition
+lines (partly deductible VAT: the share without an account on the expense account) on real tax
+lines (``display_type`` ``tax``, with repartition line, grids and base), so the tax report counts
+Pleo spend and a bookkeeper's edit of a draft keeps its VAT. The amounts stay Pleo's, so the entry
+equals Pleo's totals to the cent.
 """
 
 import base64
@@ -19,7 +20,7 @@ from decimal import Decimal
 from odoo import fields
 from odoo.tools import config
 
-from ..pleolib.currency import currency_exponent, minor_to_float, to_company_currency
+from ..pleolib.currency import currency_exponent, minor_to_float, spread, to_company_currency
 from ..pleolib.items import ItemError
 from ..pleolib.posting import posting_from_item
 from ..pleolib.receipts import ReceiptError
@@ -310,33 +311,43 @@ class Booker:
         return list(balances), company_exponent
 
     def _tax_lines(self, posting, line, balance, expense, common, company_exponent):
-        """The tax line of one Pleo tax amount, as ``_sync_tax_lines`` makes it: on the mapped
-        tax's repartition line, its account (else Pleo's tax account) and grids, with the expense
-        line's balance, signed, as its base."""
+        """The tax lines of one Pleo tax amount, as ``_sync_tax_lines`` makes them.
+
+        Pleo's amount (and its company balance) is spread over the repartition lines of the
+        mapped tax by their percentages; a repartition line without an account books its share
+        on the expense line's account, with its analytic distribution (the non-deductible part
+        of partly deductible VAT). ``tax_base_amount`` is the expense line's balance, signed.
+        """
         exponent = currency_exponent(posting.currency)
         tax = self._tax(line.tax, posting)
         expense = expense or {}
         refund = self._is_refund(tax, expense.get("_amount", line.amount))
-        repartition = self._repartition(tax, refund, posting, outgoing=line.role == "tax_reverse")
-        account = repartition.account_id
-        if not account:
-            code = (
-                line.tax.outgoing_account
-                if line.role == "tax_reverse"
-                else line.tax.ingoing_account
-            )
-            account = self._account_by_code(code, posting, what="tax")
-        values = {
-            **common,
-            "display_type": "tax",
-            "amount_currency": minor_to_float(line.amount, exponent),
-            "balance": minor_to_float(balance, company_exponent),
-            "account_id": account.id,
-            "tax_repartition_line_id": repartition.id,
-            "tax_tag_ids": [fields.Command.set(repartition.tag_ids.ids)],
-            "tax_base_amount": minor_to_float(expense.get("_balance", 0), company_exponent),
-        }
-        return [values]
+        repartitions = self._tax_repartitions(
+            tax, refund, outgoing=line.role == "tax_reverse", posting=posting
+        )
+        weights = [abs(Decimal(repr(rep.factor_percent))) for rep in repartitions]
+        amounts = spread(line.amount, weights)
+        balances = spread(balance, weights)
+        lines = []
+        for rep, amount, share in zip(repartitions, amounts, balances, strict=True):
+            if not amount and not share:
+                continue
+            values = {
+                **common,
+                "display_type": "tax",
+                "amount_currency": minor_to_float(amount, exponent),
+                "balance": minor_to_float(share, company_exponent),
+                "account_id": rep.account_id.id or expense.get("account_id"),
+                "tax_repartition_line_id": rep.id,
+                "tax_tag_ids": [fields.Command.set(rep.tag_ids.ids)],
+                "tax_base_amount": minor_to_float(expense.get("_balance", 0), company_exponent),
+            }
+            if (tax.analytic or not rep.use_in_tax_closing) and expense.get(
+                "analytic_distribution"
+            ):
+                values["analytic_distribution"] = expense["analytic_distribution"]
+            lines.append(values)
+        return lines
 
     @staticmethod
     def _pleo_values(posting, entry_uuid=None):
@@ -550,20 +561,20 @@ class Booker:
         """The tax's invoice repartition, or its refund repartition."""
         return tax.refund_repartition_line_ids if refund else tax.invoice_repartition_line_ids
 
-    def _repartition(self, tax, refund, posting, outgoing=False):
-        """The tax repartition line a Pleo tax line books on (refund lines for a refund)."""
-        lines = self._repartition_lines(tax, refund).filtered(lambda r: r.repartition_type == "tax")
-        if outgoing:
-            lines = lines.filtered(lambda r: r.factor_percent < 0)
-        else:
-            lines = lines.filtered(lambda r: r.factor_percent > 0)
-        if len(lines) != 1:
+    def _tax_repartitions(self, tax, refund, outgoing, posting):
+        """The tax repartition lines a Pleo tax amount is spread over: those of the ingoing side
+        (factor >= 0), or of the outgoing side of a reverse charge (factor < 0), as Odoo's tax
+        computation takes them."""
+        lines = self._repartition_lines(tax, refund).filtered(
+            lambda r: r.repartition_type == "tax" and (r.factor < 0) == outgoing
+        )
+        if not lines or not any(line.factor_percent for line in lines):
             raise ItemError(
                 "invalid_configuration",
                 self.env._(
-                    "The Odoo tax %(tax)s needs exactly one tax repartition line to book Pleo's "
-                    "tax amount: map Pleo's tax code to another tax in Pleo Connections › "
-                    "%(company)s › Taxes.",
+                    "The Odoo tax %(tax)s has no tax repartition line to book Pleo's tax amount "
+                    "on: give it one in Accounting › Configuration › Taxes, or map Pleo's tax "
+                    "code to another tax in Pleo Connections › %(company)s › Taxes.",
                     tax=tax.name,
                     company=self.company.name,
                 ),

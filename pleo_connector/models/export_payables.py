@@ -31,7 +31,7 @@ from decimal import Decimal
 from odoo import Command
 from odoo.tools import SQL, html_escape
 
-from ..pleolib.currency import currency_exponent, minor_to_float
+from ..pleolib.currency import currency_exponent, minor_to_float, spread
 from ..pleolib.items import ItemError
 
 BILL_TYPES = frozenset({"invoice", "card_invoice"})
@@ -363,19 +363,28 @@ class PayablesBooker:
         """Set Odoo's tax lines to Pleo's tax amounts, then check the total to the cent."""
         exponent = currency_exponent(posting.currency)
         booker = self.booker
+        # Pleo's tax amount of each line, spread over its tax's repartition lines as for an
+        # entry; Odoo's tax lines are keyed by repartition line and account (a share without an
+        # account is on the expense line's account).
         wanted = {}
+        account = None
         for line in posting.lines:
+            if line.role == "expense":
+                account = booker._account(line.account, posting)
             if line.role not in ("tax", "tax_reverse"):
                 continue
             tax = booker._tax(line.tax, posting)
-            repartition = booker._repartition(
-                tax, posting.reversal, posting, outgoing=line.role == "tax_reverse"
+            repartitions = booker._tax_repartitions(
+                tax, posting.reversal, outgoing=line.role == "tax_reverse", posting=posting
             )
-            wanted[repartition.id] = wanted.get(repartition.id, 0) + line.amount
+            weights = [abs(Decimal(repr(rep.factor_percent))) for rep in repartitions]
+            for rep, share in zip(repartitions, spread(line.amount, weights), strict=True):
+                key = (rep.id, (rep.account_id or account).id)
+                wanted[key] = wanted.get(key, 0) + share
         updates = []
         done = set()
         for tax_line in move.line_ids.filtered("tax_repartition_line_id"):
-            rep = tax_line.tax_repartition_line_id.id
+            rep = (tax_line.tax_repartition_line_id.id, tax_line.account_id.id)
             target = wanted.get(rep, 0) if rep not in done else 0
             done.add(rep)
             have = int(Decimal(repr(tax_line.amount_currency)).scaleb(exponent).to_integral_value())

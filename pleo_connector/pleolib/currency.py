@@ -94,3 +94,30 @@ def to_company_currency(posting, rate, posting_exponent, company_exponent):
             result[best] += step
             residue -= step
     return tuple(result)
+
+
+def spread(amount, weights):
+    """``amount`` (integer minor units) shared in proportion to ``weights``; sums to ``amount``.
+
+    Used to share one tax amount over an Odoo tax's repartition lines (25 % / 75 % for partly
+    deductible VAT). ``weights`` are non-negative ``Decimal`` s or integers (percentages; their
+    sum need not be 100). Each share is rounded half-up (away from zero on a tie, so a refund
+    mirrors its purchase); the rounding remainder goes to the largest share (the first of equal
+    ones), so the shares add up to ``amount`` exactly.
+    """
+    weights = [Decimal(weight) for weight in weights]
+    if not weights or any(not w.is_finite() or w < 0 for w in weights) or sum(weights) <= 0:
+        raise ValueError("weights must be non-negative, finite, and not all zero")
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise TypeError("amount must be an integer number of minor units")
+    with localcontext() as ctx:
+        ctx.prec = 200
+        whole = sum(weights)
+        sign = -1 if amount < 0 else 1
+        shares = [
+            sign * int((abs(amount) * w / whole).to_integral_value(rounding=ROUND_HALF_UP))
+            for w in weights
+        ]
+    largest = max(range(len(weights)), key=lambda i: (weights[i], -i))
+    shares[largest] += amount - sum(shares)
+    return shares

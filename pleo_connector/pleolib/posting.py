@@ -7,10 +7,11 @@ e.g. 896.96 SEK is 89696) and ``Decimal``; no float is ever used for money. The 
   ``lineAmount − tax.amount``, for ``inclusive`` and ``exclusive`` taxes alike. Pleo's pages
   disagree on what ``netAmount`` means for the two types, so it is never read: deriving the net
   from the line and Pleo's own tax amount makes the entry equal Pleo's totals to the cent.
-* **Tax**: Pleo's tax amount is debited on a line of its own (role ``tax``), on the tax's
-  ``ingoingTaxAccount`` when Pleo names one (else the Odoo tax's own account). One tax line per
-  Pleo line, never merged per tax: each keeps its Pleo line id and tags, so a line's tax can be
-  traced back to it and the Odoo layer can still group them if it wants.
+* **Tax**: Pleo's tax amount is debited on a line of its own (role ``tax``), which keeps the
+  tax's ``ingoingTaxAccount``. One tax line per Pleo line, never merged per tax: each keeps its
+  Pleo line id and tags, so a line's tax can be traced back to it and the Odoo layer can still
+  group them if it wants. The Odoo layer books it on the Odoo tax's repartition lines, spread by
+  their percentages (partly deductible VAT), and on their accounts.
 * **Reverse charge** (``reverse``, EU reverse charge [spec]): the supplier invoiced without VAT
   and the buyer self-assesses it, so the VAT is *not* part of what was paid: ``lineAmount`` is
   what left the wallet and is debited whole on the expense account (net = ``lineAmount``); the

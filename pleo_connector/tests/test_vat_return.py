@@ -298,6 +298,58 @@ class TestVatFindings(DanishExportCase):
         for move in (by_account, by_partner, by_amount, eu):
             self.assertEqual(sum(round(x.balance * 100) for x in move.line_ids), 0)
 
+    def test_partly_deductible_vat_is_spread_over_the_repartition_lines(self):
+        """Restaurant VAT is 25 % deductible: of Pleo's 25.00, 6.25 is købsmoms and 18.75 is an
+        expense on the line's account, with its analytic account (before: the item failed, and
+        the advice given led to deducting all 25.00)."""
+        restaurant = pleo_item(
+            [
+                pleo_line(
+                    12500,
+                    "1910",
+                    ("K_DK_ReprFradragFuld", 0.25, "inclusive", 2500),
+                    tags=[("DEPT", "SALES")],
+                )
+            ],
+            on="2025-03-06T19:00:00Z",
+        )
+        # a yellow-plate car (1/3 deductible, 33.33 %) with an odd amount: 10.01 of VAT is
+        # 3.34 + 6.67, to the øre Pleo's
+        car = pleo_item(
+            [
+                pleo_line(
+                    5005,
+                    "2470",
+                    ("K_DK_GulpladebilFradragPrivat", 0.25, "inclusive", 1001),
+                )
+            ],
+            on="2025-03-07T10:00:00Z",
+        )
+        refund = pleo_item(
+            [pleo_line(-12500, "1910", ("K_DK_ReprFradragFuld", 0.25, "inclusive", -2500))],
+            kind="refund",
+            on="2025-03-08T10:00:00Z",
+        )
+        dinner, driving, returned = self.book(restaurant, car, refund)
+        self.assertEqual(
+            self.by_account(dinner), {"1910": 10000 + 1875, "7740": 625, "6485": -12500}
+        )
+        shares = self.tax_lines(dinner)
+        self.assertEqual(len(shares), 2)
+        self.assertEqual(set(shares.mapped("display_type")), {"tax"})
+        expense_share = shares.filtered(lambda x: x.account_id.code == "1910")
+        self.assertEqual(expense_share.balance, 18.75)
+        self.assertEqual(expense_share.analytic_distribution, {str(self.sales_dk.id): 100.0})
+        self.assertEqual(
+            shares.filtered(lambda x: x.account_id.code == "7740").tax_tag_ids.mapped("name"),
+            ["KM"],
+        )
+        self.assertEqual(self.by_account(driving), {"2470": 4004 + 667, "7740": 334, "6485": -5005})
+        self.assertEqual(self.by_account(returned), {"1910": -11875, "7740": -625, "6485": 12500})
+        self.assertEqual(
+            self.tax_lines(returned).tax_repartition_line_id.mapped("document_type"), ["refund"] * 2
+        )
+
     def test_pleo_tax_type_must_match_the_odoo_tax(self):
         """'reverse' exactly when the Odoo tax has a negative repartition line; else the item
         fails, naming both (before: an inclusive code on an EU reverse-charge tax deducted 20.00

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pleolib.currency import currency_exponent, to_company_currency
+from pleolib.currency import currency_exponent, spread, to_company_currency
 from pleolib.items import ItemError
 from pleolib.posting import ITEM_TYPES, REVERSAL_TYPES, Posting, posting_from_item
 
@@ -724,3 +724,32 @@ def test_property_mutated_items_raise_only_item_error(data, draw, replacement):
         assert error.code in {"validation_failure", "missing_configuration"}
         return
     assert sum(amounts(posting)) == 0
+
+
+# --------------------------------------------------------------------------- spread
+
+
+def test_spread_shares_by_percent_and_keeps_the_total():
+    assert spread(2500, [25, 75]) == [625, 1875]
+    assert spread(1001, [Decimal("33.33"), Decimal("66.67")]) == [334, 667]
+    assert spread(-2500, [25, 75]) == [-625, -1875]
+    assert spread(1, [50, 50]) == [0, 1]  # 1 and 1, the largest (the first) gives one back
+    assert spread(12345, [100]) == [12345]
+    with pytest.raises(ValueError):
+        spread(100, [0, 0])
+    with pytest.raises(TypeError):
+        spread(1.5, [100])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(-(10**12), 10**12),
+    st.lists(st.decimals(0, 100, places=2), min_size=1, max_size=5).filter(lambda w: sum(w) > 0),
+)
+def test_property_spread_adds_up_and_each_share_is_its_part(amount, weights):
+    shares = spread(amount, weights)
+    assert sum(shares) == amount
+    whole = sum(weights)
+    for share, weight in zip(shares, weights, strict=True):
+        assert abs(Decimal(share) - Decimal(amount) * weight / whole) <= len(weights)
+        assert share * amount >= 0  # a share never has the other sign
