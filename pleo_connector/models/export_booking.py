@@ -296,14 +296,19 @@ class Booker:
     def _company_balances(self, posting, currency, date):
         """Each line's balance in company minor units, and the company currency's exponent.
 
-        In the wallet currency's own amounts when it is the company's, else converted at Odoo's
-        rate of the accounting date.
+        In the wallet currency's own amounts when it is the company's; in the receipt's own
+        amounts when the supplier's currency is the company's (its VAT and base to the cent, as
+        on the receipt); else converted at Odoo's rate of the accounting date.
         """
         company_currency = self.company.currency_id
         exponent = currency_exponent(posting.currency)
         if currency == company_currency:
             return [line.amount for line in posting.lines], exponent
         company_exponent = currency_exponent(company_currency.name)
+        if posting.supplier_currency == company_currency.name and all(
+            line.supplier_amount is not None for line in posting.lines
+        ):
+            return [line.supplier_amount for line in posting.lines], company_exponent
         rate = self.env["res.currency"]._get_conversion_rate(
             currency, company_currency, self.company, date
         )

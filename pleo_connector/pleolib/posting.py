@@ -12,6 +12,9 @@ e.g. 896.96 SEK is 89696) and ``Decimal``; no float is ever used for money. The 
   Pleo line id and tags, so a line's tax can be traced back to it and the Odoo layer can still
   group them if it wants. The Odoo layer books it on the Odoo tax's repartition lines, spread by
   their percentages (partly deductible VAT), and on their accounts.
+* **Supplier currency**: each line also keeps its amount in the supplier's (receipt's) currency
+  when Pleo's figures there add up (``supplier_amount``, ``Posting.supplier_currency``): when
+  that is the company's currency, the receipt's own VAT and base are the company amounts.
 * **Reverse charge** (``reverse``, EU reverse charge [spec]): the supplier invoiced without VAT
   and the buyer self-assesses it, so the VAT is *not* part of what was paid: ``lineAmount`` is
   what left the wallet and is debited whole on the expense account (net = ``lineAmount``); the
@@ -32,6 +35,7 @@ Every rule a booking depends on is checked first; an item that breaks one raises
 the export goes on with the next item.
 """
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -119,6 +123,8 @@ class PostingLine:
     tags: tuple[TagRef, ...]
     line_id: str | None
     label: str
+    #: the same amount in minor units of ``Posting.supplier_currency`` (None: not known)
+    supplier_amount: int | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,8 @@ class Posting:
     due_date: datetime.date | None = None
     team_name: str | None = None
     team_code: str | None = None
+    #: the receipt's currency, when every line's amount in it is known (``supplier_amount``)
+    supplier_currency: str | None = None
 
     @property
     def contra_lines(self):
@@ -231,6 +239,7 @@ def _posting_from_item(item):
             currency=short(currency),
         )
     total = reader.money(wallet, "the amount", currency)
+    supplier = _supplier_figures(item, amount, currency)
 
     contra = read_account(reader, item.get("contraAccount"), "contra account")
     if contra is None:
@@ -289,15 +298,25 @@ def _posting_from_item(item):
         # Whether Pleo signs a tax like its line is [unknown]: a tax always has its line's sign.
         tax_amount = abs(tax_amount) if value >= 0 else -abs(tax_amount)
         value, tax_amount = value * sign * direction, tax_amount * sign * direction
-        net = value if tax is not None and tax.type == "reverse" else value - tax_amount
-        lines.append(PostingLine("expense", account, net, tax, tags, line_id, label))
+        reverse = tax is not None and tax.type == "reverse"
+        net = value if reverse else value - tax_amount
+        s_value, s_tax = supplier["lines"][number - 1] if supplier else (None, None)
+        if supplier:
+            s_value, s_tax = s_value * direction, s_tax * direction
+            if bool(s_tax) != bool(tax is not None and tax_amount):
+                supplier = None  # a tax in one currency only: keep to the wallet's figures
+                s_value = s_tax = None
+        s_net = None if s_value is None else (s_value if reverse else s_value - s_tax)
+        lines.append(PostingLine("expense", account, net, tax, tags, line_id, label, s_net))
         if tax is not None and tax_amount:
             tax_name = tax.code or f"{_percent(tax.rate)} %"
             ingoing = AccountRef(tax.ingoing_account, None, None) if tax.ingoing_account else None
             lines.append(
-                PostingLine("tax", ingoing, tax_amount, tax, tags, line_id, f"{label} ({tax_name})")
+                PostingLine(
+                    "tax", ingoing, tax_amount, tax, tags, line_id, f"{label} ({tax_name})", s_tax
+                )
             )
-            if tax.type == "reverse":
+            if reverse:
                 outgoing = (
                     AccountRef(tax.outgoing_account, None, None) if tax.outgoing_account else None
                 )
@@ -310,6 +329,7 @@ def _posting_from_item(item):
                         tags,
                         line_id,
                         f"{label} ({tax_name}, reverse charge)",
+                        None if s_tax is None else -s_tax,
                     )
                 )
     if line_sum != total:
@@ -321,7 +341,12 @@ def _posting_from_item(item):
             currency=currency,
         )
     total = total * sign
-    lines.append(PostingLine("contra", contra, -total * direction, None, (), None, label))
+    if supplier:
+        s_contra = -sum(line.supplier_amount for line in lines)
+    else:
+        lines = [dataclasses.replace(line, supplier_amount=None) for line in lines]
+        s_contra = None
+    lines.append(PostingLine("contra", contra, -total * direction, None, (), None, label, s_contra))
     lines = tuple(lines)
     if sum(line.amount for line in lines) != 0:  # pragma: no cover - guaranteed by the rules
         reader.fail(f"Pleo entry {entry} does not balance.")
@@ -360,7 +385,46 @@ def _posting_from_item(item):
         "vendor": vendor,
         **texts,
     }
-    return Posting(fingerprint=fingerprint(posting), **posting)
+    return Posting(
+        fingerprint=fingerprint(posting),
+        supplier_currency=supplier["currency"] if supplier else None,
+        **posting,
+    )
+
+
+def _supplier_figures(item, amount, wallet_currency):
+    """Pleo's amounts in the supplier's currency: ``{"currency", "lines": [(line, tax)]}``.
+
+    Every value is checked as the wallet's are, and the lines must add up to the total; ``None``
+    when the supplier's currency is the wallet's, or anything is missing or does not add up (the
+    wallet figures are then the only ones). Never raises.
+    """
+    try:
+        reader = Reader("-")
+        total_money = amount.get("inSupplierCurrency")
+        currency = total_money.get("currency") if isinstance(total_money, dict) else None
+        if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
+            return None
+        if currency == wallet_currency:
+            return None
+        total = reader.money(total_money, "supplier amount", currency)
+        figures = []
+        for raw in item.get("accountingEntryLines") or ():
+            value = reader.money(raw["lineAmount"]["inSupplierCurrency"], "line", currency)
+            tax = raw.get("tax")
+            tax_value = 0
+            if tax is not None:
+                tax_value = reader.money(tax["amount"]["inSupplierCurrency"], "tax", currency)
+            if abs(tax_value) > abs(value):
+                return None
+            tax_value = abs(tax_value) if value >= 0 else -abs(tax_value)
+            figures.append((value, tax_value))
+    except (ItemError, KeyError, TypeError, AttributeError):
+        return None
+    if not figures or sum(value for value, _tax in figures) != total:
+        return None
+    sign = -1 if total < 0 else 1
+    return {"currency": currency, "lines": [(v * sign, t * sign) for v, t in figures]}
 
 
 def _percent(rate):

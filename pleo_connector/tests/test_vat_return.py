@@ -393,3 +393,27 @@ class TestVatFindings(DanishExportCase):
         self.edit(move, Command.update(line.id, {"account_id": self.account("2470").id}))
         self.assertEqual(self.by_account(move), {"2470": 1000, "6485": -1000})
         self.assertEqual(self.vat_return(date(2025, 3, 1), date(2025, 3, 31), ("draft",)), {})
+
+    def test_a_danish_receipt_from_the_eur_wallet_has_the_receipt_s_vat(self):
+        """125.00 DKK incl. 25.00 paid from the EUR wallet (16.76 EUR, tax 3.35 EUR): the VAT is
+        25.00 DKK and the base 100.00, as on the receipt (before: 24.99 from the euros)."""
+        (move,) = self.book(
+            pleo_item(
+                [
+                    pleo_line(
+                        1676,
+                        "2450",
+                        ("K_DK_FuldFradrag", 0.25, "inclusive", 335, 2500),
+                        wallet="EUR",
+                        supplier=("DKK", 12500),
+                    )
+                ],
+                on="2025-03-24T11:00:00Z",
+                contra="6486",
+            )
+        )
+        self.assertEqual(move.currency_id, self.eur)
+        self.assertEqual(self.by_account(move), {"2450": 10000, "7740": 2500, "6486": -12500})
+        wallet = move.line_ids.filtered(lambda x: x.account_id == self.eur_wallet)
+        self.assertEqual(wallet.amount_currency, -16.76)
+        self.assertEqual(self.tax_lines(move).tax_base_amount, 100.0)

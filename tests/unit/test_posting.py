@@ -753,3 +753,58 @@ def test_property_spread_adds_up_and_each_share_is_its_part(amount, weights):
     for share, weight in zip(shares, weights, strict=True):
         assert abs(Decimal(share) - Decimal(amount) * weight / whole) <= len(weights)
         assert share * amount >= 0  # a share never has the other sign
+
+
+# --------------------------------------------------------------------------- receipt currency
+
+
+def supplier_item(wallet_lines, supplier_lines, supplier_currency="DKK", currency="EUR"):
+    """Lines as ``(value, tax)`` in the wallet and the supplier currency."""
+    lines = []
+    for (value, tax_value), (s_value, s_tax) in zip(wallet_lines, supplier_lines, strict=True):
+        raw = line(value, tax_=tax(tax_value, currency=currency), currency=currency)
+        raw["lineAmount"]["inSupplierCurrency"] = money(s_value, supplier_currency)
+        raw["tax"]["amount"]["inSupplierCurrency"] = money(s_tax, supplier_currency)
+        lines.append(raw)
+    data = item(lines, currency=currency)
+    data["amount"]["inSupplierCurrency"] = money(
+        sum(v for v, _t in supplier_lines), supplier_currency
+    )
+    return data
+
+
+def test_the_receipt_s_own_figures_are_kept():
+    """A DKK receipt of 125.00 incl. 25.00 paid from a EUR wallet (16.76, tax 3.35)."""
+    posting = posting_from_item(supplier_item([(1676, 335)], [(12500, 2500)]))
+    assert posting.supplier_currency == "DKK"
+    assert [ln.supplier_amount for ln in posting.lines] == [10000, 2500, -12500]
+    assert amounts(posting) == [1341, 335, -1676]
+    refund = supplier_item([(-1676, -335)], [(-12500, -2500)])
+    refund["type"] = "refund"
+    assert [ln.supplier_amount for ln in posting_from_item(refund).lines] == [
+        -10000,
+        -2500,
+        12500,
+    ]
+
+
+@pytest.mark.parametrize(
+    "supplier_lines, supplier_total",
+    [
+        ([(12500, 2500)], 12600),  # the lines do not add up to the total
+        ([(12500, 0)], 12500),  # a tax in one currency only
+        ([(12500, 13000)], 12500),  # a tax larger than its line
+    ],
+)
+def test_receipt_figures_that_do_not_hold_are_ignored(supplier_lines, supplier_total):
+    data = supplier_item([(1676, 335)], supplier_lines)
+    data["amount"]["inSupplierCurrency"]["value"] = supplier_total
+    posting = posting_from_item(data)
+    assert posting.supplier_currency is None
+    assert {ln.supplier_amount for ln in posting.lines} == {None}
+    assert amounts(posting) == [1341, 335, -1676]
+
+
+def test_no_receipt_figures_in_the_wallet_currency():
+    posting = posting_from_item(item([line(12500, tax_=tax(2500))]))
+    assert posting.supplier_currency is None
