@@ -17,6 +17,8 @@ import base64
 from datetime import timedelta
 from decimal import Decimal
 
+import pytz
+
 from odoo import fields
 from odoo.tools import config
 
@@ -92,7 +94,7 @@ class Booker:
         values["item_type"] = (
             posting.item_type if posting.item_type in self._item_types() else False
         )
-        values["date"] = posting.date
+        values["date"] = self.booking_date(posting)
         values["label"] = (posting.label or "")[:256]
         if currency:
             exponent = currency_exponent(posting.currency)
@@ -404,13 +406,51 @@ class Booker:
             return amount <= 0
         return False
 
+    def booking_date(self, posting):
+        """The day of Pleo's date-time in the company's time zone.
+
+        Pleo's ``date`` is a UTC date-time: a purchase at 00:30 in Copenhagen on 1 April is
+        ``…-03-31T22:30:00Z``, and belongs to April. The company's time zone is its partner's
+        ``tz``, else that of the first internal user of the company who has one (by id), else
+        UTC; a date without a time is taken as written.
+        """
+        if posting.moment is None:
+            return posting.date
+        return posting.moment.astimezone(self._company_tz()).date()
+
+    def _company_tz(self):
+        def find():
+            name = self.company.partner_id.tz
+            if not name:
+                user = (
+                    self.env["res.users"]
+                    .sudo()
+                    .search(
+                        [
+                            ("share", "=", False),
+                            ("company_ids", "in", self.company.id),
+                            ("tz", "!=", False),
+                        ],
+                        order="id",
+                        limit=1,
+                    )
+                )
+                name = user.tz
+            try:
+                return pytz.timezone(name) if name else pytz.utc
+            except pytz.UnknownTimeZoneError:
+                return pytz.utc
+
+        return self._cached(("tz",), find)
+
     def _accounting_date(self, posting):
         """The move's date and the lines' label suffix: the item's date, or the first open date
         after a lock (and then the item's own date in the labels)."""
+        day = self.booking_date(posting)
         has_tax = any(line.tax for line in posting.lines)
-        violated = self.company._get_violated_lock_dates(posting.date, has_tax, self.journal)
+        violated = self.company._get_violated_lock_dates(day, has_tax, self.journal)
         if not violated:
-            return posting.date, ""
+            return day, ""
         lock = violated[-1][0]
         if self.connection.export_locked_period == "fail":
             raise ItemError(
@@ -419,11 +459,11 @@ class Booker:
                     "This expense is dated %(date)s, in a period locked in Odoo until %(lock)s. "
                     "Unlock the period, or choose 'Book on the first open date' in the Pleo "
                     "connection, then export again.",
-                    date=posting.date,
+                    date=day,
                     lock=lock,
                 ),
             )
-        return lock + timedelta(days=1), f" ({posting.date})"
+        return lock + timedelta(days=1), f" ({day})"
 
     # ------------------------------------------------------------------ Pleo codes → Odoo records
 

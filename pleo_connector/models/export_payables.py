@@ -307,9 +307,11 @@ class PayablesBooker:
             "journal_id": self._purchase_journal().id,
             "company_id": self.company.id,
             "partner_id": partner.id,
-            "invoice_date": posting.invoice_date or posting.date,
+            "invoice_date": posting.invoice_date or booker.booking_date(posting),
             "date": date,
-            "invoice_date_due": posting.due_date or posting.invoice_date or posting.date,
+            "invoice_date_due": posting.due_date
+            or posting.invoice_date
+            or booker.booking_date(posting),
             "invoice_payment_term_id": False,
             "ref": posting.invoice_number or posting.reference or False,
             "payment_reference": posting.reference or False,

@@ -105,6 +105,10 @@ BOOKKEEPING_METHODS = frozenset({"none", "journal", "accounts_payable"})
 
 FINGERPRINT_VERSION = "posting-v1"
 _CURRENCY = re.compile(r"[A-Z]{3}")
+_MOMENT = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
+    r"\s*(Z|z|[+-]\d{2}:?\d{2})?"
+)
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,9 @@ class Posting:
     due_date: datetime.date | None = None
     team_name: str | None = None
     team_code: str | None = None
+    #: Pleo's date-time as an aware UTC datetime (None when Pleo sent a date only); the Odoo
+    #: layer books its date in the company's time zone (``date`` is the date part as written).
+    moment: datetime.datetime | None = None
     #: the receipt's currency, when every line's amount in it is known (``supplier_amount``)
     supplier_currency: str | None = None
 
@@ -387,9 +394,40 @@ def _posting_from_item(item):
     }
     return Posting(
         fingerprint=fingerprint(posting),
+        moment=_moment(item.get("date")),
         supplier_currency=supplier["currency"] if supplier else None,
         **posting,
     )
+
+
+def _moment(value):
+    """Pleo's date-time as an aware UTC datetime, or None for a date only (or an odd text).
+
+    ``YYYY-MM-DDTHH:MM[:SS[.fraction]][Z|±HH[:]MM]``; without an offset it is UTC (Pleo's
+    date-times are). Parsed here, not by ``fromisoformat``, which reads less before Python 3.11.
+    """
+    match = _MOMENT.fullmatch(value) if isinstance(value, str) else None
+    if not match:
+        return None
+    day, hour, minute, second, fraction, offset = match.groups()
+    try:
+        moment = datetime.datetime(
+            *map(int, day.split("-")),
+            int(hour),
+            int(minute),
+            int(second or 0),
+            int((fraction or "0")[:6].ljust(6, "0")),
+        )
+        zone = datetime.timezone.utc
+        if offset and offset not in ("Z", "z"):
+            sign = -1 if offset[0] == "-" else 1
+            digits = offset[1:].replace(":", "")
+            zone = datetime.timezone(
+                sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            )
+        return moment.replace(tzinfo=zone).astimezone(datetime.timezone.utc)
+    except (ValueError, OverflowError):
+        return None
 
 
 def _supplier_figures(item, amount, wallet_currency):

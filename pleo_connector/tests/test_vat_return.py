@@ -417,3 +417,35 @@ class TestVatFindings(DanishExportCase):
         wallet = move.line_ids.filtered(lambda x: x.account_id == self.eur_wallet)
         self.assertEqual(wallet.amount_currency, -16.76)
         self.assertEqual(self.tax_lines(move).tax_base_amount, 100.0)
+
+    def test_the_date_is_the_day_in_the_company_s_time_zone(self):
+        """Pleo's date is UTC: 22:30 UTC on 31 March is 00:30 on 1 April in Copenhagen, so the
+        purchase is April's (before: March's, a cut-off error)."""
+        late, evening, winter = self.book(
+            pleo_item([pleo_line(10000, "2450")], on="2025-03-31T22:30:00Z"),
+            pleo_item([pleo_line(10000, "2450")], on="2025-03-31T21:30:00Z"),
+            pleo_item([pleo_line(10000, "2450")], on="2025-02-28T23:30:00Z"),
+        )
+        self.assertEqual(
+            (late.date, evening.date, winter.date),
+            (date(2025, 4, 1), date(2025, 3, 31), date(2025, 3, 1)),
+        )
+        items = self.env["pleo.export.item"].search([("move_id", "=", late.id)])
+        self.assertEqual(items.date, date(2025, 4, 1))
+
+    def test_without_a_company_time_zone_the_first_internal_user_s_is_used(self):
+        self.dk.partner_id.tz = False
+        users = self.env["res.users"].search(
+            [("share", "=", False), ("company_ids", "in", self.dk.id)]
+        )
+        users.write({"tz": False})
+        new_test_user(
+            self.env,
+            "pleo_bookkeeper_ny",
+            groups="base.group_user",
+            company_id=self.dk.id,
+            company_ids=[self.dk.id],
+            tz="America/New_York",
+        )
+        (move,) = self.book(pleo_item([pleo_line(10000, "2450")], on="2025-04-01T02:30:00Z"))
+        self.assertEqual(move.date, date(2025, 3, 31))

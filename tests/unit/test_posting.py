@@ -808,3 +808,27 @@ def test_receipt_figures_that_do_not_hold_are_ignored(supplier_lines, supplier_t
 def test_no_receipt_figures_in_the_wallet_currency():
     posting = posting_from_item(item([line(12500, tax_=tax(2500))]))
     assert posting.supplier_currency is None
+
+
+# --------------------------------------------------------------------------- date-time
+
+
+@pytest.mark.parametrize(
+    "value, moment",
+    [
+        ("2025-03-31T22:30:00Z", datetime.datetime(2025, 3, 31, 22, 30)),
+        ("2025-03-31T22:30:00", datetime.datetime(2025, 3, 31, 22, 30)),
+        ("2025-04-01T00:30:00+02:00", datetime.datetime(2025, 3, 31, 22, 30)),
+        ("2025-03-31T22:30:00.123456Z", datetime.datetime(2025, 3, 31, 22, 30, 0, 123456)),
+        ("2025-04-01T00:30+0200", datetime.datetime(2025, 3, 31, 22, 30)),
+        ("2025-03-31 22:30:00.5Z", datetime.datetime(2025, 3, 31, 22, 30, 0, 500000)),
+        ("2025-03-31", None),
+        ("2025-03-31T25:00:00Z", None),  # not a time: the date as written
+        ("2025-03-31Tmidnight", None),
+    ],
+)
+def test_the_moment_is_pleo_s_date_time_in_utc(value, moment):
+    posting = posting_from_item(item(date=value))
+    expected = moment and moment.replace(tzinfo=datetime.timezone.utc)
+    assert posting.moment == expected
+    assert posting.date == datetime.date(*map(int, value[:10].split("-")))
