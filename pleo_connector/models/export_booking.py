@@ -24,7 +24,7 @@ from odoo.tools import config
 
 from ..pleolib.currency import currency_exponent, minor_to_float, spread, to_company_currency
 from ..pleolib.items import ItemError
-from ..pleolib.posting import posting_from_item
+from ..pleolib.posting import WALLET_TYPES, posting_from_item, wallet_on_lines
 from ..pleolib.receipts import ReceiptError
 from .export_payables import PayablesBooker, is_payable
 from .pleo_connection import _ca_bundle_option, _number_option
@@ -99,6 +99,8 @@ class Booker:
         if currency:
             exponent = currency_exponent(posting.currency)
             sign = -1 if posting.reversal else 1
+            if posting.item_type in WALLET_TYPES:  # as Pleo shows them: a top-up adds money
+                sign = 1 if posting.item_type == "wallet_topup" else -1
             values["currency_id"] = currency.id
             values["amount"] = sign * minor_to_float(posting.total, exponent)
         return values
@@ -117,6 +119,7 @@ class Booker:
         summary = self.summary(data)
         if is_payable(posting):  # vendor bills, credit notes and their payments
             return PayablesBooker(self).book(posting, data, receipts, summary)
+        posting = self._oriented(posting)
         move = self._existing_move(posting.entry_uuid)
         if move and self._check_posted(move, posting):
             return {**summary, "state": "booked", "move_id": move.id}
@@ -161,7 +164,7 @@ class Booker:
                 or self._existing_move(posting.entry_uuid)
             ):
                 return None
-            return self._move_values(posting)
+            return self._move_values(self._oriented(posting))
         except ItemError:
             return None
 
@@ -205,6 +208,39 @@ class Booker:
         """Drop cached entries a rolled-back batch created."""
         for uuid in entry_uuids:
             self._cache.pop(("move", uuid), None)
+
+    def _oriented(self, posting):
+        """A wallet top-up or unload turned so that the *wallet* is debited on a top-up and
+        credited on an unload.
+
+        The wallet is the contra account (Pleo's pages), unless the Pleo journal's account is on
+        the lines instead (then the contra is a transit account): see ``pleolib.posting``.
+        """
+        if posting.item_type not in WALLET_TYPES:
+            return posting
+        wallet = self.journal.default_account_id
+        contra = self._account(posting.contra_lines[0].account, posting, contra=True)
+        sides = {
+            self._account(line.account, posting) for line in posting.lines if line.role == "expense"
+        }
+        if contra in sides:
+            raise ItemError(
+                "validation_failure",
+                self.env._(
+                    "This Pleo transfer (%(type)s) has the account %(account)s on both sides, "
+                    "so it books nothing: in Pleo's accounting settings, the contra account is "
+                    "the Pleo wallet and the transfer's account is the bank account.",
+                    type=dict(
+                        self.env["pleo.export.item"]
+                        ._fields["item_type"]
+                        ._description_selection(self.env)
+                    ).get(posting.item_type, posting.item_type),
+                    account=f"{contra.with_company(self.company).code} {contra.name}",
+                ),
+            )
+        if wallet and wallet != contra and wallet in sides:
+            return wallet_on_lines(posting)
+        return posting
 
     def _check_posted(self, move, posting):
         """Re-export rules: ``None`` to (re)write a draft, the move to keep it as it is."""

@@ -23,12 +23,21 @@ e.g. 896.96 SEK is 89696) and ``Decimal``; no float is ever used for money. The 
   Pleo's total.
 * **Credit side**: the item's ``contraAccount`` (wallet, out-of-pocket or transit account),
   credited with Pleo's total.
-* **Direction**: refunds, chargebacks, cashback and wallet unloads (and the sub-types that undo
-  an earlier payment) run the other way. Whether Pleo sends their values negative is [unknown],
-  so the sign Pleo sends is ignored for the direction: every value is multiplied by the sign of
-  the total (the total becomes positive, the lines keep their signs relative to it, so a
-  negative discount line inside a purchase still works) and the item's type decides the
-  direction.
+* **Direction**: refunds, chargebacks and cashback (and the sub-types that undo an earlier
+  payment) run the other way. Whether Pleo sends their values negative is [unknown], so the sign
+  Pleo sends is ignored for the direction: every value is multiplied by the sign of the total
+  (the total becomes positive, the lines keep their signs relative to it, so a negative discount
+  line inside a purchase still works) and the item's type decides the direction.
+* **Wallet top-ups and unloads** move money between the company's bank and the Pleo wallet.
+  Pleo's pages say the contra account *is* the wallet ("Contra Accounts: the accounts that
+  represent the Pleo wallet", developers.pleo.io/docs/generic-terms-in-pleo; "your Contra Account
+  represents the source of money", help.pleo.io "Configure Contra Accounts"), and the line the
+  bank. So a top-up debits the contra (money into the wallet) and credits the line; an unload
+  credits the contra. Another of Pleo's pages calls the contra a transit account for wallet
+  loads, with the wallet on the line: when the Odoo layer finds the Pleo journal's account on the
+  line instead, :func:`wallet_on_lines` turns the posting round. Pleo's sign can only confirm:
+  a top-up is money into the wallet, so one sent negative contradicts its type and fails
+  (an unload may come negative or positive: that sign is the [unknown] above).
 
 Every rule a booking depends on is checked first; an item that breaks one raises
 :class:`ItemError` with a Pleo failure type and a short message that names the item's data, and
@@ -92,10 +101,12 @@ SUB_TYPES = frozenset(
         "interest",
     }
 )
-# Money flows back into the wallet (or the transit account gives it back): the line's account is
-# credited and the contra account debited. Wallet top-ups are *not* here: their lines carry the
-# wallet account and the contra is the transit account [docs], so they book the normal way.
-REVERSAL_TYPES = frozenset({"refund", "chargeback", "cashback", "wallet_unload"})
+# The contra account is debited and the line's account credited. Money flows back into the wallet:
+# refunds, chargebacks, cashback, and top-ups, whose contra is the wallet [docs] (see the module
+# docstring; an unload credits the wallet, the normal way).
+REVERSAL_TYPES = frozenset({"refund", "chargeback", "cashback", "wallet_topup"})
+#: Money between the company's bank and the wallet: which side is the wallet is checked.
+WALLET_TYPES = frozenset({"wallet_topup", "wallet_unload"})
 # Sub-types whose description in the spec is "reversing the original transaction" or a payment
 # made to the company instead of by it.
 REVERSAL_SUB_TYPES = frozenset(
@@ -175,6 +186,8 @@ class Posting:
     moment: datetime.datetime | None = None
     #: the receipt's currency, when every line's amount in it is known (``supplier_amount``)
     supplier_currency: str | None = None
+    #: the wallet is on the lines and the contra a transit account (see :func:`wallet_on_lines`)
+    wallet_on_lines: bool = False
 
     @property
     def contra_lines(self):
@@ -246,6 +259,14 @@ def _posting_from_item(item):
             currency=short(currency),
         )
     total = reader.money(wallet, "the amount", currency)
+    if item_type == "wallet_topup" and total < 0:
+        reader.fail(
+            f"Pleo entry {entry} is a wallet top-up (money into the Pleo wallet) but its amount is "
+            f"negative ({total} {currency} minor units): Odoo cannot tell which way the money "
+            "went. Check the transfer in Pleo and export it again.",
+            total=total,
+            currency=currency,
+        )
     supplier = _supplier_figures(item, amount, currency)
 
     contra = read_account(reader, item.get("contraAccount"), "contra account")
@@ -398,6 +419,29 @@ def _posting_from_item(item):
         supplier_currency=supplier["currency"] if supplier else None,
         **posting,
     )
+
+
+def wallet_on_lines(posting):
+    """The posting of a wallet top-up or unload whose *lines* carry the wallet account (and
+    whose contra is a transit account): the same lines, the other way round.
+
+    The Odoo layer calls it when the Pleo journal's account is on the lines, not the contra (see
+    the module docstring). The fingerprint is recomputed: it books the other way.
+    """
+    if posting.item_type not in WALLET_TYPES or posting.wallet_on_lines:
+        return posting
+    lines = tuple(
+        dataclasses.replace(
+            line,
+            amount=-line.amount,
+            supplier_amount=None if line.supplier_amount is None else -line.supplier_amount,
+        )
+        for line in posting.lines
+    )
+    turned = dataclasses.replace(
+        posting, lines=lines, reversal=not posting.reversal, wallet_on_lines=True
+    )
+    return dataclasses.replace(turned, fingerprint=fingerprint(turned))
 
 
 def _moment(value):

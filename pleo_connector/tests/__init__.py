@@ -7,6 +7,7 @@ from . import (
     test_export_payables,
     test_export_pipeline,
     test_export_tour,
+    test_export_wallet,
     test_frugal,
     test_health,
     test_hostile,

@@ -11,7 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pleolib.currency import currency_exponent, spread, to_company_currency
 from pleolib.items import ItemError
-from pleolib.posting import ITEM_TYPES, REVERSAL_TYPES, Posting, posting_from_item
+from pleolib.posting import (
+    ITEM_TYPES,
+    REVERSAL_TYPES,
+    WALLET_TYPES,
+    Posting,
+    posting_from_item,
+    wallet_on_lines,
+)
 
 ENTRY = "3f8e2f4c-1a2b-4c3d-9e8f-0123456789ab"
 NORMAL_TYPES = sorted(ITEM_TYPES - REVERSAL_TYPES)
@@ -216,7 +223,7 @@ def test_every_item_type_books_by_its_direction(type_):
     assert posting.item_type == type_
 
 
-@pytest.mark.parametrize("type_", sorted(REVERSAL_TYPES))
+@pytest.mark.parametrize("type_", sorted(REVERSAL_TYPES - {"wallet_topup"}))
 @pytest.mark.parametrize("sign", [1, -1])
 def test_refunds_run_the_other_way_whatever_sign_pleo_sends(type_, sign):
     lines = [line(sign * 12500, tax_=tax(sign * 2500))]
@@ -564,6 +571,8 @@ def line_specs(draw, max_value=10**9):
 
 
 def build(specs, type_="card_purchase", currency="DKK", flip=1):
+    if type_ == "wallet_topup" and flip * sum(spec[0] for spec in specs) < 0:
+        flip = -flip  # a top-up is money into the wallet: Pleo never sends it negative
     lines = []
     for value, tax_amount, kind, code, tags in specs:
         tax_ = None
@@ -832,3 +841,44 @@ def test_the_moment_is_pleo_s_date_time_in_utc(value, moment):
     expected = moment and moment.replace(tzinfo=datetime.timezone.utc)
     assert posting.moment == expected
     assert posting.date == datetime.date(*map(int, value[:10].split("-")))
+
+
+# --------------------------------------------------------------------------- wallet transfers
+
+
+def test_a_top_up_debits_the_contra_the_wallet_and_an_unload_credits_it():
+    """Pleo's contra account is the wallet (5850), the line the bank (5820): a top-up debits
+    the wallet, an unload credits it, whatever sign the unload comes with."""
+    top_up = posting_from_item(item([line(2747391, "5820")], type_="wallet_topup", contra="5850"))
+    assert [(ln.role, ln.account.code, ln.amount) for ln in top_up.lines] == [
+        ("expense", "5820", -2747391),
+        ("contra", "5850", 2747391),
+    ]
+    assert top_up.reversal
+    for value in (1011848, -1011848):  # an unload's sign is not documented
+        unload = posting_from_item(item([line(value, "5820")], type_="wallet_unload"))
+        assert amounts(unload) == [1011848, -1011848]
+        assert not unload.reversal
+
+
+def test_a_negative_top_up_fails():
+    error = error_of(item([line(-50000, "5820")], type_="wallet_topup"))
+    assert error.code == "validation_failure"
+    assert "wallet top-up" in error.message and "negative" in error.message
+
+
+@pytest.mark.parametrize("type_", sorted(WALLET_TYPES))
+def test_wallet_on_lines_turns_a_transfer_round(type_):
+    posting = posting_from_item(item([line(50000, "5850")], type_=type_, contra="5830"))
+    turned = wallet_on_lines(posting)
+    assert amounts(turned) == [-a for a in amounts(posting)]
+    assert turned.reversal is not posting.reversal and turned.wallet_on_lines
+    assert turned.fingerprint != posting.fingerprint
+    assert wallet_on_lines(turned) is turned
+    # the wallet (5850 on the line) is debited on a top-up, credited on an unload
+    assert amounts(turned, "expense") == [50000 if type_ == "wallet_topup" else -50000]
+
+
+def test_wallet_on_lines_leaves_other_items_alone():
+    posting = posting_from_item(item())
+    assert wallet_on_lines(posting) is posting

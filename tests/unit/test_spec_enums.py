@@ -46,4 +46,8 @@ def test_sub_types_are_the_specs(schemas):
 
 
 def test_reversal_types_agree():
-    assert set(generator.REVERSAL_TYPES) == posting.REVERSAL_TYPES
+    """The sandbox's reversal types are those whose values Pleo may send negative (money back);
+    the posting's those whose contra is debited. They differ on wallet transfers only: the
+    contra is the wallet, debited on a top-up (never negative) and credited on an unload."""
+    assert set(generator.REVERSAL_TYPES) ^ posting.REVERSAL_TYPES == posting.WALLET_TYPES
+    assert "wallet_topup" in posting.REVERSAL_TYPES

@@ -18,6 +18,10 @@ Refunds, chargebacks, cashback and wallet unloads have every value negative or p
 ``refund_sign`` says (Pleo's sign is [unknown]; the sandbox switch ``behaviour.refund_sign``
 re-signs them when served). Every other item is positive.
 
+Wallet top-ups and unloads follow Pleo's pages (see the README): the contra account is the Pleo
+wallet, the line the company's bank account; a top-up is money from the bank into the wallet
+(the contra is debited), an unload money back to the bank.
+
 The same ``seed`` and options give the same items. Callers choose the codes an ERP knows: the
 accounts (``accounts``, ``contra_account_code``), tax codes and rates (``tax_codes``), tax
 accounts (``tax_accounts``), tag groups and tags (``tags``), vendor codes, users, currencies; and
@@ -563,6 +567,7 @@ class _Builder:
             "invoice_payment": "payables",
             "cashback": "cashback",
             "atm_withdrawal": "cash",
+            # the bank the money comes from or goes to; the contra is the wallet [docs]
             "wallet_topup": "bank",
             "wallet_unload": "bank",
             "personal_spend": "employee_receivable",
