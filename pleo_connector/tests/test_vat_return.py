@@ -1,23 +1,46 @@
 # Copyright 2026 The pleo_connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Danish VAT (``l10n_dk``) of Pleo spend, as an auditor checks it.
+"""The Danish VAT return (momsangivelse) of a month of Pleo spend, as an auditor checks it.
 
-A new company with the Danish chart and taxes books Pleo items through the sandbox, over HTTP,
-as the export cron does. Each finding of the accounting audit on VAT has a test of its own
-below, which failed before its fix.
+A company with the Danish chart and taxes (``l10n_dk``) books a month of realistic Pleo items
+through the sandbox, over HTTP, as the export cron does: domestic purchases at 25 %, a
+restaurant bill (25 % of its VAT deductible), a landline (50 %), an EU service and EU goods with
+reverse charge, purchases without VAT, a refund, purchases in euros on the DKK wallet, a Danish
+receipt paid from the EUR wallet, and purchases on both sides of a month's end in Copenhagen.
+The VAT return is the balance per tax grid (the tags of ``account.move.line.tax_tag_ids``,
+summed as Odoo's ``tax_tags`` report engine sums them), compared with figures computed here by
+hand: posted as booked, and posted after a bookkeeper edited the drafts (account, partner,
+amount), which must not change it. The figures are logged (INFO) and added to
+``tests/artifacts/vat_return.txt``. For a few items, the entry also equals line for line the
+entry Odoo computes itself from the same base lines and taxes.
+
+Each finding of the accounting audit that these tests cover has a test of its own below.
 """
 
+import logging
+import os
 import unittest
 import uuid
 from collections import defaultdict
 from datetime import date
+from pathlib import Path
 
 from odoo import Command
 from odoo.tests import new_test_user, tagged
 
 from .export_common import ExportCase
 
+_logger = logging.getLogger(__name__)
+
 CPH = "Europe/Copenhagen"
+#: where the per-grid figures of the month are written (``vat_return.txt``), as the screenshots
+ARTIFACTS = Path(
+    os.environ.get("PLEO_ARTIFACTS_DIR")
+    or Path(__file__).resolve().parents[2] / "tests" / "artifacts"
+)
+
+#: Danish tax grids (tag names of l10n_dk's tax report) shown in the printed return
+GRIDS = ("KM", "MYUOB", "MVU", "R-A-Y", "R-A-V", "UM")
 
 
 def money(value, currency):
@@ -80,6 +103,117 @@ def pleo_item(lines, *, on, supplier="Merchant", kind="card_purchase", contra="6
         "note": note,
         "bookkeeping": {"method": "journal"},
     }
+
+
+def month_of_items():
+    """March 2025 of a Danish company, with the VAT return computed by hand (øre).
+
+    ``expected`` is the balance per grid of the items dated in March in Copenhagen; ``april``
+    that of the purchase made at 00:30 on 1 April (22:30 UTC on 31 March).
+    """
+    full = ("K_DK_FuldFradrag", 0.25, "inclusive")
+    items = {
+        # 1,250.00 incl. 250.00 VAT: KM 250.00
+        "office": pleo_item(
+            [pleo_line(125000, "2450", (*full, 25000))],
+            on="2025-03-04T09:12:00Z",
+            supplier="Office Depot DK",
+        ),
+        # 1,000.00 incl. 200.00, representation: 25 % deductible, KM 50.00, 150.00 expense
+        "restaurant": pleo_item(
+            [pleo_line(100000, "1910", ("K_DK_ReprFradragFuld", 0.25, "inclusive", 20000))],
+            on="2025-03-06T18:40:00Z",
+            supplier="Restaurant Noma",
+            note="Client dinner",
+        ),
+        # 400.00 incl. 80.00, landline: 50 % deductible, KM 40.00
+        "landline": pleo_item(
+            [pleo_line(40000, "2410", ("K_DK_FastnettelefonFuld", 0.25, "inclusive", 8000))],
+            on="2025-03-07T07:00:00Z",
+            supplier="TDC Erhverv",
+        ),
+        # 100.00 EUR = 746.00 DKK, EU service, reverse charge 186.50: R-A-Y, KM, MYUOB
+        "ads": pleo_item(
+            [
+                pleo_line(
+                    74600,
+                    "1850",
+                    ("K_EU_Ydelser_FuldFradrag", 0.25, "reverse", 18650, 2500),
+                    supplier=("EUR", 10000),
+                )
+            ],
+            on="2025-03-10T08:00:00Z",
+            supplier="GOOGLE*ADS8693645259",
+        ),
+        # 300.00, passenger transport, no VAT (0 %): nothing on the return
+        "train": pleo_item(
+            [pleo_line(30000, "2470", ("K_DK_IngenFradrag", 0, "inclusive", 0))],
+            on="2025-03-12T06:30:00Z",
+            supplier="DSB",
+        ),
+        # 80.00 on a 25 % code, but the receipt shows no VAT (Pleo's tax 0): nothing
+        "kiosk": pleo_item(
+            [pleo_line(8000, "2450", (*full, 0))],
+            on="2025-03-13T12:00:00Z",
+            supplier="Kiosk",
+        ),
+        # refund of 250.00 incl. 50.00 (Pleo's values negative): KM -50.00
+        "refund": pleo_item(
+            [pleo_line(-25000, "2450", (*full, -5000))],
+            kind="refund",
+            on="2025-03-18T10:00:00Z",
+            supplier="Office Depot DK",
+        ),
+        # 50.00 EUR = 373.00 DKK, EU goods, reverse charge 93.25: R-A-V, KM, MVU
+        "eu_goods": pleo_item(
+            [
+                pleo_line(
+                    37300,
+                    "1630",
+                    ("K_EU_Varer_Fradrag", 0.25, "reverse", 9325, 1250),
+                    supplier=("EUR", 5000),
+                )
+            ],
+            on="2025-03-20T14:00:00Z",
+            supplier="Conrad Electronic SE",
+        ),
+        # a Danish receipt of 125.00 incl. 25.00 paid from the EUR wallet (16.76 EUR, tax 3.35)
+        "eur_wallet": pleo_item(
+            [
+                pleo_line(
+                    1676,
+                    "2450",
+                    (*full, 335, 2500),
+                    wallet="EUR",
+                    supplier=("DKK", 12500),
+                )
+            ],
+            on="2025-03-24T11:00:00Z",
+            supplier="Bog & Ide",
+            contra="6486",
+        ),
+        # 00:30 on 1 March in Copenhagen: March. 100.00 incl. 20.00: KM 20.00
+        "first_of_march": pleo_item(
+            [pleo_line(10000, "2450", (*full, 2000))],
+            on="2025-02-28T23:30:00Z",
+            supplier="7-Eleven",
+        ),
+        # 00:30 on 1 April in Copenhagen (summer time): April. 500.00 incl. 100.00
+        "april": pleo_item(
+            [pleo_line(50000, "2450", (*full, 10000))],
+            on="2025-03-31T22:30:00Z",
+            supplier="Office Depot DK",
+        ),
+    }
+    expected = {
+        "KM": 25000 + 5000 + 4000 + 18650 - 5000 + 9325 + 2500 + 2000,
+        "MYUOB": -18650,
+        "MVU": -9325,
+        "R-A-Y": 74600,
+        "R-A-V": 37300,
+    }
+    april = {"KM": 10000}
+    return items, expected, april
 
 
 class DanishExportCase(ExportCase):
@@ -210,6 +344,16 @@ class DanishExportCase(ExportCase):
                 figures[tag.name] += round(line.balance * 100)
         return {name: value for name, value in figures.items() if value}
 
+    def report_return(self, title, figures):
+        """Log the per-grid figures and add them to ``tests/artifacts/vat_return.txt``."""
+        shown = ", ".join(
+            f"{name} {figures.get(name, 0) / 100:,.2f}" for name in GRIDS if name in figures
+        )
+        _logger.info("VAT return %s: %s", title, shown)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        with (ARTIFACTS / "vat_return.txt").open("a", encoding="utf-8") as report:
+            report.write(f"{self.dk.name}, {title}: {shown}\n")
+
     def by_account(self, move):
         """``{account code: balance in øre}`` of a move's lines."""
         result = defaultdict(int)
@@ -233,6 +377,155 @@ class DanishExportCase(ExportCase):
         """Edit a draft as the bookkeeper's form does: ``line_ids`` commands, synced by Odoo."""
         move.write({"line_ids": list(commands)})
         self.env.flush_all()
+
+
+@tagged("post_install", "-at_install", "pleo_export")
+class TestVatReturn(DanishExportCase):
+    """A month of Danish Pleo spend in the VAT return: as booked, after edits, and as Odoo."""
+
+    def book_month(self):
+        items, expected, april = month_of_items()
+        moves = dict(zip(items, self.book(*items.values()), strict=True))
+        self.assertEqual({move.state for move in moves.values()}, {"draft"})
+        return moves, expected, april
+
+    def test_a_month_posted_as_booked(self):
+        moves, expected, april = self.book_month()
+        self.assertEqual(moves["first_of_march"].date, date(2025, 3, 1))
+        self.assertEqual(moves["april"].date, date(2025, 4, 1))
+        for move in moves.values():
+            move.action_post()
+        march = self.vat_return(date(2025, 3, 1), date(2025, 3, 31))
+        self.report_return("March 2025, posted as booked", march)
+        self.assertEqual(march, expected)
+        self.assertEqual(self.vat_return(date(2025, 4, 1), date(2025, 4, 30)), april)
+        # The grids agree with the VAT accounts: købsmoms 7740, moms af ydelseskøb 7720, moms
+        # af varekøb 7700 (what an auditor reconciles before filing).
+        balances = defaultdict(int)
+        for move in moves.values():
+            if move.date.month == 3:
+                for code, value in self.by_account(move).items():
+                    balances[code] += value
+        self.assertEqual(balances["7740"], expected["KM"])
+        self.assertEqual(balances["7720"], expected["MYUOB"])
+        self.assertEqual(balances["7700"], expected["MVU"])
+
+    def test_edits_of_the_drafts_keep_the_month_s_vat(self):
+        """A bookkeeper corrects the drafts before posting them: another account, another
+        partner, an amount split over two lines. The VAT return does not move."""
+        moves, expected, april = self.book_month()
+        drafts = self.vat_return(date(2025, 3, 1), date(2025, 3, 31), states=("draft",))
+        self.report_return("March 2025, drafts before the edits", drafts)
+        self.assertEqual(drafts, expected)
+        supplier = self.env["res.partner"].create({"name": "Restaurant Noma ApS"})
+        # another account
+        office = self.expense_line(moves["office"])
+        self.edit(
+            moves["office"], Command.update(office.id, {"account_id": self.account("2230").id})
+        )
+        landline = self.expense_line(moves["landline"])
+        self.edit(
+            moves["landline"], Command.update(landline.id, {"account_id": self.account("2810").id})
+        )
+        # another partner
+        for name in ("restaurant", "eu_goods"):
+            line = self.expense_line(moves[name])
+            self.edit(moves[name], Command.update(line.id, {"partner_id": supplier.id}))
+        # an amount: 746.00 of ads split into 500.00 on 1850 and 246.00 on 2310, same tax
+        ads = self.expense_line(moves["ads"])
+        self.edit(
+            moves["ads"],
+            Command.update(ads.id, {"amount_currency": 500.0, "balance": 500.0}),
+            Command.create(
+                {
+                    "name": "Google Ads, the tools part",
+                    "account_id": self.account("2310").id,
+                    "amount_currency": 246.0,
+                    "balance": 246.0,
+                    "currency_id": self.dkk.id,
+                    "tax_ids": [Command.set(ads.tax_ids.ids)],
+                    "partner_id": ads.partner_id.id,
+                }
+            ),
+        )
+        for move in moves.values():
+            move.action_post()
+        march = self.vat_return(date(2025, 3, 1), date(2025, 3, 31))
+        self.report_return("March 2025, posted after the edits", march)
+        self.assertEqual(march, expected)
+        self.assertEqual(self.vat_return(date(2025, 4, 1), date(2025, 4, 30)), april)
+        # the edits happened: the account, the partner, the split
+        self.assertEqual(self.expense_line(moves["office"]).account_id.code, "2230")
+        self.assertEqual(self.expense_line(moves["restaurant"]).partner_id, supplier)
+        self.assertEqual(
+            sorted(round(x.balance * 100) for x in moves["ads"].line_ids.filtered("tax_ids")),
+            [24600, 50000],
+        )
+        # the non-deductible 75 % of the restaurant's VAT is an expense, as Odoo books it
+        self.assertEqual(self.by_account(moves["restaurant"])["1910"], 80000 + 15000)
+        for move in moves.values():
+            self.assertEqual(sum(round(x.balance * 100) for x in move.line_ids), 0)
+            self.assertFalse(
+                move.line_ids.filtered(lambda x: "Balancing" in (x.name or "")),
+                "no automatic balancing line",
+            )
+
+    def test_odoo_books_the_same_entry_from_the_same_base_lines(self):
+        """Odoo as the oracle: the entry Odoo makes itself from the addon's base lines (account,
+        amount, taxes, partner, analytics) and contra line equals the addon's, line for line:
+        accounts, amounts, tax repartition lines, grids and bases."""
+        items, _expected, _april = month_of_items()
+        names = ("office", "restaurant", "landline", "ads", "refund", "eu_goods", "eur_wallet")
+        moves = self.book(*(items[name] for name in names))
+        for name, move in zip(names, moves, strict=True):
+            with self.subTest(item=name):
+                base = move.line_ids.filtered(lambda x: not x.tax_repartition_line_id)
+                odoo = (
+                    self.env["account.move"]
+                    .with_company(self.dk)
+                    .create(
+                        {
+                            "move_type": "entry",
+                            "journal_id": move.journal_id.id,
+                            "company_id": self.dk.id,
+                            "date": move.date,
+                            "currency_id": move.currency_id.id,
+                            "line_ids": [
+                                Command.create(
+                                    {
+                                        "name": line.name,
+                                        "account_id": line.account_id.id,
+                                        "partner_id": line.partner_id.id,
+                                        "currency_id": line.currency_id.id,
+                                        "amount_currency": line.amount_currency,
+                                        "balance": line.balance,
+                                        "tax_ids": [Command.set(line.tax_ids.ids)],
+                                        "analytic_distribution": line.analytic_distribution,
+                                    }
+                                )
+                                for line in base
+                            ],
+                        }
+                    )
+                )
+                self.assertEqual(self.signature(move), self.signature(odoo))
+
+    @staticmethod
+    def signature(move):
+        return sorted(
+            (
+                line.account_id.code,
+                line.display_type,
+                round(line.balance * 100),
+                round(line.amount_currency * 100),
+                line.tax_repartition_line_id.id,
+                tuple(sorted(line.tax_tag_ids.mapped("name"))),
+                tuple(line.tax_ids.ids),
+                round(line.tax_base_amount * 100),
+                line.partner_id.id,
+            )
+            for line in move.line_ids
+        )
 
 
 @tagged("post_install", "-at_install", "pleo_export")
