@@ -206,8 +206,11 @@ class OdooServer:
     """``odoo-bin`` on its own database, its scheduler on, http on a free loopback port.
 
     ``options`` are ``odoo.conf`` lines (the ``pleo_*`` server options), ``env`` variables
-    added to the server's environment (``ODOO_NOTIFY_CRON_CHANGES=1`` always: a change of a
-    scheduled action's next call wakes the scheduler, instead of its next 60 s round).
+    added to the server's environment. ``ODOO_NOTIFY_CRON_CHANGES=1`` unless ``env`` sets it
+    to "": a change of a scheduled action's next call then wakes the scheduler at once, instead
+    of at its next round (60 to 120 s). Odoo then also wakes it after a run that was only
+    partly done, which without the variable waits for the next round: a test of how soon a
+    sliced job goes on in production runs its server without it.
     """
 
     def __init__(self, settings, label, *, options=None, env=None, workers=0):
