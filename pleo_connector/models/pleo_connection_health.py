@@ -10,7 +10,6 @@ connection breaks or works again.
 """
 
 import logging
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,6 +22,7 @@ from odoo.tools import SQL
 from ..pleolib import checks, errors
 from ..pleolib.auth import PleoAuth
 from ..pleolib.client import PleoClient
+from ..pleolib.slices import TimeSlice
 from .const import (
     BOUND_STATES,
     CRON_XMLID,
@@ -30,9 +30,11 @@ from .const import (
     MAX_FAILURE_STREAK,
     RECHECK_AFTER,
 )
+from .ir_cron import pressed
 from .pleo_connection import _number_option
 
-#: ir.config_parameter set by "Run manually" on the health-check cron (read and cleared by it).
+#: ir.config_parameter: when a person pressed "Run manually" on the health check. Written and
+#: cleared only by the health cron's own job (never by the request: see ``ir_cron.py``).
 MANUAL_RUN_PARAM = "pleo_connector.health_check_manual_run"
 #: ir.config_parameter remembering that system administrators were told of undecryptable keys.
 CONFIG_FAULT_PARAM = "pleo_connector.encryption_fault_notified"
@@ -394,10 +396,16 @@ class PleoConnection(models.Model):
     def _cron_health_check(self, batch_size=None):
         """Check every connected and broken connection, longest-unchecked first.
 
-        Never raises: one connection's error never stops the others, a failing batch is rolled
-        back to its savepoint and logged, and progress is committed after each batch
-        (``ir.cron._commit_progress``) so that a crash loses nothing and a rerun continues.
-        When the cron's time is up, it reschedules itself for the remaining connections.
+        Works in Odoo's time slices (:class:`~..pleolib.slices.TimeSlice`): a batch of checks is
+        one unit, committed once stored; the first batch of a slice always runs, and the cron
+        reports the connections still due so that Odoo's runner calls it again. Never raises:
+        one connection's error never stops the others, and a failing batch is rolled back to
+        its savepoint and logged.
+
+        A run a person started ("Run manually") checks every connection checked before the
+        press; the scheduler's own runs skip those checked in the last ``RECHECK_AFTER`` (a
+        continuation after a crash or a time-out). The press time is kept, committed by the
+        job itself, until its checks are done, so that the runs continuing it check the same.
         """
         cron_model = self.env["ir.cron"]
         required = self._required_scopes()
@@ -408,26 +416,26 @@ class PleoConnection(models.Model):
             scopes = required if job.scope_check else None
             return checks.check_health(client, job.pleo_company_uuid, scopes)
 
-        busy = []  # connections a person is checking right now: skipped this run
         params = self.env["ir.config_parameter"].sudo()
-        # A run a person started checks every connection (those checked before it started); the
-        # skip window is for the cron's own runs (a continuation after a crash or a time-out).
+        press = pressed(CRON_XMLID)
+        if press:
+            params.set_param(MANUAL_RUN_PARAM, fields.Datetime.to_string(press.started))
         manual_start = params.get_param(MANUAL_RUN_PARAM)
-        if manual_start:
-            params.set_param(MANUAL_RUN_PARAM, False)
         fault = self._encryption_fault()
         if fault:
             self._notify_encryption_fault(fault)
+            params.set_param(MANUAL_RUN_PARAM, False)
             cron_model._commit_progress(remaining=0)
             return True
         params.set_param(CONFIG_FAULT_PARAM, False)
+        busy = []  # connections a person is checking right now: skipped this run
+        before = (
+            fields.Datetime.to_datetime(manual_start)
+            if manual_start
+            else fields.Datetime.now() - RECHECK_AFTER
+        )
 
         def due():
-            before = (
-                fields.Datetime.to_datetime(manual_start)
-                if manual_start
-                else fields.Datetime.now() - RECHECK_AFTER
-            )
             return [
                 ("state", "in", BOUND_STATES),
                 ("id", "not in", busy),
@@ -438,23 +446,25 @@ class PleoConnection(models.Model):
 
         connections = self.sudo().with_context(active_test=False)
         remaining = connections.search_count(due())
-        cron_model._commit_progress(remaining=remaining)
-        while remaining:
-            started = time.monotonic()
+        slice_ = TimeSlice(cron_model._commit_progress, remaining=remaining)
+        while remaining and not slice_.spent():
             batch = connections.search(
                 due(), order="last_check_date ASC NULLS FIRST, id", limit=batch_size
             )
             try:
-                with self.env.cr.savepoint():
+                with slice_.unit(), self.env.cr.savepoint():
                     locked = batch.try_lock_for_update(allow_referencing=True)
                     busy += (batch - locked).ids
                     locked._apply_outcomes(locked._run_jobs(health))
             except Exception:
                 _logger.exception("Pleo health check: a batch of %s connections failed", len(batch))
-                break
+                busy += batch.ids  # not again in this run
             remaining = connections.search_count(due())
-            time_left = cron_model._commit_progress(len(batch), remaining=remaining)
-            if remaining and time_left < 2 * (time.monotonic() - started):
-                self.env.ref(CRON_XMLID)._trigger()
-                break
+            slice_.commit(len(batch), remaining=remaining)
+        if not remaining and manual_start:
+            params.set_param(MANUAL_RUN_PARAM, False)
+            slice_.commit()
+        elif remaining:
+            self.env.ref(CRON_XMLID)._trigger()  # wake the scheduler for the next slice
+            slice_.commit()
         return True

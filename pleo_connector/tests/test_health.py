@@ -41,10 +41,11 @@ class HealthCase(ConnectedCase):
         self.sandbox.reset_requests()
 
     def fake_commit_progress(self, processed=0, *, remaining=None, deactivate=False):
-        """Records each commit of progress; the time left is the test's to choose."""
+        """Records each commit of progress; the time left is the test's to choose (a number,
+        or a function called at each commit)."""
         self.progress.append((processed, remaining))
         self.env.flush_all()
-        return self.time_left
+        return self.time_left() if callable(self.time_left) else self.time_left
 
     def warnings(self, connection):
         warning = self.env.ref("mail.mail_activity_data_warning")
@@ -254,6 +255,8 @@ class TestHealthBatches(HealthCase):
         self.assertEqual(self.checked(), self.all)
 
     def test_a_crash_keeps_the_batches_done_and_a_rerun_continues(self):
+        """A batch that crashes is rolled back alone: the other batches are checked in the same
+        run, and the next run checks the crashed batch's connections."""
         original = type(self.Connection)._apply_outcomes
         calls = []
 
@@ -265,12 +268,14 @@ class TestHealthBatches(HealthCase):
 
         with patch.object(type(self.Connection), "_apply_outcomes", crash_on_second_batch):
             self.run_cron(batch_size=2)  # never raises
-        self.assertEqual(self.checked(), self.conn_b | self.conn_a)
-        self.assertEqual(self.progress, [(0, 5), (2, 3)])
+        crashed = calls[1]
+        self.assertEqual(len(crashed), 2)
+        self.assertEqual(self.checked(), self.all - crashed)
+        self.assertEqual(self.progress, [(0, 5), (2, 3), (2, 1), (1, 0)])
         self.sandbox.reset_requests()
         self.run_cron(batch_size=2)
         self.assertEqual(self.checked(), self.all)
-        self.assertEqual(self.sandbox.count("GET", INSTALLATIONS), 3)
+        self.assertEqual(self.sandbox.count("GET", INSTALLATIONS), 2)
 
     def test_database_work_does_not_grow_with_the_connections(self):
         def queries_for(connections):
@@ -288,9 +293,24 @@ class TestHealthBatches(HealthCase):
         self.assertLessEqual(five - two, 1, "no query per connection in a loop")
 
     def test_time_budget_reschedules_the_rest(self):
-        self.time_left = 0
+        """The first batch of a slice always runs; the next only if the slice can hold it.
+        With work left, the cron reports it and wakes the scheduler for the next slice."""
+        lefts = iter([5.0])  # a fresh slice, spent once the first batch is committed
+        self.time_left = lambda: next(lefts, 0.0)
         self.run_cron(batch_size=2)
         self.assertEqual(len(self.checked()), 2)
+        self.assertEqual(self.progress[-1][1], 3, "the connections still due are reported")
+        self.assertEqual(self.triggered, [None])
+
+    def test_a_spent_slice_starts_nothing(self):
+        """Called again after its slice is spent (Odoo's runner does), the cron starts no
+        batch: the next call, with a fresh slice, does."""
+        self.time_left = 0
+        self.run_cron(batch_size=2)
+        self.assertFalse(self.checked())
+        self.assertEqual(self.sandbox.count("GET", INSTALLATIONS), 0)
+        self.assertEqual({done for done, _remaining in self.progress}, {0})
+        self.assertEqual(self.progress[-1], (0, 5))
         self.assertEqual(self.triggered, [None])
 
 
