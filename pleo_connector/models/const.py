@@ -48,6 +48,7 @@ MANAGED_FIELDS = (
     "setup_summary",
     "setup_missing_scopes",
     "sync_vendor_domain_uid",
+    "export_polled_at",
 )
 #: The largest failure streak stored (the counter stops there instead of overflowing).
 MAX_FAILURE_STREAK = 1000

@@ -10,20 +10,22 @@ stop the others.
 """
 
 import logging
-import time
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..pleolib import errors
 from ..pleolib.export_api import ExportApi, ExportJobStateError, MissingContraAccountsError
+from ..pleolib.slices import TimeSlice
+from .ir_cron import Tally, due_before, press_domain, pressed
 from .pleo_export_job import FINAL_STATES, MAX_ATTEMPTS, TRANSIENT_ERRORS, _pleo_datetime
 
 _logger = logging.getLogger(__name__)
 
 EXPORT_CRON_XMLID = "pleo_connector.ir_cron_pleo_export"
-#: Seconds of the cron's budget kept in reserve: a page takes at most this long.
-PAGE_RESERVE = 60
+#: The order in which due connections are fetched: a connection left half-way first (it has
+#: no fetch date), then the longest unfetched.
+POLL_ORDER = "export_polled_at ASC NULLS FIRST, id"
 
 
 def _mapping_rows(kind, string):
@@ -79,6 +81,13 @@ class PleoConnection(models.Model):
     export_job_ids = fields.One2many("pleo.export.job", "connection_id", string="Exports")
     export_job_count = fields.Integer(compute="_compute_export_job_count", string="Exports count")
     is_pleo_manager = fields.Boolean(compute="_compute_is_pleo_manager")
+    export_polled_at = fields.Datetime(
+        string="Last fetched from Pleo",
+        readonly=True,
+        copy=False,
+        help="When Odoo last fetched this company's exports from Pleo to the end. Empty while "
+        "an export is being booked over several runs of the scheduler.",
+    )
 
     @api.depends_context("uid")
     def _compute_is_pleo_manager(self):
@@ -114,9 +123,10 @@ class PleoConnection(models.Model):
         return True
 
     def action_fetch_exports(self):
-        """Fetch and book the exports now: the export cron runs in this request, as the
-        scheduler would run it (on its own terms: it commits page by page before telling Pleo).
-        If the cron is running already, it is asked to run again as soon as it is done."""
+        """Fetch and book the exports of these companies now, in this request, exactly as the
+        scheduler would (``ir.cron.method_direct_trigger``: the job's own cursor, commits page
+        by page before telling Pleo, and the scheduler's time slice). What the slice does not
+        hold goes on in the background, and the notification says what this press did."""
         self._check_manager()
         for connection in self:
             connection._check_enabled()
@@ -124,28 +134,43 @@ class PleoConnection(models.Model):
             if problems:
                 raise UserError(problems[0][1])
         cron = self.env.ref(EXPORT_CRON_XMLID).sudo()
+        press = cron._pleo_press(self.ids)
+        return self._notification(self.env._("Pleo exports"), *self._press_message(press))
+
+    def _press_message(self, press):
+        """The notification of one press of "Fetch exports now": ``(message, kind)``."""
         companies = ", ".join(self.mapped("company_id.name"))
-        try:
-            cron.method_direct_trigger()
-        except UserError:  # the scheduler is running it right now
-            cron._trigger()
-            message = self.env._(
+        tally = press.tally
+        if not press.ran:
+            return self.env._(
                 "Odoo is already fetching Pleo exports; those of %(companies)s follow in a "
                 "minute in Accounting › Pleo › Pleo Exports.",
                 companies=companies,
-            )
-            kind = "info"
-        else:
-            jobs = self.env["pleo.export.job"].search([("connection_id", "in", self.ids)])
-            message = self.env._(
-                "Pleo exports of %(companies)s fetched: %(booked)s expenses booked, %(failed)s "
-                "failed (Accounting › Pleo › Pleo Exports).",
+            ), "info"
+        if tally["errors"]:
+            return self.env._(
+                "Pleo exports of %(companies)s could not be fetched now: %(reason)s",
                 companies=companies,
-                booked=sum(jobs.mapped("booked_count")),
-                failed=sum(jobs.mapped("failed_count")),
+                reason="; ".join(tally.reasons),
+            ), "warning"
+        if not (tally["booked"] or tally["failed"] or tally["waiting"] or tally["jobs"]):
+            return self.env._(
+                "%(companies)s: nothing waiting in Pleo.", companies=companies
+            ), "success"
+        message = self.env._(
+            "%(companies)s: %(booked)s booked, %(failed)s failed",
+            companies=companies,
+            booked=tally["booked"],
+            failed=tally["failed"],
+        )
+        if tally["waiting"]:
+            message += self.env._(
+                "; %(waiting)s more follow in the background (Accounting › Pleo › Pleo Exports).",
+                waiting=tally["waiting"],
             )
-            kind = "warning" if any(jobs.mapped("failed_count")) else "success"
-        return self._notification(self.env._("Pleo exports"), message, kind)
+        else:
+            message += self.env._("; nothing else waiting in Pleo.")
+        return message, "warning" if tally["failed"] else "success"
 
     def action_open_export_jobs(self):
         self.ensure_one()
@@ -199,71 +224,142 @@ class PleoConnection(models.Model):
 
     @api.model
     def _cron_pleo_export(self):
-        """Find and run the exports of every company that books them.
+        """Fetch and book the exports of every company that books them, in Odoo's time slices.
 
-        Never raises. Progress is committed page by page (``_commit_progress``), so an error
-        rolls back only the unfinished page of one company, and the next company runs. When
-        the cron's time is nearly up it reschedules itself.
+        A company is due when it was not fetched in this round of the cron (see
+        :meth:`_export_due_domain`); one with work left when a slice ends stays first in line.
+        The work goes in units (fetching a company's job list, booking a page of items) measured
+        by a :class:`~..pleolib.slices.TimeSlice`: each unit is committed, the first unit of a
+        slice always runs, and the cron reports the companies still due so that Odoo's runner
+        calls it again. Never raises: one company's trouble is rolled back to its last commit,
+        logged, and the next company runs.
         """
-        cron_model = self.env["ir.cron"]
-        connections = self.sudo().search(
-            [("export_enabled", "=", True), ("state", "=", "connected")], order="id"
-        )
-        started = time.monotonic()
-        budget = [cron_model._commit_progress(remaining=len(connections))]
-
-        def deadline():
-            return budget[0] - (time.monotonic() - started) < PAGE_RESERVE
-
-        for connection in connections:
-            try:
-                connection._export_run(deadline)
-            except Exception:
-                _logger.exception(
-                    "Pleo export: the exports of %s failed", connection.company_id.name
-                )
-                self._export_rollback()
-            budget[0] = cron_model._commit_progress(1) + (time.monotonic() - started)
-            if deadline():
-                self.env.ref(EXPORT_CRON_XMLID)._trigger()
-                break
+        press = pressed(EXPORT_CRON_XMLID)
+        Connection = self.sudo()
+        remaining = Connection.search_count(self._export_due_domain(press))
+        slice_ = TimeSlice(self.env["ir.cron"]._commit_progress, remaining=remaining)
+        tally = press.tally if press else Tally()
+        while remaining and not slice_.spent():
+            connection = Connection.search(
+                self._export_due_domain(press), order=POLL_ORDER, limit=1
+            )
+            finished = connection._export_poll(slice_, tally)
+            connection.export_polled_at = fields.Datetime.now() if finished else False
+            if press:
+                press.done.add(connection.id)
+            remaining = Connection.search_count(self._export_due_domain(press))
+            slice_.commit(1, remaining=remaining)
+        if press:
+            tally.add("waiting", self._export_waiting(press.connection_ids))
+            # Odoo moves the cron's next run an interval away after a press: the companies
+            # due meanwhile are not kept waiting that long.
+            remaining = remaining or Connection.search_count(self._export_due_domain())
+        if remaining:
+            # The slice is spent with work left: wake the scheduler (without this, Odoo's
+            # threaded cron would sleep up to a minute before the next slice).
+            self.env.ref(EXPORT_CRON_XMLID)._trigger()
+            slice_.commit()
         return True
+
+    @api.model
+    def _export_due_domain(self, press=None):
+        """The connections that the export cron has to fetch now.
+
+        A person's press: the pressed connections, each once. The
+        scheduler: every connection not fetched in this round (:func:`~.ir_cron.due_before`;
+        a connection left half-way by a slice has no fetch date, so it is always due).
+        """
+        domain = [("export_enabled", "=", True), ("state", "=", "connected")]
+        if press:
+            return [*domain, *press_domain(press)]
+        since = due_before(self.env.ref(EXPORT_CRON_XMLID).sudo())
+        return [*domain, "|", ("export_polled_at", "=", False), ("export_polled_at", "<", since)]
+
+    def _export_waiting(self, connection_ids):
+        """Items of these companies' open jobs that are not booked yet (as far as Odoo knows)."""
+        jobs = (
+            self.env["pleo.export.job"]
+            .sudo()
+            .search(
+                [
+                    ("connection_id", "in", connection_ids),
+                    ("state", "in", ("pending", "in_progress")),
+                ]
+            )
+        )
+        return sum(
+            max(job.number_of_items - job.booked_count - job.failed_count, 0) for job in jobs
+        )
+
+    def _export_poll(self, slice_, tally):
+        """This connection's turn in the cron: returns True when it has no open work left
+        (or cannot go on now), False when the slice ended with work left.
+
+        Never raises: an unexpected error rolls back to the last commit and is logged (after the
+        rollback: the aborted transaction could not even read the company's name).
+        """
+        self.ensure_one()
+        try:
+            return self._export_run(slice_, tally)
+        except Exception:
+            self._export_rollback()
+            _logger.exception("Pleo export: the exports of %s failed", self.company_id.name)
+            tally.fail(
+                self.env._(
+                    "an unexpected error stopped the export of %(company)s (details in the "
+                    "server log)",
+                    company=self.company_id.name,
+                )
+            )
+            return True
 
     def _export_rollback(self):
         """Undo the work since the last commit (the page an error interrupted)."""
         self.env.cr.rollback()
         self.env.invalidate_all()
 
-    def _export_run(self, deadline):
-        """This connection's turn: resume its claimed job, else claim the oldest pending one."""
+    def _export_run(self, slice_, tally):
+        """Resume this connection's claimed job, else claim the oldest pending one, while the
+        slice lasts. Returns True when nothing is left to do now (see :meth:`_export_poll`)."""
         self.ensure_one()
         try:
             with self._open_client() as client:
                 api = ExportApi(client)
-                while not deadline():
-                    job = self._export_next_job(api)
-                    if not job or not self._export_run_job(api, job, deadline):
-                        return
+                while not slice_.spent():
+                    with slice_.unit():
+                        job = self._export_next_job(api)
+                    if not job:
+                        return True
+                    tally.add("jobs")
+                    outcome = self._export_run_job(api, job, slice_, tally)
+                    if outcome != "finished":
+                        return outcome != "more"
+                    slice_.commit(1)
+                return False
         except UserError as error:
-            _logger.info("Pleo export skipped for %s: %s", self.company_id.name, error.args[0])
+            reason = error.args[0]
         except errors.PleoError as error:
-            _logger.info(
-                "Pleo export skipped for %s: %s", self.company_id.name, self._user_message(error)
-            )
+            reason = self._user_message(error)
+        _logger.info("Pleo export skipped for %s: %s", self.company_id.name, reason)
+        tally.fail(reason)
+        return True
 
-    def _export_run_job(self, api, job, deadline):
-        """Run one job; True when it finished. Pleo errors pause it, other errors count."""
+    def _export_run_job(self, api, job, slice_, tally):
+        """Run one job: ``"finished"``, ``"more"`` (the slice ended first) or ``"paused"``
+        (Pleo asks to wait, or an error: the next round tries again). Pleo's transient errors
+        pause it, unexpected errors count towards giving the job up."""
         try:
-            return job._run(api, deadline)
+            return job._run(api, slice_, tally)
         except MissingContraAccountsError as error:
             job._finish(api, "failed", "missing_configuration", error.message)
-            return True
+            return "finished"
         except ExportJobStateError as error:
             # The job ended at Pleo meanwhile (expired, or finished by someone else).
-            return job._sync_from_pleo(api, error)
+            return "finished" if job._sync_from_pleo(api, error) else "paused"
         except TRANSIENT_ERRORS as error:
             _logger.info("Pleo export %s paused: %s", job.pleo_job_uuid, error.message)
-            return False
+            tally.fail(error.message)
+            return "paused"
         except errors.PleoError:
             raise
         except Exception:
@@ -282,7 +378,14 @@ class PleoConnection(models.Model):
                     ),
                 )
             job._commit()
-            return False
+            tally.fail(
+                self.env._(
+                    "an unexpected error stopped the export of %(company)s (details in the "
+                    "server log)",
+                    company=self.company_id.name,
+                )
+            )
+            return "paused"
 
     def _export_next_job(self, api):
         """The job to work on now (claimed), or None."""

@@ -11,8 +11,9 @@ at any point loses nothing and books nothing twice:
    items marked ``reported`` (a crash in between re-sends the same results next run);
 3. when every item is reported, the final event is sent, once.
 
-Commits happen only in the cron (``ir.cron._commit_progress``); a person's "Fetch exports now"
-triggers the cron.
+Commits happen only in the cron (``ir.cron._commit_progress``, through the run's
+:class:`~..pleolib.slices.TimeSlice`); a person's "Fetch exports now" runs the cron too
+(``ir.cron.method_direct_trigger``).
 """
 
 import logging
@@ -113,11 +114,14 @@ class PleoExportJob(models.Model):
 
     # ------------------------------------------------------------------ the pipeline
 
-    def _run(self, api, deadline):
-        """Process this claimed job until it is finished or ``deadline()`` says stop.
+    def _run(self, api, slice_, tally):
+        """Process this claimed job until it is finished or the slice is spent.
 
-        Returns True when the job reached a final state. Raises Pleo errors (transient ones
-        leave the job to resume next run).
+        Each page with items not booked yet is one unit of ``slice_``: booked and committed,
+        then reported to Pleo and committed again. Pages already booked (a job resumed in a
+        later slice) are passed over without a commit. Returns ``"finished"`` (a final state),
+        ``"more"`` (the slice is spent) or ``"paused"`` (Pleo refused some results: the next
+        round sends them again). Raises Pleo errors (transient ones leave the job to resume).
         """
         self.ensure_one()
         connection = self.connection_id
@@ -125,26 +129,40 @@ class PleoExportJob(models.Model):
         if problems:
             kind, reason = problems[0]
             self._finish(api, "failed", failure_type=kind, failure_reason=reason)
-            return True
+            return "finished"
         booker = Booker(connection)
         control = {row["accountingEntryId"]: row for row in api.job_items(self.pleo_job_uuid)}
         known = {item.entry_uuid: item for item in self.item_ids}
         for page in api.iter_items(self.pleo_job_uuid, page_size=PAGE_SIZE):
             page = [item for item in page if self._in_job(item, control)]
-            with self.env.cr.savepoint():
-                items = self._book_page(booker, page, known)
-            booker.end_page()
-            self._commit()
-            self._report(api, items)
-            self._commit()
-            if deadline():
-                return False
+            if not self._page_has_work(page, known):
+                continue
+            if slice_.spent():
+                return "more"
+            with slice_.unit():
+                with self.env.cr.savepoint():
+                    items = self._book_page(booker, page, known)
+                booker.end_page()
+                slice_.commit(1)
+                self._report(api, items)
+                slice_.commit()
+            tally.add("booked", sum(1 for item in items if item.state == "booked"))
+            tally.add("failed", sum(1 for item in items if item.state == "failed"))
         self._report(api, self.item_ids.filtered(lambda i: not i.reported and i.state != "pending"))
         self._commit()
         if self.item_ids.filtered(lambda i: not i.reported):
-            return False  # Pleo refused some results: try again next run
+            return "paused"  # Pleo refused some results: try again next round
         self._finish(api, "completed_with_errors" if self.failed_count else "completed")
-        return True
+        return "finished"
+
+    @staticmethod
+    def _page_has_work(page, known):
+        """Whether a page holds an item this job has not booked (or failed) yet."""
+        return any(
+            data["accountingEntryId"] not in known
+            or known[data["accountingEntryId"]].state == "pending"
+            for data in page
+        )
 
     def _in_job(self, data, control):
         """Whether an item Pleo sent belongs to this job's control list (and has an id)."""

@@ -175,7 +175,12 @@ class ExportCase(PleoCase):
             options.setdefault("wallet_currency", "USD")
         return self.sandbox.add_export_job(pleo_company or self.pleo_a, items=items, n=n, **options)
 
+    def new_round(self):
+        """The export cron's next round: every connection is due to be fetched again."""
+        self.env["pleo.connection"].search([]).sudo().write({"export_polled_at": False})
+
     def run_export(self):
+        self.new_round()
         with mute_logger(*EXPORT_LOGGERS):
             self.env["pleo.connection"]._cron_pleo_export()
         self.env.invalidate_all()
@@ -188,6 +193,7 @@ class ExportCase(PleoCase):
             original(*args, **kwargs)
             raise _Crash(method)
 
+        self.new_round()
         with (
             patch.object(target, method, dying),
             mute_logger(*EXPORT_LOGGERS),

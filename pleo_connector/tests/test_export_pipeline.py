@@ -12,7 +12,7 @@ from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..pleolib import export_api
+from ..pleolib import export_api, slices
 from ..pleolib.client import PleoClient
 from .common import LeakHunter, capture_every_log, database_texts
 from .export_common import EXPORT_LOGGERS, ExportCase
@@ -54,7 +54,8 @@ class TestExportPipeline(ExportCase):
         job_model = type(self.env["pleo.export.job"])
         self.crash_run(job_model, "_book_page")  # dies right after booking (before the commit)
         self.assertFalse(self.moves(), "the uncommitted page is gone")
-        self.crash_run(job_model, "_commit")  # dies after the first commit of the page
+        # dies right after the page's commit, before Pleo is told
+        self.crash_run(slices.TimeSlice, "commit")
         self.assertEqual(len(self.moves()), 5, "committed before Pleo was told")
         self.assertFalse(
             [row for row in self.pleo_job(job_uuid)["items"] if row["status"] == "successful"]
@@ -118,10 +119,10 @@ class TestExportPipeline(ExportCase):
         job_a = self.add_job(items=[make_item(item_line(1000))])
         real = type(self.env["pleo.connection"])._export_run
 
-        def broken_for_b(connection, deadline):
+        def broken_for_b(connection, slice_, tally):
             if connection == conn_b:
                 raise RuntimeError("company B is broken")
-            return real(connection, deadline)
+            return real(connection, slice_, tally)
 
         with patch.object(type(self.env["pleo.connection"]), "_export_run", broken_for_b):
             self.run_export()
@@ -154,7 +155,8 @@ class TestExportPipeline(ExportCase):
             action = self.conn_a.with_user(self.manager_a).action_fetch_exports()
         self.env.invalidate_all()
         self.assertEqual(action["type"], "ir.actions.client")
-        self.assertIn("1 expenses booked, 0 failed", action["params"]["message"])
+        message = action["params"]["message"]
+        self.assertIn("1 booked, 0 failed; nothing else waiting in Pleo", message)
         self.assertEqual(self.job(job_uuid).state, "completed")
         self.assertEqual(self.pleo_job(job_uuid)["status"], "completed")
         self.conn_a.export_journal_id = False

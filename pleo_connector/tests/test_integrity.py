@@ -80,6 +80,7 @@ class TestManagedFields(ConnectedCase):
             "setup_summary": "forged",
             "setup_missing_scopes": "forged:scope",
             "sync_vendor_domain_uid": self.employee_a.id,
+            "export_polled_at": "2099-01-01 00:00:00",
         }
         self.assertEqual(set(values), set(MANAGED_FIELDS))
         for name, value in values.items():
