@@ -33,11 +33,15 @@ from odoo.tools import config
 
 from ..pleolib import errors
 from ..pleolib.setup_api import DEFAULT_PER_MINUTE, ConflictError, Pacer, SetupApi
+from ..pleolib.slices import SliceSpent, TimeSlice
+from .ir_cron import Tally, due_before, press_domain, pressed
 from .pleo_setup_record import TARGET_FIELDS
 
 _logger = logging.getLogger(__name__)
 
 SETUP_CRON_XMLID = "pleo_connector.ir_cron_pleo_setup_sync"
+#: Due connections in the order they are synced: the one a slice left half-way first.
+SETUP_ORDER = "setup_last_sync ASC NULLS FIRST, id"
 DEFAULT_VENDOR_DOMAIN = "[('supplier_rank', '>', 0)]"
 #: part -> (enabling field, scope to ask Pleo for)
 PARTS = {
@@ -94,16 +98,24 @@ class Remote:
 
 
 class SyncStats:
-    """Counts and failures of one part of one run."""
+    """Counts and failures of one part of one run, and the run's time slice."""
 
-    def __init__(self, part):
+    def __init__(self, part, slice_=None):
         self.part = part
+        self.slice_ = slice_
         self.created = self.updated = self.archived = 0
         self.failures = []  # (setup record or None, label, reason)
         self.problem = None  # why the part did not (fully) run
 
     def fail(self, record, label, reason):
         self.failures.append((record, label, reason))
+
+    def step(self):
+        """Before each record sent to Pleo: commit every few seconds, and stop (``SliceSpent``)
+        where the cron's slice ends. The records kept so far are consistent with Pleo: each is
+        written right after Pleo's answer."""
+        if self.slice_ is not None:
+            self.slice_.step()
 
 
 class PleoConnection(models.Model):
@@ -148,9 +160,10 @@ class PleoConnection(models.Model):
     # ------------------------------------------------------------------ entry points
 
     def action_sync_setup(self):
-        """Sync setup to Pleo now; one notification summing up every connection's run."""
+        """Sync setup to Pleo now, as the scheduler would (``ir.cron.method_direct_trigger``:
+        its own cursor and time slice); one notification with each company's summary. What
+        the slice does not hold goes on in the background."""
         self._check_manager()
-        summaries, kind = [], "success"
         for connection in self:
             connection._check_enabled()
             if not connection._setup_parts():
@@ -161,31 +174,92 @@ class PleoConnection(models.Model):
                         company=connection.company_id.name,
                     )
                 )
-            try:
-                text, ok = connection.sudo()._setup_sync()
-            except errors.PleoError as error:
-                text, ok = connection._user_message(error), False
-            summaries.append(text)
-            kind = kind if ok else "warning"
-        return self._notification(self.env._("Sync setup to Pleo"), "\n".join(summaries), kind)
+        press = self.env.ref(SETUP_CRON_XMLID).sudo()._pleo_press(self.ids)
+        tally = press.tally
+        if not press.ran:
+            message = self.env._(
+                "Odoo is already syncing the setup to Pleo; %(companies)s follow in a minute.",
+                companies=", ".join(self.mapped("company_id.name")),
+            )
+            return self._notification(self.env._("Sync setup to Pleo"), message, "info")
+        lines = list(tally.lines)
+        if tally["waiting"]:
+            lines.append(
+                self.env._(
+                    "%(count)s companies: the sync goes on in the background (see the "
+                    "connection's last sync summary).",
+                    count=tally["waiting"],
+                )
+            )
+        kind = "warning" if tally["errors"] or tally["waiting"] else "success"
+        return self._notification(self.env._("Sync setup to Pleo"), "\n".join(lines), kind)
 
     @api.model
     def _cron_pleo_setup_sync(self):
-        """The daily sync of every connected company that opted in; never raises."""
-        cron = self.env["ir.cron"]
-        domain = [("state", "=", "connected")]
-        domain += ["|", "|", "|"] + [(PARTS[p][0], "=", True) for p in PARTS]
-        connections = self.sudo().search(domain, order="id")
-        cron._commit_progress(remaining=len(connections))
-        for connection in connections:
+        """Sync every connected company that opted in, in Odoo's time slices; never raises.
+
+        A company is due when it was not synced in this round (a press: each pressed once). Its
+        sync commits every few seconds and stops where the slice ends (``SliceSpent``): what
+        it pushed is kept, and the next slice starts it again, which re-reads Pleo and sends
+        only what is still missing. A company whose sync fails is rolled back to its last
+        commit, logged, and not tried again before the next round.
+        """
+        press = pressed(SETUP_CRON_XMLID)
+        Connection = self.sudo()
+        remaining = Connection.search_count(self._setup_due_domain(press))
+        slice_ = TimeSlice(self.env["ir.cron"]._commit_progress, remaining=remaining)
+        tally = press.tally if press else Tally()
+        while remaining and not slice_.spent():
+            connection = Connection.search(
+                self._setup_due_domain(press), order=SETUP_ORDER, limit=1
+            )
+            if press:
+                press.done.add(connection.id)
             try:
-                connection._setup_sync()
+                with slice_.unit():
+                    text, ok = connection._setup_sync(slice_)
+                tally.lines.append(text)
+                if not ok:
+                    tally.fail(False)
+            except SliceSpent:
+                # What was pushed is kept; no sync date makes it due first in the next slice.
+                connection.write(
+                    {
+                        "setup_last_sync": False,
+                        "setup_summary": self.env._(
+                            "The sync is under way: it goes on in the background."
+                        ),
+                    }
+                )
+                tally.add("waiting")
             except Exception:
-                _logger.exception("Pleo setup sync of %s failed", connection.company_id.name)
                 self.env.cr.rollback()
                 self.env.invalidate_all()
-            cron._commit_progress(1)
+                _logger.exception("Pleo setup sync of %s failed", connection.company_id.name)
+                text = self.env._(
+                    "%(company)s: the sync stopped on an unexpected error (details in the "
+                    "server log); it runs again in the next round.",
+                    company=connection.company_id.name,
+                )
+                connection.write({"setup_last_sync": fields.Datetime.now(), "setup_summary": text})
+                tally.lines.append(text)
+                tally.fail(False)
+            remaining = Connection.search_count(self._setup_due_domain(press))
+            slice_.commit(1, remaining=remaining)
+        if remaining:
+            self.env.ref(SETUP_CRON_XMLID)._trigger()  # wake the scheduler for the next slice
+            slice_.commit()
         return True
+
+    @api.model
+    def _setup_due_domain(self, press=None):
+        """The connections the setup sync has to sync now (see :meth:`_cron_pleo_setup_sync`)."""
+        domain = [("state", "=", "connected")]
+        domain += ["|", "|", "|"] + [(PARTS[p][0], "=", True) for p in PARTS]
+        if press:
+            return [*domain, *press_domain(press)]
+        since = due_before(self.env.ref(SETUP_CRON_XMLID).sudo())
+        return [*domain, "|", ("setup_last_sync", "=", False), ("setup_last_sync", "<", since)]
 
     # ------------------------------------------------------------------ one run
 
@@ -201,14 +275,27 @@ class PleoConnection(models.Model):
             per_minute = DEFAULT_PER_MINUTE
         return Pacer(per_minute, sleep=client._sleep)
 
-    def _setup_sync(self):
-        """Run the enabled parts; return ``(summary, everything went well)``."""
+    def _setup_sync(self, slice_=None):
+        """Run the enabled parts; return ``(summary, everything went well)``.
+
+        With a cron's ``slice_``, the parts commit every few seconds and raise ``SliceSpent``
+        where it ends (see :meth:`SyncStats.step`); without, they run to the end.
+        """
         self.ensure_one()
+        slice_ = slice_ or TimeSlice()
         stats = []
+        try:
+            return self._setup_sync_parts(slice_, stats)
+        except errors.PleoError as error:
+            text = f"{self.company_id.name}: {self._user_message(error)}"
+            self.write({"setup_last_sync": fields.Datetime.now(), "setup_summary": text})
+            return text, False
+
+    def _setup_sync_parts(self, slice_, stats):
         with self._open_client() as client:
             setup = SetupApi(client, self.pleo_company_uuid, pacer=self._setup_pacer(client))
             for part in self._setup_parts():
-                part_stats = SyncStats(part)
+                part_stats = SyncStats(part, slice_)
                 stats.append(part_stats)
                 try:
                     getattr(self, f"_setup_sync_{part}")(setup, part_stats)
@@ -330,6 +417,7 @@ class PleoConnection(models.Model):
         Returns ``(its setup record, the row Pleo now holds)``; the row is ``None`` when Pleo
         refused the record (the failure is noted and the part goes on).
         """
+        stats.step()
         try:
             changed = True
             if row is None:
@@ -355,6 +443,7 @@ class PleoConnection(models.Model):
         for record in records:
             row = remote.match(record)
             if row and not archived_in_pleo(row):
+                stats.step()
                 archive(row)
                 stats.archived += 1
                 record.write({"archived": True, "last_sync": fields.Datetime.now()})

@@ -134,6 +134,7 @@ class PleoConnection(models.Model):
             changed = False
             if differs(row, desired, ACCOUNT_KEYS):
                 update = {k: desired[k] for k in ACCOUNT_KEYS}
+                stats.step()
                 try:
                     row = setup.update_account(row["id"], update)
                 except errors.UnexpectedResponseError as error:

@@ -3,6 +3,8 @@
 """Keep Pleo in step with Odoo: the setup sync (accounts, tax codes, tags, vendors) against the
 sandbox, on company A's generic chart plus the export tests' accounts, taxes and plans."""
 
+from unittest.mock import patch
+
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -35,9 +37,18 @@ class TestSetupSync(ExportCase):
             ]
         )
 
-    def sync(self):
-        with mute_logger(*SETUP_LOGGERS):
-            action = self.conn_a.with_user(self.manager_a).action_sync_setup()
+    def sync(self, connection=None, user=None):
+        """Press "Sync setup to Pleo". It runs the cron on a cursor of its own, as the
+        scheduler would: here the test's (registry test mode), with the test's commits as
+        no-ops. The end-to-end suite (tests/e2e) runs it with the real commits and slices."""
+        cron_class = type(self.env["ir.cron"])
+        with (
+            self.enter_registry_test_mode(),
+            patch.object(cron_class, "_commit_progress", lambda *a, **k: float("inf")),
+            mute_logger(*SETUP_LOGGERS),
+        ):
+            connection = connection or self.conn_a
+            action = connection.with_user(user or self.manager_a).action_sync_setup()
         self.env.invalidate_all()
         return action
 
@@ -106,8 +117,7 @@ class TestSetupSync(ExportCase):
         self.sandbox.set_scopes(key, [*self.sandbox.key_info(key)["scopes"], *WRITE_SCOPES])
         self.connect(self.conn_b, key=key, user=self.manager_b)
         self.conn_b.write({"sync_accounts": True, "sync_taxes": True})
-        with mute_logger(*SETUP_LOGGERS):
-            action = self.conn_b.with_user(self.manager_b).action_sync_setup()
+        action = self.sync(self.conn_b, self.manager_b)
         self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
         Account = self.env["account.account"].with_company(company)
         accounts = Account.search(
@@ -121,8 +131,7 @@ class TestSetupSync(ExportCase):
         self.assertEqual(len(self.sandbox.tax_codes(self.pleo_b)), len(taxes))
         self.assertIn("reverse", {t["type"] for t in self.sandbox.tax_codes(self.pleo_b)})
         self.sandbox.reset_requests()
-        with mute_logger(*SETUP_LOGGERS):
-            self.conn_b.with_user(self.manager_b).action_sync_setup()
+        self.sync(self.conn_b, self.manager_b)
         self.assertEqual(self.writes(), [])
 
     def test_second_sync_makes_only_read_calls(self):
