@@ -17,9 +17,15 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, config, sql
 
 from ..pleolib import errors
+from ..pleolib.slices import TimeSlice
 from ..pleolib.vault import KeyVault
+from .ir_cron import pressed
 
 _logger = logging.getLogger(__name__)
+
+REENCRYPT_CRON_XMLID = "pleo_connector.ir_cron_pleo_reencrypt_keys"
+#: ir.config_parameter: the last connection id a cut-short re-encryption reached.
+REENCRYPT_AFTER_PARAM = "pleo_connector.reencrypt_after_id"
 
 _VAULTS = {}
 
@@ -123,46 +129,46 @@ class PleoConnection(models.Model):
     # ------------------------------------------------------------------ master-key rotation
 
     @api.model
-    def _rotate_encryption_keys(self, batch_size=200):
-        """Re-encrypt every stored key under the first key of ``pleo_encryption_keys``.
+    def _rotate_encryption_keys(self, batch_size=200, after_id=0, slice_=None):
+        """Re-encrypt the stored keys (of ids above ``after_id``) under the first key of
+        ``pleo_encryption_keys``.
 
         For the master-key rotation procedure: add the new Fernet key first in the option (keep
-        the old one after it), restart, run this (server action "Re-encrypt Pleo API keys" or
+        the old one after it), restart, run this (server action "Re-encrypt Pleo API keys", or
         ``env['pleo.connection']._rotate_encryption_keys()`` in ``odoo-bin shell``), then remove
-        the old key. Commits after each batch (``ir.cron._commit_progress``); idempotent. A key
-        that no configured key decrypts is left as it is and reported, never lost silently.
-        Returns ``{"rotated": n, "undecryptable": [connection ids], "total": n}``.
+        the old key. A batch is one unit of the cron's ``slice_`` and is committed; idempotent.
+        A key that no configured key decrypts is left as it is and reported, never lost
+        silently. Returns ``{"rotated": n, "undecryptable": [connection ids], "total": n,
+        "last_id": the last id done, "done": whether every key was reached}``.
         """
         if not self.env.is_system():
             raise AccessError(self.env._("Only system administrators re-encrypt Pleo API keys."))
         vault = self._vault()
+        slice_ = slice_ or TimeSlice(self.env["ir.cron"]._commit_progress)
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM %s WHERE key_token IS NOT NULL ORDER BY id",
+                "SELECT id FROM %s WHERE key_token IS NOT NULL AND id > %s ORDER BY id",
                 SQL.identifier(self._table),
+                after_id,
             )
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
-        report = {"rotated": 0, "undecryptable": [], "total": len(ids)}
+        report = {
+            "rotated": 0,
+            "undecryptable": [],
+            "total": len(ids),
+            "last_id": after_id,
+            "done": True,
+        }
         for start in range(0, len(ids), batch_size):
+            if slice_.spent():
+                report["done"] = False
+                break
             batch = self.browse(ids[start : start + batch_size])
-            rotated = []
-            for connection_id, token in batch._read_tokens().items():
-                try:
-                    rotated.append((connection_id, vault.rotate(token)))
-                except errors.UndecryptableKeyError:
-                    report["undecryptable"].append(connection_id)
-            if rotated:
-                self.env.cr.execute(
-                    SQL(
-                        "UPDATE %s AS c SET key_token = v.token FROM (VALUES %s) AS v(id, token) "
-                        "WHERE c.id = v.id",
-                        SQL.identifier(self._table),
-                        SQL(", ").join(SQL("(%s, %s)", cid, token) for cid, token in rotated),
-                    )
-                )
-            report["rotated"] += len(rotated)
-            self.env["ir.cron"]._commit_progress(len(batch))
+            with slice_.unit():
+                self._rotate_batch(vault, batch, report)
+            report["last_id"] = batch.ids[-1]
+            slice_.commit(len(batch), remaining=len(ids) - start - len(batch))
         _logger.info(
             "Pleo API keys re-encrypted: %(rotated)s of %(total)s; undecryptable ids: "
             "%(undecryptable)s",
@@ -170,16 +176,66 @@ class PleoConnection(models.Model):
         )
         return report
 
+    def _rotate_batch(self, vault, batch, report):
+        rotated = []
+        for connection_id, token in batch._read_tokens().items():
+            try:
+                rotated.append((connection_id, vault.rotate(token)))
+            except errors.UndecryptableKeyError:
+                report["undecryptable"].append(connection_id)
+        if rotated:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s AS c SET key_token = v.token FROM (VALUES %s) AS v(id, token) "
+                    "WHERE c.id = v.id",
+                    SQL.identifier(self._table),
+                    SQL(", ").join(SQL("(%s, %s)", cid, token) for cid, token in rotated),
+                )
+            )
+        report["rotated"] += len(rotated)
+
+    @api.model
+    def _cron_pleo_reencrypt_keys(self):
+        """Re-encrypt the stored keys in Odoo's time slices, for a system administrator's press
+        of "Re-encrypt Pleo API keys"; a run the slice cut short is continued by the scheduler
+        from the last id done (kept, committed by this job only, in ``REENCRYPT_AFTER_PARAM``).
+        The daily scheduled run has nothing to do unless it continues one."""
+        press = pressed(REENCRYPT_CRON_XMLID)
+        params = self.env["ir.config_parameter"].sudo()
+        after = params.get_param(REENCRYPT_AFTER_PARAM)
+        if not press and not after:
+            return True
+        slice_ = TimeSlice(self.env["ir.cron"]._commit_progress)
+        report = self.sudo()._rotate_encryption_keys(
+            after_id=0 if press else int(after), slice_=slice_
+        )
+        params.set_param(REENCRYPT_AFTER_PARAM, False if report["done"] else report["last_id"])
+        if not report["done"]:
+            self.env.ref(REENCRYPT_CRON_XMLID)._trigger()
+        slice_.commit(remaining=0 if report["done"] else 1)
+        if press:
+            press.result = report
+        return True
+
     @api.model
     def action_rotate_encryption_keys(self):
         """Server action for system administrators: re-encrypt all keys and report the counts."""
-        report = self._rotate_encryption_keys()
+        if not self.env.is_system():
+            raise AccessError(self.env._("Only system administrators re-encrypt Pleo API keys."))
+        press = self.env.ref(REENCRYPT_CRON_XMLID).sudo()._pleo_press([])
+        title = self.env._("Pleo API keys re-encrypted")
+        if not press.ran:
+            message = self.env._("Odoo is re-encrypting the Pleo API keys already.")
+            return self._notification(title, message, "info")
+        report = press.result
         message = self.env._(
             "%(rotated)s of %(total)s stored keys re-encrypted with the first key of "
             "pleo_encryption_keys.",
             rotated=report["rotated"],
             total=report["total"],
         )
+        if not report["done"]:
+            message += " " + self.env._("The others follow in the background.")
         if report["undecryptable"]:
             companies = self.sudo().browse(report["undecryptable"]).company_id.mapped("name")
             message += " " + self.env._(
@@ -188,4 +244,4 @@ class PleoConnection(models.Model):
                 ", ".join(companies),
             )
         kind = "warning" if report["undecryptable"] else "success"
-        return self._notification(self.env._("Pleo API keys re-encrypted"), message, kind)
+        return self._notification(title, message, kind)
