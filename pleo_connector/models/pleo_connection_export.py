@@ -249,6 +249,7 @@ class PleoConnection(models.Model):
                 press.done.add(connection.id)
             remaining = Connection.search_count(self._export_due_domain(press))
             slice_.commit(1, remaining=remaining)
+        _logger.info("Pleo export: %s; %s companies still due", slice_.report(), remaining)
         if press:
             tally.add("waiting", self._export_waiting(press.connection_ids))
             # Odoo moves the cron's next run an interval away after a press: the companies

@@ -461,6 +461,7 @@ class PleoConnection(models.Model):
                 busy += batch.ids  # not again in this run
             remaining = connections.search_count(due())
             slice_.commit(len(batch), remaining=remaining)
+        _logger.info("Pleo health check: %s; %s connections still due", slice_.report(), remaining)
         if not remaining and manual_start:
             params.set_param(MANUAL_RUN_PARAM, False)
             slice_.commit()

@@ -246,6 +246,7 @@ class PleoConnection(models.Model):
                 tally.fail(False)
             remaining = Connection.search_count(self._setup_due_domain(press))
             slice_.commit(1, remaining=remaining)
+        _logger.info("Pleo setup sync: %s; %s companies still due", slice_.report(), remaining)
         if remaining:
             self.env.ref(SETUP_CRON_XMLID)._trigger()  # wake the scheduler for the next slice
             slice_.commit()

@@ -42,8 +42,11 @@ class TimeSlice:
         self.processed = 0
         self.remaining = remaining
         self._end = float("inf")
+        self.started = self._clock()
+        self.given = float("inf")
         if commit is not None:
-            self._end = self._clock() + commit(0, remaining=remaining)
+            self.given = commit(0, remaining=remaining)
+            self._end = self._clock() + self.given
         self.fresh = self.left() > 0
         self._committed_at = self._clock()
         self._step_started = None
@@ -51,6 +54,13 @@ class TimeSlice:
     def left(self):
         """Seconds left of the slice (``inf`` outside a cron)."""
         return self._end - self._clock()
+
+    def report(self):
+        """One line for the server log: the slice given, the time used, the units done."""
+        return (
+            f"{self.processed} units in {self._clock() - self.started:.1f} s of a "
+            f"{self.given:.1f} s slice (longest unit {self.longest:.1f} s)"
+        )
 
     def commit(self, processed=0, remaining=None):
         """Commit the work so far, count ``processed`` units of it and report ``remaining``
