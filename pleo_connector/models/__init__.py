@@ -6,6 +6,7 @@ from . import (
     pleo_connection_export,
     pleo_connection_health,
     pleo_connection_integrity,
+    pleo_connection_key,
     pleo_connection_vault,
     pleo_export_item,
     pleo_export_job,

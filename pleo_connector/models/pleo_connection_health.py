@@ -32,6 +32,7 @@ from .const import (
 )
 from .ir_cron import pressed
 from .pleo_connection import _number_option
+from .pleo_connection_vault import KEY_TABLE
 
 #: ir.config_parameter: when a person pressed "Run manually" on the health check. Written and
 #: cleared only by the health cron's own job (never by the request: see ``ir_cron.py``).
@@ -208,8 +209,8 @@ class PleoConnection(models.Model):
         """
         rows = self.env.execute_query(
             SQL(
-                "SELECT key_token FROM %s WHERE key_token IS NOT NULL ORDER BY id LIMIT %s",
-                SQL.identifier(self._table),
+                "SELECT key_token FROM %s ORDER BY connection_id LIMIT %s",
+                SQL.identifier(KEY_TABLE),
                 CONFIG_FAULT_SAMPLE,
             )
         )

@@ -14,6 +14,9 @@ from odoo.exceptions import AccessError, ValidationError
 
 from .const import MANAGED_FIELDS, MAX_FAILURE_STREAK
 
+#: Field types whose false value (0, False) is a value, not an empty one.
+NUMBERS_AND_FLAGS = ("boolean", "integer", "float", "monetary")
+
 
 class PleoConnection(models.Model):
     _inherit = "pleo.connection"  # pylint: disable=consider-merging-classes-inherited
@@ -65,23 +68,26 @@ class PleoConnection(models.Model):
             )
 
     def _check_required_values(self, vals):
-        """Refuse empty or unknown required values before any SQL runs.
+        """Refuse empty required values and unknown selection values before any SQL runs.
 
         A NOT NULL violation makes PostgreSQL print the whole row ("Failing row contains ..."),
-        the encrypted key included, in the error reply and the log: it must never happen.
+        in the error reply and the log: it must never happen. Every stored field of the model
+        is checked (the export's and the setup sync's too), not a list to keep up to date.
         """
-        for name in ("company_id", "state", "environment"):
-            if name in vals and not vals[name]:
+        for name, value in vals.items():
+            field = self._fields.get(name)
+            if field is None or not field.store:
+                continue
+            if field.required and not value and field.type not in NUMBERS_AND_FLAGS:
                 raise ValidationError(
-                    self.env._("A Pleo connection needs a value for %s.", self._fields[name].string)
+                    self.env._("A Pleo connection needs a value for %s.", field.string)
                 )
-        for name in ("state", "environment"):
-            if name in vals and vals[name] not in dict(self._fields[name].selection):
+            if field.type == "selection" and value and value not in field.get_values(self.env):
                 raise ValidationError(
                     self.env._(
                         "%(value)s is not a valid value for %(field)s.",
-                        value=vals[name],
-                        field=self._fields[name].string,
+                        value=value,
+                        field=field.string,
                     )
                 )
         if "failure_streak" in vals:

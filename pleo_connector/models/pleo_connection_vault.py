@@ -2,11 +2,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The stored key and its encryption: vault access, the key column, master-key rotation.
 
-The Integrated API Key is never stored in clear: it is stored encrypted in the ``key_token``
-column. That column follows ``auth_totp``'s ``totp_secret``: it is created by ``init()``, read
-and written in SQL, and the field carries ``groups=fields.NO_ACCESS`` so that no user but the
-superuser can read it through the ORM (reads, ``search_read``, exports, ``fields_get``) and it is
-never prefetched. The encryption keys never live in the database (``pleolib.vault``).
+The Integrated API Key is never stored in clear: it is stored encrypted, in the table of
+``pleo.connection.key`` (one row per connection, never in a row of ``pleo_connection``: see
+``pleo_connection_key.py``), read and written in SQL here only. ``key_token`` on the connection
+follows ``auth_totp``'s ``totp_secret``: ``groups=fields.NO_ACCESS`` so that no user but the
+superuser can read it through the ORM (reads, ``search_read``, exports, ``fields_get``), and it
+is never prefetched. The encryption keys never live in the database (``pleolib.vault``).
 """
 
 import logging
@@ -14,7 +15,7 @@ import os
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, config, sql
+from odoo.tools import SQL, config
 
 from ..pleolib import errors
 from ..pleolib.slices import TimeSlice
@@ -28,6 +29,8 @@ REENCRYPT_CRON_XMLID = "pleo_connector.ir_cron_pleo_reencrypt_keys"
 REENCRYPT_AFTER_PARAM = "pleo_connector.reencrypt_after_id"
 
 _VAULTS = {}
+#: The table of ``pleo.connection.key``, where the encrypted keys are.
+KEY_TABLE = "pleo_connection_key"
 
 
 def _get_vault():
@@ -62,12 +65,6 @@ class PleoConnection(models.Model):
         compute="_compute_encryption_key_source",
     )
 
-    def init(self):
-        res = super().init()
-        if not sql.column_exists(self.env.cr, self._table, "key_token"):
-            sql.create_column(self.env.cr, self._table, "key_token", "varchar")
-        return res
-
     def _compute_key_token(self):
         tokens = self._read_tokens()
         for connection in self:
@@ -75,14 +72,24 @@ class PleoConnection(models.Model):
 
     def _inverse_key_token(self):
         for connection in self:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE %s SET key_token = %s WHERE id = %s",
-                    SQL.identifier(self._table),
-                    connection.key_token or None,
-                    connection.id,
+            if connection.key_token:
+                self.env.cr.execute(
+                    SQL(
+                        "INSERT INTO %s (connection_id, key_token) VALUES (%s, %s) "
+                        "ON CONFLICT (connection_id) DO UPDATE SET key_token = EXCLUDED.key_token",
+                        SQL.identifier(KEY_TABLE),
+                        connection.id,
+                        connection.key_token,
+                    )
                 )
-            )
+            else:
+                self.env.cr.execute(
+                    SQL(
+                        "DELETE FROM %s WHERE connection_id = %s",
+                        SQL.identifier(KEY_TABLE),
+                        connection.id,
+                    )
+                )
 
     def _read_tokens(self):
         """``{id: token}`` of the stored (encrypted) keys, in one query."""
@@ -91,8 +98,8 @@ class PleoConnection(models.Model):
             return {}
         rows = self.env.execute_query(
             SQL(
-                "SELECT id, key_token FROM %s WHERE id IN %s AND key_token IS NOT NULL",
-                SQL.identifier(self._table),
+                "SELECT connection_id, key_token FROM %s WHERE connection_id IN %s",
+                SQL.identifier(KEY_TABLE),
                 ids,
             )
         )
@@ -147,8 +154,8 @@ class PleoConnection(models.Model):
         slice_ = slice_ or TimeSlice(self.env["ir.cron"]._commit_progress)
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM %s WHERE key_token IS NOT NULL AND id > %s ORDER BY id",
-                SQL.identifier(self._table),
+                "SELECT connection_id FROM %s WHERE connection_id > %s ORDER BY connection_id",
+                SQL.identifier(KEY_TABLE),
                 after_id,
             )
         )
@@ -186,9 +193,9 @@ class PleoConnection(models.Model):
         if rotated:
             self.env.cr.execute(
                 SQL(
-                    "UPDATE %s AS c SET key_token = v.token FROM (VALUES %s) AS v(id, token) "
-                    "WHERE c.id = v.id",
-                    SQL.identifier(self._table),
+                    "UPDATE %s AS k SET key_token = v.token FROM (VALUES %s) AS v(id, token) "
+                    "WHERE k.connection_id = v.id",
+                    SQL.identifier(KEY_TABLE),
                     SQL(", ").join(SQL("(%s, %s)", cid, token) for cid, token in rotated),
                 )
             )

@@ -44,10 +44,20 @@ __all__ = [
     "database_texts",
     "independent_cursor",
     "independent_env",
+    "stored_token",
     "table_counts",
 ]
 
 HEALTH_LOGGER = "odoo.addons.pleo_connector.models.pleo_connection_health"
+
+
+def stored_token(cr, connection):
+    """The encrypted key stored for ``connection`` (None when it holds none), read in SQL."""
+    cr.execute(
+        "SELECT key_token FROM pleo_connection_key WHERE connection_id = %s", [connection.id]
+    )
+    row = cr.fetchone()
+    return row[0] if row else None
 
 
 class PleoSandboxMixin:
@@ -145,8 +155,7 @@ class PleoCase(PleoSandboxMixin, TransactionCase):
         return key
 
     def stored_token(self, connection):
-        self.env.cr.execute("SELECT key_token FROM pleo_connection WHERE id = %s", [connection.id])
-        return self.env.cr.fetchone()[0]
+        return stored_token(self.env.cr, connection)
 
 
 class HealthCronMixin:

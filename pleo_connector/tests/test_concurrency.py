@@ -133,8 +133,10 @@ class TestConcurrentChecks(CommittedDataMixin, PleoSandboxMixin, TransactionCase
         """The committed state of the connection, and its decrypted key."""
         with independent_cursor() as cr:
             cr.execute(
-                "SELECT state, key_token, installation_uuid, key_hint, last_error"
-                " FROM pleo_connection WHERE id = %s",
+                "SELECT c.state, k.key_token, c.installation_uuid, c.key_hint, c.last_error"
+                " FROM pleo_connection c"
+                " LEFT JOIN pleo_connection_key k ON k.connection_id = c.id"
+                " WHERE c.id = %s",
                 [self.connection_id],
             )
             state, token, installation, hint, error = cr.fetchone()

@@ -154,7 +154,8 @@ class TestHealthCheck(HealthCase):
 
     def test_undecryptable_key_is_a_broken_connection_not_a_crash(self):
         self.env.cr.execute(
-            "UPDATE pleo_connection SET key_token = 'garbage' WHERE id = %s", [self.conn_a.id]
+            "UPDATE pleo_connection_key SET key_token = 'garbage' WHERE connection_id = %s",
+            [self.conn_a.id],
         )
         self.run_cron()
         self.assertEqual(self.conn_a.state, "broken")

@@ -18,7 +18,7 @@ import psycopg2
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
-from odoo.tools import config, mute_logger
+from odoo.tools import SQL, config, mute_logger
 
 from ..models.const import MANAGED_FIELDS
 from .common import ConnectedCase, capture_every_log
@@ -208,6 +208,53 @@ class TestRefusedRowsNeverPrintTheKey(ConnectedCase):
                 for fragment in (token[:16], token[-16:]):
                     self.assertNotIn(fragment, str(caught.exception))
                     self.assertNotIn(fragment, "\n".join(logs))
+
+    def test_every_required_and_selection_field_is_checked_before_sql(self):
+        """The red team's payload: the export's required selection emptied over RPC printed
+        PostgreSQL's "Failing row contains (...)" with the key's hint and ciphertext."""
+        for values in (
+            {"export_locked_period": False},
+            {"export_locked_period": "evil"},
+            {"environment": None},
+        ):
+            with (
+                self.subTest(values=values),
+                capture_every_log(redact=False) as logs,
+                self.assertRaises(ValidationError) as caught,
+            ):
+                self.conn_a.with_user(self.manager_a).write(values)
+                self.env.flush_all()
+            self.assertNotIn("Failing row", str(caught.exception) + "\n".join(logs))
+
+    def test_a_row_the_database_refuses_never_holds_the_key(self):
+        """Whatever PostgreSQL refuses in a connection's row and prints, the encrypted key is
+        not in it: the ciphertext lives in a table of its own (pleo.connection.key)."""
+        token = self.stored_token(self.conn_a)
+        self.assertTrue(token)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "ALTER TABLE pleo_connection ADD CONSTRAINT pleo_test_refuse "
+            "CHECK (last_error IS DISTINCT FROM 'refuse me') NOT VALID"
+        )
+        with (
+            capture_every_log(redact=False) as logs,
+            self.assertRaises(psycopg2.errors.CheckViolation) as caught,
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
+            self.conn_a.sudo().write({"last_error": "refuse me"})
+            self.env.flush_all()
+        printed = str(caught.exception) + "\n".join(logs)
+        self.assertIn("Failing row contains", printed)
+        for fragment in (token[:16], token[-16:]):
+            self.assertNotIn(fragment, printed)
+        columns = self.env.execute_query(
+            SQL(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
+                "pleo_connection",
+            )
+        )
+        self.assertNotIn(("key_token",), columns)
 
     def test_an_unknown_environment_is_refused(self):
         with self.assertRaises(ValidationError):

@@ -1,10 +1,10 @@
 # Copyright 2026 The pleo_connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The 19.0.1.1.0 migration keeps a database's Pleo ids when their fields are renamed.
+"""The migrations keep a database's data: 19.0.1.1.0 renames the Pleo id fields, 19.0.1.2.0
+moves the encrypted keys out of the connections' rows into their own table.
 
-The test puts the table and the field rows back as version 19.0.1.0.0 had them (inside the
-test's transaction, rolled back afterwards), runs the pre-migration script and reads the values
-under their new names.
+Each test puts the tables back as the previous version had them (inside the test's transaction,
+rolled back afterwards), runs the migration script and reads the values where they now live.
 """
 
 import importlib.util
@@ -13,11 +13,13 @@ from pathlib import Path
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import sql
 
-SCRIPT = Path(__file__).resolve().parents[1] / "migrations" / "19.0.1.1.0" / "pre-migration.py"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+SCRIPT = MIGRATIONS / "19.0.1.1.0" / "pre-migration.py"
+KEY_TABLE_SCRIPT = MIGRATIONS / "19.0.1.2.0" / "post-key_table.py"
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("pleo_pre_migration_19_0_1_1_0", SCRIPT)
+def load_script(path=SCRIPT):
+    spec = importlib.util.spec_from_file_location(f"pleo_migration_{path.parent.name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -56,3 +58,27 @@ class TestMigration(TransactionCase):
             self.assertFalse(sql.column_exists(cr, "pleo_connection", old))
             self.assertEqual(self.env["ir.model.fields"]._get("pleo.connection", new).name, new)
             self.assertTrue(self.env.ref(f"pleo_connector.field_pleo_connection__{new}"))
+
+    def test_stored_keys_move_to_their_own_table(self):
+        cr = self.env.cr
+        company_b = self.env["res.company"].create({"name": "Migrated B"})
+        connections = self.env.company.pleo_connection_ids | company_b.pleo_connection_ids
+        self.env.flush_all()
+        # back to 19.0.1.1.0: the ciphertext in a column of pleo_connection, no key rows
+        cr.execute("ALTER TABLE pleo_connection ADD COLUMN key_token varchar")
+        cr.execute(
+            "UPDATE pleo_connection SET key_token = 'token-' || id WHERE id = %s",
+            [connections[0].id],
+        )
+        cr.execute("DELETE FROM pleo_connection_key")
+        load_script(KEY_TABLE_SCRIPT).migrate(cr, "19.0.1.1.0")
+        cr.execute("SELECT connection_id, key_token FROM pleo_connection_key")
+        self.assertEqual(cr.fetchall(), [(connections[0].id, f"token-{connections[0].id}")])
+        self.assertFalse(sql.column_exists(cr, "pleo_connection", "key_token"))
+        self.assertEqual(
+            connections[0].sudo()._read_tokens(), {connections[0].id: f"token-{connections[0].id}"}
+        )
+        # run again (a second update): nothing to do, nothing lost
+        load_script(KEY_TABLE_SCRIPT).migrate(cr, "19.0.1.2.0")
+        cr.execute("SELECT count(*) FROM pleo_connection_key")
+        self.assertEqual(cr.fetchone()[0], 1)

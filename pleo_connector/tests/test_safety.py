@@ -121,7 +121,8 @@ class TestEncryptionKeys(ConnectedCase):
 
     def test_one_undecryptable_key_among_good_ones_is_that_connection_broken(self):
         self.env.cr.execute(
-            "UPDATE pleo_connection SET key_token = 'garbage' WHERE id = %s", [self.conn_a.id]
+            "UPDATE pleo_connection_key SET key_token = 'garbage' WHERE connection_id = %s",
+            [self.conn_a.id],
         )
         self.age()
         self.run_cron()
@@ -162,7 +163,8 @@ class TestEncryptionKeys(ConnectedCase):
 
     def test_undecryptable_keys_are_reported_not_lost(self):
         self.env.cr.execute(
-            "UPDATE pleo_connection SET key_token = 'not-a-token' WHERE id = %s", [self.conn_b.id]
+            "UPDATE pleo_connection_key SET key_token = 'not-a-token' WHERE connection_id = %s",
+            [self.conn_b.id],
         )
         # The server action runs the re-encryption cron on a cursor of its own, as the
         # scheduler would: here the test's (registry test mode).

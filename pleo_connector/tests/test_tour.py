@@ -31,7 +31,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL, mute_logger
 
 from ..pleolib import redaction
-from .common import PleoSandboxMixin
+from .common import PleoSandboxMixin, stored_token
 from .pleo_sandbox import INSTALLATIONS, INTROSPECT
 from .tour_tools import BrowserTourMixin, png_size
 
@@ -130,8 +130,7 @@ class TestConnectTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
         return found
 
     def stored_token(self, connection):
-        self.env.cr.execute("SELECT key_token FROM pleo_connection WHERE id = %s", [connection.id])
-        return self.env.cr.fetchone()[0]
+        return stored_token(self.env.cr, connection)
 
     # ------------------------------------------------------------------ the test
 

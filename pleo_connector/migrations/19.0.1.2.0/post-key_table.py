@@ -1,0 +1,26 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Move the encrypted keys out of the rows of ``pleo_connection`` into ``pleo_connection_key``.
+
+Up to 19.0.1.1.0 the ciphertext was a column of ``pleo_connection``, so a row PostgreSQL refused
+printed it in the error and the log. The module's update has created the new table; this moves
+every stored key into it, then drops the old column.
+"""
+
+from odoo.tools import sql
+
+TABLE = "pleo_connection"
+KEY_TABLE = "pleo_connection_key"
+
+
+def migrate(cr, version):
+    if not version or not sql.column_exists(cr, TABLE, "key_token"):
+        return
+    cr.execute(
+        f"""
+        INSERT INTO {KEY_TABLE} (connection_id, key_token)
+             SELECT id, key_token FROM {TABLE} WHERE key_token IS NOT NULL
+        ON CONFLICT (connection_id) DO UPDATE SET key_token = EXCLUDED.key_token
+        """  # noqa: S608 -- constant table names
+    )
+    cr.execute(f"ALTER TABLE {TABLE} DROP COLUMN key_token")
