@@ -479,12 +479,15 @@ class Booker:
 
         return self._cached(("tz",), find)
 
-    def _accounting_date(self, posting):
+    def _accounting_date(self, posting, journal=None):
         """The move's date and the lines' label suffix: the item's date, or the first open date
-        after a lock (and then the item's own date in the labels)."""
+        after a lock (and then the item's own date in the labels).
+
+        ``journal`` is the journal the move is booked in (the Pleo journal unless given): its
+        type decides which lock dates apply, as in Odoo (a bill's purchase lock date)."""
         day = self.booking_date(posting)
         has_tax = any(line.tax for line in posting.lines)
-        violated = self.company._get_violated_lock_dates(day, has_tax, self.journal)
+        violated = self.company._get_violated_lock_dates(day, has_tax, journal or self.journal)
         if not violated:
             return day, ""
         lock = violated[-1][0]

@@ -271,7 +271,7 @@ class PayablesBooker:
     def _bill_values(self, posting, partner):
         booker = self.booker
         currency = booker._currency(posting.currency)
-        date, suffix = booker._accounting_date(posting)
+        date, suffix = booker._accounting_date(posting, self._purchase_journal())
         exponent = currency_exponent(posting.currency)
         sign = -1 if posting.reversal else 1
         lines = []

@@ -10,6 +10,7 @@ bookkeeping); the export cron runs as the scheduler would.
 import base64
 import copy
 import uuid
+from datetime import date
 
 from odoo.tests import tagged
 
@@ -408,6 +409,21 @@ class TestExportPayables(ExportCase):
         self.assertEqual(sorted(by_tax["RC25"]), [-250, 250])
         term = bill.line_ids.filtered(lambda line: line.display_type == "payment_term")
         self.assertEqual(round(sum(term.mapped("credit")) * 100), 2906)
+
+    def test_purchase_lock_date_of_the_bills_journal(self):
+        """A bill is booked in the purchase journal: its lock date applies, as Odoo's own."""
+        self.company_a.purchase_lock_date = date(2025, 3, 31)
+        item = ap_item(item_line(10000), on="2025-03-04T10:00:00Z")
+        records, _job = self.book(item)
+        bill = self.assertBooked(records[item["accountingEntryId"]])
+        self.assertEqual(bill.date, date(2025, 4, 1), "the first open date, not Odoo's month end")
+        self.assertIn("(2025-03-04)", bill.invoice_line_ids.name)
+        self.conn_a.export_locked_period = "fail"
+        item = ap_item(item_line(10000), number="INV-2", on="2025-03-04T10:00:00Z")
+        records, _job = self.book(item)
+        record = records[item["accountingEntryId"]]
+        self.assertEqual(record.state, "failed")
+        self.assertIn("locked in Odoo until 2025-03-31", record.failure_reason)
 
     def test_receipt_is_the_bills_main_attachment(self):
         pdf = b"%PDF-1.4 the supplier's invoice"
