@@ -27,7 +27,7 @@ from ..pleolib.items import ItemError
 from ..pleolib.posting import WALLET_TYPES, posting_from_item, wallet_on_lines
 from ..pleolib.receipts import ReceiptError
 from .export_payables import PayablesBooker, is_payable
-from .pleo_connection import _ca_bundle_option, _number_option
+from .pleo_connection import _ca_bundle_option, _number_option, _receipt_allowed_hosts_option
 
 TRUE_WORDS = ("1", "true", "yes", "on")
 
@@ -49,6 +49,7 @@ class Booker:
         # Receipts come over https only, unless the server allows plain http (the sandbox).
         self.allow_http = str(config.get("pleo_receipts_allow_http") or "").lower() in TRUE_WORDS
         self.ca_bundle = _ca_bundle_option()  # as the Pleo client's (network.py: proxies too)
+        self.allowed_hosts = _receipt_allowed_hosts_option()  # through the public-address check
         self._mappings = {
             (row.kind, row.pleo_code): row._target() for row in self.connection.export_mapping_ids
         }

@@ -53,6 +53,13 @@ def _ca_bundle_option():
     return str(config.get("pleo_ca_bundle") or "").strip() or None
 
 
+def _receipt_allowed_hosts_option():
+    """The server option ``pleo_receipt_allowed_hosts``: comma-separated ``host`` or
+    ``host:port`` that receipt downloads may reach although they are not public addresses (the
+    sandbox's file host on loopback); empty by default (``pleolib.receipts``)."""
+    return str(config.get("pleo_receipt_allowed_hosts") or "").strip()
+
+
 class _StoredKeyRejected(Exception):
     """Save & Test of the stored key got a definitive answer (carried in ``error``)."""
 

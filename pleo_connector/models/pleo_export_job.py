@@ -232,6 +232,7 @@ class PleoExportJob(models.Model):
                 workers=booker.workers,
                 allow_http=booker.allow_http,
                 ca_bundle=booker.ca_bundle,
+                allowed_hosts=booker.allowed_hosts,
             )
             if flat
             else []

@@ -17,6 +17,13 @@ inspects TLS with a CA of its own, Save & Test and the receipts work or fail tog
 
 Nothing else of the environment is used: callers send with ``trust_env`` off (no ``.netrc``
 credentials) and pass :attr:`Route.proxies` and :attr:`Route.verify` explicitly.
+
+Through a proxy, the proxy resolves and connects, so this server cannot see the address a request
+reaches. The receipt download (:mod:`.receipts`) therefore resolves the link's host itself before
+sending and refuses it when any address is not public: that covers links naming, or resolving
+(for this server) to, an internal address; a different answer of the proxy's own DNS, or a name
+only the proxy can resolve, is left to the proxy's egress rules. Without a proxy, the address
+each connection actually reached is checked too.
 """
 
 import os

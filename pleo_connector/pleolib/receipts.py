@@ -14,20 +14,49 @@ its query string, valid 24 hours [spec]. So a download
 * is streamed and refused beyond ``max_bytes``: on a declared ``Content-Length`` before reading,
   else as soon as more arrives;
 * only accepts the types Odoo can keep as a receipt, checked against the type Pleo declared;
-* never shows the link's query string in an error: messages name ``scheme://host/path`` only.
+* never shows the link's query string in an error: messages name ``scheme://host/path`` only;
+* only reaches public addresses: a link whose host is, or resolves to, a loopback, link-local
+  (``169.254.169.254``, cloud metadata), private, shared (CGNAT), multicast, unspecified,
+  reserved or any other non-global address is refused, whatever its scheme, unless its ``host`` or
+  ``host:port`` is in ``allowed_hosts`` (the Odoo server option ``pleo_receipt_allowed_hosts``,
+  empty by default; the sandbox's loopback file host for tests and demos).
+
+How the address is checked (against DNS rebinding). Checking a name's resolution and then letting
+the HTTP library resolve it again leaves a window: a hostile DNS answers a public address to the
+check and ``127.0.0.1`` to the connection. So the link's host is resolved and checked first (a
+refused address gets no packet at all), and then a direct download goes through
+:class:`CheckedAdapter`, whose connections check the address the socket **actually connected
+to** (``getpeername()`` right after ``connect``, before TLS and before a byte of the request):
+whatever DNS said, no request reaches a refused address, on every new connection of the pool.
+The host name is kept as is, so the ``Host`` header, TLS's SNI and certificate check are the
+normal ones.
+Behind a proxy (:mod:`.network`) the socket goes to the proxy, which resolves and connects
+itself; then the link's host is resolved here before sending and refused if any address it
+resolves to is refused (a literal address is checked as it is). That covers links naming or
+resolving (for this server) to an internal address; it cannot see a different answer the proxy's
+own DNS may give, nor a name this server cannot resolve at all (which is then left to the proxy
+and its egress rules).
 """
 
+import ipaddress
 import re
+import socket
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 
 from .items import ItemError, safe_url
 from .network import NetworkSettingsError, route
+
+#: The Odoo server option that lets hosts through the address check (named in messages).
+ALLOWED_HOSTS_OPTION = "pleo_receipt_allowed_hosts"
 
 MAX_BYTES = 30 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
@@ -283,6 +312,189 @@ def _sniff(head):
     return None
 
 
+# --------------------------------------------------------------------------- addresses
+
+
+def parse_allowed_hosts(value):
+    """``"files.local, 127.0.0.1:8069, [::1]:80"`` → ``{("files.local", None), ...}``.
+
+    Each entry is a ``host`` (any port) or ``host:port`` (that port only), case-insensitive; an
+    IPv6 address is written in brackets. ``value`` may be a string (comma-separated) or an
+    iterable of entries; empty entries are ignored.
+    """
+    if not value:
+        return frozenset()
+    entries = value.split(",") if isinstance(value, str) else list(value)
+    found = set()
+    for entry in entries:
+        entry = str(entry).strip().lower()
+        if not entry:
+            continue
+        port = None
+        if entry.startswith("["):
+            host, _sep, rest = entry[1:].partition("]")
+            if rest.startswith(":") and rest[1:].isdigit():
+                port = int(rest[1:])
+        else:
+            host, sep, rest = entry.rpartition(":")
+            if sep and rest.isdigit() and ":" not in host:
+                port = int(rest)
+            else:
+                host = entry
+        host = host.strip().rstrip(".")
+        if host:
+            found.add((host, port))
+    return frozenset(found)
+
+
+def host_allowed(host, port, allowed):
+    """Whether ``host`` (on ``port``) is in the parsed ``allowed`` hosts."""
+    host = (host or "").strip("[]").lower().rstrip(".")
+    return (host, None) in allowed or (host, port) in allowed
+
+
+def address_problem(address):
+    """Why a download may not go to ``address`` (an IP address string), or ``None`` if public.
+
+    The reason is a phrase such as ``"a loopback address"``. An IPv4 address mapped into IPv6
+    (``::ffff:127.0.0.1``) is judged as the IPv4 address it stands for.
+    """
+    try:
+        ip = ipaddress.ip_address(str(address).split("%", 1)[0])
+    except ValueError:
+        return "not an IP address"
+    mapped = getattr(ip, "ipv4_mapped", None)
+    if mapped is not None:
+        ip = mapped
+    for test, phrase in (
+        ("is_unspecified", "an unspecified address"),
+        ("is_loopback", "a loopback address"),
+        ("is_link_local", "a link-local address (such as a cloud metadata service)"),
+        ("is_multicast", "a multicast address"),
+        ("is_reserved", "a reserved address"),
+        ("is_private", "a private network address"),
+    ):
+        if getattr(ip, test):
+            return phrase
+    if not ip.is_global:
+        return "an address that is not public"
+    return None
+
+
+class AddressRefused(Exception):
+    """A connection or link went to a refused address; ``host``, ``address`` and ``reason``."""
+
+    def __init__(self, host, address, reason):
+        super().__init__(f"{host} is {address}, {reason}")
+        self.host = host
+        self.address = address
+        self.reason = reason
+
+
+def _check_peer(connection, sock):
+    """The check of :class:`CheckedAdapter`'s connections, right after ``connect``."""
+    if getattr(connection, "proxy", None) is not None:
+        return  # the socket goes to a proxy: the link's host was checked before sending
+    if host_allowed(connection.host, connection.port, connection.pleo_allowed):
+        return
+    try:
+        address = sock.getpeername()[0]
+    except OSError:
+        address = "?"
+    reason = address_problem(address)
+    if reason:
+        sock.close()
+        raise AddressRefused(connection.host, address, reason)
+
+
+class _CheckedHTTPConnection(HTTPConnection):
+    pleo_allowed = frozenset()
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        _check_peer(self, sock)
+        return sock
+
+
+class _CheckedHTTPSConnection(HTTPSConnection):
+    pleo_allowed = frozenset()
+
+    def _new_conn(self):
+        sock = super()._new_conn()  # before TLS: nothing is sent to a refused address
+        _check_peer(self, sock)
+        return sock
+
+
+class CheckedAdapter(HTTPAdapter):
+    """A requests transport whose every new connection checks the address it connected to.
+
+    ``allowed`` (from :func:`parse_allowed_hosts`) lists the hosts let through as they are.
+    """
+
+    def __init__(self, allowed=frozenset(), **kw):
+        self.pleo_allowed = frozenset(allowed)
+        super().__init__(**kw)
+
+    def init_poolmanager(self, *args, **kw):
+        result = super().init_poolmanager(*args, **kw)
+        allowed = self.pleo_allowed
+        http_conn = type("CheckedHTTP", (_CheckedHTTPConnection,), {"pleo_allowed": allowed})
+        https_conn = type("CheckedHTTPS", (_CheckedHTTPSConnection,), {"pleo_allowed": allowed})
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": type("CheckedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
+            "https": type(
+                "CheckedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn}
+            ),
+        }
+        return result
+
+    def __getstate__(self):  # requests' adapters are picklable; keep the allowed hosts
+        state = super().__getstate__()
+        state["pleo_allowed"] = self.pleo_allowed
+        return state
+
+
+def _check_resolution(url, allowed):
+    """Before any request: refuse a link whose host is or resolves to a refused address (see the
+    module). A name this server cannot resolve is left to the connection (direct: it fails;
+    behind a proxy: the proxy resolves it)."""
+    parts = urlsplit(url)
+    host = parts.hostname
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    if host_allowed(host, port, allowed):
+        return
+    try:
+        addresses = [ipaddress.ip_address(host.split("%", 1)[0])]
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError):
+            return
+        addresses = [info[4][0] for info in infos]
+    for address in addresses:
+        reason = address_problem(address)
+        if reason:
+            raise AddressRefused(host, str(address), reason)
+
+
+def _refused(error, where):
+    host = error.host.strip("[]")
+    what = (
+        f"is {error.reason}"
+        if host == error.address
+        else f"resolves to {error.address}, {error.reason}"
+    )
+    return _fail(
+        DOWNLOAD_FAILURE,
+        f"The receipt {where} was not downloaded: its host {host} {what}. Receipts are only "
+        f"downloaded from public addresses (the server option {ALLOWED_HOSTS_OPTION} lets a "
+        "host through).",
+        url=where,
+        host=error.host,
+        address=error.address,
+    )
+
+
 def _new_session():
     session = requests.Session()
     session.trust_env = False  # no .netrc credentials; proxies and CA bundle: see network.py
@@ -301,14 +513,18 @@ def download(
     mimetype=None,
     size=None,
     ca_bundle=None,
+    allowed_hosts=None,
 ):
     """Download one receipt and return a :class:`Receipt`; raise :class:`ReceiptError`.
 
     ``mimetype`` and ``size`` are what Pleo declared for the file (``ExportItemFile.type`` and
     ``size``): a declared size over ``max_bytes`` is refused without a request. ``ca_bundle`` is
     the CA bundle to verify with before the environment's (see :mod:`.network`). ``session`` may
-    be given to reuse connections; only its transport is used (never its auth, headers, cookies,
-    proxies, CA bundle or environment), so it cannot add credentials either.
+    be given to reuse its connection pool; it gets a :class:`CheckedAdapter` mounted (its own
+    transport would not check the address) and nothing else of it is used (never its auth,
+    headers, cookies, proxies, CA bundle or environment), so it cannot add credentials either.
+    ``allowed_hosts`` (a comma-separated string or entries, see :func:`parse_allowed_hosts`) lets
+    hosts through the address check.
     """
     where = _check_url(url, allow_http)
     _declared_type(mimetype)  # a refused type needs no download
@@ -321,8 +537,16 @@ def download(
         raise _fail(
             DOWNLOAD_FAILURE, f"The receipt {where} was not downloaded: {reason}", url=where
         ) from None
+    allowed = parse_allowed_hosts(allowed_hosts)
+    try:  # before any packet; the connection checks again (below), a proxy cannot
+        _check_resolution(url, allowed)
+    except AddressRefused as error:
+        raise _refused(error, where) from None
     own = session is None
     session = _new_session() if own else session
+    adapter = CheckedAdapter(allowed)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
     request = requests.Request("GET", url, headers=dict(_HEADERS)).prepare()
     request.headers.pop("Authorization", None)  # belt and braces: prepare() sets none here
     try:
@@ -338,6 +562,8 @@ def download(
             return _read(response, where, max_bytes, mimetype, url)
     except ReceiptError:
         raise
+    except AddressRefused as error:
+        raise _refused(error, where) from None
     except requests.RequestException as exc:
         raise _transport_error(exc, where, timeout, way.proxy_label) from None
     except Exception as exc:  # anything else from the stack may quote the link

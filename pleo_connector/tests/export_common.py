@@ -11,6 +11,7 @@ rollback to the last one, which is what a real crash leaves in the database.
 
 import contextlib
 from unittest.mock import patch
+from urllib.parse import urlsplit
 
 from odoo import Command
 from odoo.tools import config, mute_logger
@@ -146,7 +147,14 @@ class ExportCase(PleoCase):
         self.sandbox.reset_file_requests()
         self.key = self.connect()
         self.conn_a.write({"export_enabled": True, "export_journal_id": self.journal.id})
-        self.startPatcher(patch.dict(config.options, {"pleo_receipts_allow_http": "1"}))
+        # The sandbox's file host: plain http, on loopback (let through by host:port only).
+        files = urlsplit(self.sandbox.file_host.base_url()).netloc
+        self.startPatcher(
+            patch.dict(
+                config.options,
+                {"pleo_receipts_allow_http": "1", "pleo_receipt_allowed_hosts": files},
+            )
+        )
         # Commits are savepoints, a crash rolls back to the last one (see the module docstring).
         self.cr.execute("SAVEPOINT pleo_commit")
         self.commits = 0

@@ -26,6 +26,7 @@ The tour talks to the test as ``pleo_connect_tour`` does (see tour_tools.py): it
 
 import uuid
 from unittest.mock import patch
+from urllib.parse import urlsplit
 
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config, mute_logger
@@ -145,7 +146,13 @@ class TestExportTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
         with (
             patch.object(cron, "_commit_progress", progress),
             patch.object(cron, "_trigger", lambda *args, **kwargs: None),
-            patch.dict(config.options, {"pleo_receipts_allow_http": "1"}),
+            patch.dict(
+                config.options,
+                {
+                    "pleo_receipts_allow_http": "1",
+                    "pleo_receipt_allowed_hosts": urlsplit(receipt["url"]).netloc,
+                },
+            ),
             mute_logger(*EXPORT_LOGGERS),
         ):
             env["pleo.connection"]._cron_pleo_export()

@@ -426,6 +426,7 @@ def main():
             "pleo_encryption_keys": Fernet.generate_key().decode(),
             "pleo_http_workers": str(args.workers),
             "pleo_receipts_allow_http": "1",  # the sandbox's file host is plain http
+            "pleo_receipt_allowed_hosts": "127.0.0.1",  # ... and listens on loopback
         }
         try:
             with PleoSandbox() as sandbox, patch.dict(config.options, options):

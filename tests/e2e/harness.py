@@ -475,6 +475,8 @@ def server_options(sandbox, **extra):
         "pleo_api_url_staging": sandbox.url("staging"),
         "pleo_encryption_keys": Fernet.generate_key().decode(),
         "pleo_receipts_allow_http": "True",
+        # the sandbox's file host listens on loopback, which receipt downloads refuse otherwise
+        "pleo_receipt_allowed_hosts": "127.0.0.1",
         "pleo_http_timeout": "10",
         "pleo_max_retry_wait": "2",
         **extra,

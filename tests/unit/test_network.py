@@ -32,6 +32,8 @@ _VARIABLES = (*network.CA_BUNDLE_VARIABLES, *network.PROXY_VARIABLES)
 
 
 # --------------------------------------------------------------------------- fixtures
+# the sandbox and its file host run on loopback, which downloads refuse unless allowed
+LOOPBACK = "127.0.0.1"
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +113,7 @@ def host_port(url):
 
 def fetch(url, **kw):
     kw.setdefault("timeout", TIMEOUT)
+    kw.setdefault("allowed_hosts", LOOPBACK)  # the sandbox's file host is on loopback
     return download(url, mimetype="application/pdf", **kw)
 
 
@@ -219,7 +222,9 @@ def test_the_option_comes_before_the_environment(environment, sandbox, receipt, 
     environment.setenv("REQUESTS_CA_BUNDLE", other_pki.ca_file)
     assert CERTIFICATE_REASON in refused(receipt).message
     assert fetch(receipt, ca_bundle=pki.ca_file).content == PDF
-    [result] = download_all([sandbox.file_entry(receipt)], ca_bundle=pki.ca_file)
+    [result] = download_all(
+        [sandbox.file_entry(receipt)], ca_bundle=pki.ca_file, allowed_hosts=LOOPBACK
+    )
     assert isinstance(result, Receipt), result
 
 
@@ -283,7 +288,10 @@ def test_no_credentials_cookie_or_key_with_every_setting_on(network_on, sandbox,
     key = sandbox.mint_key()
     assert fetch(receipt).content == PDF
     assert fetch(receipt, session=hostile_session(key)).content == PDF
-    assert all(isinstance(r, Receipt) for r in download_all([receipt, receipt], timeout=TIMEOUT))
+    assert all(
+        isinstance(r, Receipt)
+        for r in download_all([receipt, receipt], timeout=TIMEOUT, allowed_hosts=LOOPBACK)
+    )
     assert len(sandbox.file_requests) == 4
     assert_clean(sandbox.file_requests)
     assert proxy.connect_targets == [host_port(receipt)] * 4  # not the session's proxy

@@ -25,6 +25,8 @@ from pleolib.receipts import (
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 SERVER_LIFETIME = 120  # seconds: the host stops by itself if a test hangs
+# the test file hosts run on loopback, which downloads refuse unless allowed
+LOOPBACK = "127.0.0.1"
 
 
 class FileHost(http.server.ThreadingHTTPServer):
@@ -152,6 +154,7 @@ def host():
 
 def get(host, path, **kw):
     kw.setdefault("allow_http", True)
+    kw.setdefault("allowed_hosts", LOOPBACK)  # the test's file host is on loopback
     kw.setdefault("timeout", (2, 5))
     return download(host.base + path, **kw)
 
@@ -191,7 +194,9 @@ def test_no_authorization_header_ever(host, tmp_path, monkeypatch):
     session.cookies.set("session", "cookie-secret")
     get(host, "/files/receipt.pdf?probe=netrc")
     get(host, "/files/receipt.pdf?probe=session", session=session)
-    download_all([host.base + "/files/receipt.pdf?probe=all"], allow_http=True)
+    download_all(
+        [host.base + "/files/receipt.pdf?probe=all"], allow_http=True, allowed_hosts=LOOPBACK
+    )
     with host.lock:
         seen = [headers for _path, headers in host.seen]
     assert seen
@@ -204,7 +209,7 @@ def test_no_authorization_header_ever(host, tmp_path, monkeypatch):
 def test_link_with_user_info_is_refused(host):
     url = host.base.replace("http://", "http://user:pass@") + "/files/receipt.pdf?probe=userinfo"
     with pytest.raises(ReceiptError) as info:
-        download(url, allow_http=True)
+        download(url, allow_http=True, allowed_hosts=LOOPBACK)
     assert info.value.code == DOWNLOAD_FAILURE
     assert "pass" not in info.value.message.replace("password", "")
     assert not any("probe=userinfo" in path for path in host.paths())
@@ -216,7 +221,7 @@ def test_https_only_unless_allowed(host):
     assert not any("probe=https-only" in path for path in host.paths())
     for url in ("ftp://127.0.0.1/x.pdf", "file:///etc/passwd", "", None, "https://"):
         with pytest.raises(ReceiptError):
-            download(url, allow_http=True)
+            download(url, allow_http=True, allowed_hosts=LOOPBACK)
 
 
 def test_redirect_is_refused(host):
@@ -249,7 +254,12 @@ def test_slow_host_times_out(host):
 
 def test_connection_refused():
     with socket_closed_port() as port, pytest.raises(ReceiptError) as info:
-        download(f"http://127.0.0.1:{port}/x.pdf", allow_http=True, timeout=(1, 1))
+        download(
+            f"http://127.0.0.1:{port}/x.pdf",
+            allow_http=True,
+            allowed_hosts=LOOPBACK,
+            timeout=(1, 1),
+        )
     assert info.value.code == DOWNLOAD_FAILURE and "connection" in info.value.message
 
 
@@ -367,7 +377,7 @@ def test_download_all_keeps_order_returns_errors_and_runs_in_parallel(host):
     with host.lock:
         host.max_in_flight = 0
     started = time.monotonic()
-    results = download_all(refs, workers=4, allow_http=True, timeout=(2, 5))
+    results = download_all(refs, workers=4, allow_http=True, allowed_hosts=LOOPBACK, timeout=(2, 5))
     elapsed = time.monotonic() - started
     assert len(results) == len(refs)
     for ref, result in zip(refs, results, strict=True):
