@@ -46,6 +46,7 @@ ITEM_STATES = [
     ("pending", "To book"),
     ("booked", "Booked"),
     ("failed", "Failed"),
+    ("resolved", "Booked later"),
 ]
 
 
@@ -79,6 +80,13 @@ class PleoExportItem(models.Model):
     failure_type = fields.Char(readonly=True)
     failure_reason = fields.Text(readonly=True)
     receipt_count = fields.Integer(string="Receipts", readonly=True)
+    resolved_by_id = fields.Many2one(
+        "pleo.export.item",
+        string="Booked by",
+        readonly=True,
+        index="btree_not_null",
+        help="The item of a later export that booked this expense after it had failed here.",
+    )
 
     _entry_uniq = models.Constraint(
         "UNIQUE (job_id, entry_uuid)",

@@ -148,6 +148,8 @@ class PleoExportJob(models.Model):
                 slice_.commit()
             tally.add("booked", sum(1 for item in items if item.state == "booked"))
             tally.add("failed", sum(1 for item in items if item.state == "failed"))
+            self._resolve_earlier_failures(items)
+            slice_.commit()
         self._report(api, self.item_ids.filtered(lambda i: not i.reported and i.state != "pending"))
         self._commit()
         if self.item_ids.filtered(lambda i: not i.reported):
@@ -303,6 +305,48 @@ class PleoExportJob(models.Model):
         self._notify_errors()
         self._commit()
         return True
+
+    def _resolve_earlier_failures(self, items):
+        """A failure that is fixed, clears: the items of earlier exports that failed for the
+        expenses these ``items`` booked are marked booked later, with the entry, and an export
+        left with no failure says so and closes its "fix what failed" activity."""
+        booked = {item.entry_uuid: item for item in items if item.state == "booked"}
+        if not booked:
+            return
+        earlier = (
+            self.env["pleo.export.item"]
+            .sudo()
+            .search(
+                [
+                    ("job_id.connection_id", "=", self.connection_id.id),
+                    ("job_id", "!=", self.id),
+                    ("entry_uuid", "in", list(booked)),
+                    ("state", "=", "failed"),
+                ]
+            )
+        )
+        for item in earlier:
+            later = booked[item.entry_uuid]
+            item.write(
+                {"state": "resolved", "move_id": later.move_id.id, "resolved_by_id": later.id}
+            )
+        for job in earlier.job_id:
+            job._after_failures_fixed()
+
+    def _after_failures_fixed(self):
+        """What an export shows once later exports booked some of what failed in it."""
+        self.ensure_one()
+        if self.failed_count:
+            return
+        if self.state == "completed_with_errors":
+            self.state = "completed"
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        activities = self.activity_ids.filtered(lambda a: a.activity_type_id == todo)
+        feedback = self.env._("Every expense that failed here was booked by a later export.")
+        if activities:
+            activities.action_feedback(feedback=feedback)
+        else:
+            self.message_post(body=feedback)
 
     def _notify_errors(self):
         """One activity for the company's Pleo managers listing what to fix."""

@@ -456,3 +456,63 @@ class TestExportReceipts(ExportCase):
             failed.failure_reason, "Odoo refused the entry: The fiscal position forbids this entry."
         )
         self.assertEqual(len(self.moves()), 1, "the refused entry is not kept")
+
+
+@tagged("post_install", "-at_install", "pleo_export")
+class TestFailuresThatClear(ExportCase):
+    def test_a_failure_booked_by_a_later_export_clears(self):
+        """A bookkeeper maps the unknown account and exports again: the failed item of the
+        first export is marked booked later, with the entry; that export leaves the Failed
+        filter, shows completed and its 'fix what failed' activity is closed."""
+        failing = make_item(item_line(1000, account="9999"))
+        failing["accountingEntryId"] = "0a5d7a52-53c8-4a4e-9a7c-0b9cbd6f7e01"
+        first = self.add_job(items=[failing, make_item(item_line(500))])
+        self.run_export()
+        job = self.job(first)
+        self.assertEqual((job.state, job.failed_count), ("completed_with_errors", 1))
+        self.assertEqual(len(job.activity_ids), 1)
+        Item = self.env["pleo.export.item"]
+        self.assertEqual(Item.search_count([("state", "=", "failed")]), 1)
+        self.env["pleo.export.mapping"].create(
+            {
+                "connection_id": self.conn_a.id,
+                "kind": "account",
+                "pleo_code": "9999",
+                "account_id": self.accounts["6840"].id,
+            }
+        )
+        second = self.add_job(items=[dict(failing)])
+        self.run_export()
+        later = self.job(second).item_ids
+        self.assertEqual(later.state, "booked")
+        old = job.item_ids.filtered(lambda i: i.entry_uuid == failing["accountingEntryId"])
+        self.assertEqual(old.state, "resolved")
+        self.assertEqual(old.move_id, later.move_id)
+        self.assertEqual(old.resolved_by_id, later)
+        self.assertEqual(Item.search_count([("state", "=", "failed")]), 0, "the Failed filter")
+        self.assertEqual((job.state, job.failed_count), ("completed", 0))
+        self.assertFalse(job.activity_ids, "the activity is closed")
+        self.assertIn("booked by a later export", job.message_ids[0].body)
+
+    def test_a_failure_still_open_keeps_its_activity(self):
+        one = make_item(item_line(1000, account="9999"))
+        one["accountingEntryId"] = "3c1f6f0e-2d1b-4a9e-8f57-6c2b4d0e9a11"
+        two = make_item(item_line(700, account="9998"))
+        first = self.add_job(items=[one, two])
+        self.run_export()
+        job = self.job(first)
+        self.env["pleo.export.mapping"].create(
+            {
+                "connection_id": self.conn_a.id,
+                "kind": "account",
+                "pleo_code": "9999",
+                "account_id": self.accounts["6840"].id,
+            }
+        )
+        self.add_job(items=[dict(one)])
+        self.run_export()
+        self.assertEqual(
+            sorted(job.item_ids.mapped("state")), ["failed", "resolved"], "9998 is still open"
+        )
+        self.assertEqual((job.state, job.failed_count), ("completed_with_errors", 1))
+        self.assertEqual(len(job.activity_ids), 1)
