@@ -13,6 +13,7 @@ database, and the job hands its report back the same way.
 """
 
 import contextvars
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +21,10 @@ from datetime import datetime, timedelta
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from ..pleolib.slices import TimeSlice
 from .const import CRON_XMLID
+
+_logger = logging.getLogger(__name__)
 
 _INTERVALS = {
     "minutes": timedelta(minutes=1),
@@ -94,6 +98,40 @@ def pressed(cron_xmlid):
         return None
     press.ran = True
     return press
+
+
+def run_due_connections(model, cron_xmlid, due_domain, order, turn):
+    """The loop of a Pleo cron that works company by company, in Odoo's time slice.
+
+    ``due_domain(press)`` is the domain of the connections due now (a person's press: the
+    pressed ones, each once); ``turn(connection, slice_, tally)`` does one connection's work,
+    never raises, and leaves it due when the slice ended half-way. One connection at a time,
+    longest waiting first (``order``), while the slice lasts; after each, the progress and the
+    connections still due are committed, so that Odoo's runner calls again. When work is left,
+    the scheduler is woken for the next slice (without this, Odoo's threaded cron sleeps up to a
+    minute in between). Returns ``(press, tally, connections still due)``.
+    """
+    press = pressed(cron_xmlid)
+    Connection = model.sudo()
+    remaining = Connection.search_count(due_domain(press))
+    slice_ = TimeSlice(model.env["ir.cron"]._commit_progress, remaining=remaining)
+    tally = press.tally if press else Tally()
+    while remaining and not slice_.spent():
+        connection = Connection.search(due_domain(press), order=order, limit=1)
+        if press:
+            press.done.add(connection.id)
+        turn(connection, slice_, tally)
+        remaining = Connection.search_count(due_domain(press))
+        slice_.commit(1, remaining=remaining)
+    _logger.info("%s: %s; %s companies still due", cron_xmlid, slice_.report(), remaining)
+    if press and not remaining:
+        # Odoo moves the cron's next run an interval away after a press: the companies due
+        # for the scheduler meanwhile are not kept waiting that long.
+        remaining = Connection.search_count(due_domain(None))
+    if remaining:
+        model.env.ref(cron_xmlid)._trigger()
+        slice_.commit()
+    return press, tally, remaining
 
 
 class IrCron(models.Model):

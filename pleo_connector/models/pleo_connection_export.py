@@ -16,8 +16,7 @@ from odoo.exceptions import UserError
 
 from ..pleolib import errors
 from ..pleolib.export_api import ExportApi, ExportJobStateError, MissingContraAccountsError
-from ..pleolib.slices import TimeSlice
-from .ir_cron import Tally, due_before, press_domain, pressed
+from .ir_cron import due_before, press_domain, run_due_connections
 from .pleo_export_job import FINAL_STATES, MAX_ATTEMPTS, TRANSIENT_ERRORS, _pleo_datetime
 
 _logger = logging.getLogger(__name__)
@@ -234,32 +233,16 @@ class PleoConnection(models.Model):
         calls it again. Never raises: one company's trouble is rolled back to its last commit,
         logged, and the next company runs.
         """
-        press = pressed(EXPORT_CRON_XMLID)
-        Connection = self.sudo()
-        remaining = Connection.search_count(self._export_due_domain(press))
-        slice_ = TimeSlice(self.env["ir.cron"]._commit_progress, remaining=remaining)
-        tally = press.tally if press else Tally()
-        while remaining and not slice_.spent():
-            connection = Connection.search(
-                self._export_due_domain(press), order=POLL_ORDER, limit=1
-            )
+
+        def turn(connection, slice_, tally):
             finished = connection._export_poll(slice_, tally)
             connection.export_polled_at = fields.Datetime.now() if finished else False
-            if press:
-                press.done.add(connection.id)
-            remaining = Connection.search_count(self._export_due_domain(press))
-            slice_.commit(1, remaining=remaining)
-        _logger.info("Pleo export: %s; %s companies still due", slice_.report(), remaining)
+
+        press, tally, _remaining = run_due_connections(
+            self, EXPORT_CRON_XMLID, self._export_due_domain, POLL_ORDER, turn
+        )
         if press:
             tally.add("waiting", self._export_waiting(press.connection_ids))
-            # Odoo moves the cron's next run an interval away after a press: the companies
-            # due meanwhile are not kept waiting that long.
-            remaining = remaining or Connection.search_count(self._export_due_domain())
-        if remaining:
-            # The slice is spent with work left: wake the scheduler (without this, Odoo's
-            # threaded cron would sleep up to a minute before the next slice).
-            self.env.ref(EXPORT_CRON_XMLID)._trigger()
-            slice_.commit()
         return True
 
     @api.model

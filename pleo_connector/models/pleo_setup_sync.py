@@ -34,7 +34,7 @@ from odoo.tools import config
 from ..pleolib import errors
 from ..pleolib.setup_api import DEFAULT_PER_MINUTE, ConflictError, Pacer, SetupApi
 from ..pleolib.slices import SliceSpent, TimeSlice
-from .ir_cron import Tally, due_before, press_domain, pressed
+from .ir_cron import due_before, press_domain, run_due_connections
 from .pleo_setup_record import TARGET_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -204,53 +204,49 @@ class PleoConnection(models.Model):
         only what is still missing. A company whose sync fails is rolled back to its last
         commit, logged, and not tried again before the next round.
         """
-        press = pressed(SETUP_CRON_XMLID)
-        Connection = self.sudo()
-        remaining = Connection.search_count(self._setup_due_domain(press))
-        slice_ = TimeSlice(self.env["ir.cron"]._commit_progress, remaining=remaining)
-        tally = press.tally if press else Tally()
-        while remaining and not slice_.spent():
-            connection = Connection.search(
-                self._setup_due_domain(press), order=SETUP_ORDER, limit=1
-            )
-            if press:
-                press.done.add(connection.id)
-            try:
-                with slice_.unit():
-                    text, ok = connection._setup_sync(slice_)
-                tally.lines.append(text)
-                if not ok:
-                    tally.fail(False)
-            except SliceSpent:
-                # What was pushed is kept; no sync date makes it due first in the next slice.
-                connection.write(
-                    {
-                        "setup_last_sync": False,
-                        "setup_summary": self.env._(
-                            "The sync is under way: it goes on in the background."
-                        ),
-                    }
-                )
-                tally.add("waiting")
-            except Exception:
-                self.env.cr.rollback()
-                self.env.invalidate_all()
-                _logger.exception("Pleo setup sync of %s failed", connection.company_id.name)
-                text = self.env._(
-                    "%(company)s: the sync stopped on an unexpected error (details in the "
-                    "server log); it runs again in the next round.",
-                    company=connection.company_id.name,
-                )
-                connection.write({"setup_last_sync": fields.Datetime.now(), "setup_summary": text})
-                tally.lines.append(text)
-                tally.fail(False)
-            remaining = Connection.search_count(self._setup_due_domain(press))
-            slice_.commit(1, remaining=remaining)
-        _logger.info("Pleo setup sync: %s; %s companies still due", slice_.report(), remaining)
-        if remaining:
-            self.env.ref(SETUP_CRON_XMLID)._trigger()  # wake the scheduler for the next slice
-            slice_.commit()
+        run_due_connections(
+            self,
+            SETUP_CRON_XMLID,
+            self._setup_due_domain,
+            SETUP_ORDER,
+            lambda connection, slice_, tally: connection._setup_turn(slice_, tally),
+        )
         return True
+
+    def _setup_turn(self, slice_, tally):
+        """One company's sync in the cron: never raises; a sync the slice cut short is left due
+        (no sync date) and one that failed waits for the next round."""
+        self.ensure_one()
+        connection = self
+        try:
+            with slice_.unit():
+                text, ok = connection._setup_sync(slice_)
+            tally.lines.append(text)
+            if not ok:
+                tally.fail(False)
+        except SliceSpent:
+            # What was pushed is kept; no sync date makes it due first in the next slice.
+            connection.write(
+                {
+                    "setup_last_sync": False,
+                    "setup_summary": self.env._(
+                        "The sync is under way: it goes on in the background."
+                    ),
+                }
+            )
+            tally.add("waiting")
+        except Exception:
+            self.env.cr.rollback()
+            self.env.invalidate_all()
+            _logger.exception("Pleo setup sync of %s failed", connection.company_id.name)
+            text = self.env._(
+                "%(company)s: the sync stopped on an unexpected error (details in the "
+                "server log); it runs again in the next round.",
+                company=connection.company_id.name,
+            )
+            connection.write({"setup_last_sync": fields.Datetime.now(), "setup_summary": text})
+            tally.lines.append(text)
+            tally.fail(False)
 
     @api.model
     def _setup_due_domain(self, press=None):
