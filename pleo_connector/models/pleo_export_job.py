@@ -20,7 +20,7 @@ import logging
 from datetime import datetime, timezone
 
 from odoo import api, fields, models
-from odoo.tools import html_escape
+from odoo.tools import format_datetime, html_escape
 
 from ..pleolib import errors
 from ..pleolib.export_api import ExportJobStateError
@@ -105,9 +105,18 @@ class PleoExportJob(models.Model):
             job.failed_count = states.count("failed")
 
     @api.depends("pleo_created_at", "company_id")
+    @api.depends_context("tz", "lang")
     def _compute_display_name(self):
+        """The moment Pleo made the export, in the reader's time zone (the columns show local
+        time: a title in UTC was one or two hours off for a Danish bookkeeper)."""
         for job in self:
-            when = fields.Datetime.to_string(job.pleo_created_at) if job.pleo_created_at else ""
+            when = (
+                format_datetime(
+                    self.env, job.pleo_created_at, tz=self.env.context.get("tz"), dt_format="short"
+                )
+                if job.pleo_created_at
+                else ""
+            )
             job.display_name = self.env._(
                 "Pleo export %(when)s (%(company)s)", when=when, company=job.company_id.name
             )

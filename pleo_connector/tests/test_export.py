@@ -516,3 +516,16 @@ class TestFailuresThatClear(ExportCase):
         )
         self.assertEqual((job.state, job.failed_count), ("completed_with_errors", 1))
         self.assertEqual(len(job.activity_ids), 1)
+
+    def test_an_export_is_named_in_the_readers_time_zone(self):
+        job = self.env["pleo.export.job"].create(
+            {
+                "connection_id": self.conn_a.id,
+                "pleo_job_uuid": "8c7c1f8e-7d0a-4e53-9b1d-2f7f7f7f7f7f",
+                "pleo_created_at": "2026-03-31 22:30:00",
+            }
+        )
+        copenhagen = job.with_context(tz="Europe/Copenhagen", lang="en_US").display_name
+        self.assertIn("4/1/26", copenhagen)  # 00:30 on 1 April in Copenhagen
+        self.assertIn("12:30", copenhagen)
+        self.assertIn("3/31/26", job.with_context(tz="UTC", lang="en_US").display_name)
