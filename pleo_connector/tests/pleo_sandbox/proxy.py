@@ -364,15 +364,17 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                 if not data:
                     return
                 other = upstream if end is client else client
-                try:
-                    other.sendall(data)
-                except OSError:
-                    return
+                # Counted before it is passed on: once the far end has the bytes, the record
+                # says so (a test reading it right after its download finished sees them all).
                 with proxy._lock:
                     if end is client:
                         record.bytes_up += len(data)
                     else:
                         record.bytes_down += len(data)
+                try:
+                    other.sendall(data)
+                except OSError:
+                    return
 
     def _forward(self, record: ProxiedRequest) -> None:
         """Forward one plain-http request and relay its answer; the connection then closes."""
@@ -427,9 +429,9 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                 return  # cut off upstream: the client sees the connection close early
             if not chunk:
                 return
+            with proxy._lock:  # counted before the client has it (see _tunnel)
+                record.bytes_down += len(chunk)
             try:
                 self.wfile.write(chunk)
             except OSError:
                 return
-            with proxy._lock:
-                record.bytes_down += len(chunk)
