@@ -3,7 +3,7 @@
 {
     "name": "Pleo Connector",
     "summary": "Connect each company to Pleo with an Integrated API Key",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Accounting/Accounting",
     "author": "pleo_connector authors",
     "license": "LGPL-3",

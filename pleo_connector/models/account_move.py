@@ -4,7 +4,11 @@
 
 ``pleo_entry_uuid`` is Pleo's ``accountingEntryId``. A unique index per company (not a search
 before create) makes a second booking of the same Pleo expense impossible, even from two
-workers at once; re-exports find the move by that column and update or keep it.
+workers at once; re-exports find the move by that column and update or keep it. A move that was
+cancelled, or reversed in full, books nothing: the export marks it ``pleo_superseded`` (it keeps
+its Pleo id, the link to the expense) and books the expense on a new move. The index covers the
+moves not superseded, so one live move per Pleo expense; marking the old move is a write to its
+row, so two workers replacing it at once conflict and one of them is rolled back.
 
 The Pleo fields are written by the export only, which books as superuser: ``readonly=True`` is a
 view attribute, and an accountant clearing ``pleo_entry_uuid`` over RPC would have the expense
@@ -24,6 +28,7 @@ PLEO_ORIGIN_FIELDS = (
     "pleo_web_url",
     "pleo_item_type",
     "pleo_invoice_number",
+    "pleo_superseded",
 )
 
 
@@ -56,8 +61,17 @@ class AccountMove(models.Model):
         help="The invoice number Pleo sent: links a Pleo payment to its bill.",
     )
 
-    _pleo_entry_uniq = models.Constraint(
-        "UNIQUE (company_id, pleo_entry_uuid)",
+    pleo_superseded = fields.Boolean(
+        string="Pleo Entry Replaced",
+        copy=False,
+        readonly=True,
+        help="Cancelled or reversed in full: the Pleo export booked this expense again on a new "
+        "entry, which carries the same Pleo Entry ID.",
+    )
+
+    _pleo_entry_once = models.UniqueIndex(
+        "(company_id, pleo_entry_uuid) WHERE pleo_entry_uuid IS NOT NULL "
+        "AND pleo_superseded IS NOT TRUE",
         "This Pleo expense is already booked in this company.",
     )
 

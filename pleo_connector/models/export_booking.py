@@ -79,7 +79,7 @@ class Booker:
             posting = self.posting(data)
         except ItemError:
             return []
-        if self._existing_move(posting.entry_uuid):
+        if self._live_move(posting.entry_uuid, supersede=False):
             return []
         return list(posting.files)
 
@@ -121,7 +121,7 @@ class Booker:
         if is_payable(posting):  # vendor bills, credit notes and their payments
             return PayablesBooker(self).book(posting, data, receipts, summary)
         posting = self._oriented(posting)
-        move = self._existing_move(posting.entry_uuid)
+        move = self._live_move(posting.entry_uuid)
         if move and self._check_posted(move, posting):
             return {**summary, "state": "booked", "move_id": move.id}
         values = self._move_values(posting)
@@ -193,7 +193,11 @@ class Booker:
         found = {
             move.pleo_entry_uuid: move
             for move in Move.search(
-                [("company_id", "=", self.company.id), ("pleo_entry_uuid", "in", wanted)]
+                [
+                    ("company_id", "=", self.company.id),
+                    ("pleo_entry_uuid", "in", wanted),
+                    ("pleo_superseded", "=", False),
+                ]
             )
         }
         for uuid in wanted:
@@ -265,12 +269,54 @@ class Booker:
         return self._cache[key]
 
     def _existing_move(self, entry_uuid):
+        """The move of a Pleo expense that the export has not replaced (see ``_live_move``)."""
         return self._cached(
             ("move", entry_uuid),
             lambda: self.env["account.move"].search(
-                [("company_id", "=", self.company.id), ("pleo_entry_uuid", "=", entry_uuid)],
+                [
+                    ("company_id", "=", self.company.id),
+                    ("pleo_entry_uuid", "=", entry_uuid),
+                    ("pleo_superseded", "=", False),
+                ],
                 limit=1,
             ),
+        )
+
+    def _live_move(self, entry_uuid, supersede=True):
+        """The move that books a Pleo expense, or an empty recordset if it books nothing.
+
+        A cancelled move, or a posted move whose posted reversals cancel it on every account,
+        is no booking (as Odoo's own reports read it): the expense is booked again on a new
+        move. The old move keeps its Pleo id (the link to the expense) and is marked
+        ``pleo_superseded``, which takes it out of the exactly-once index (``supersede``: do it;
+        else only say there is no live move).
+        """
+        move = self._existing_move(entry_uuid)
+        if not move or not self._books_nothing(move):
+            return move
+        if supersede:
+            move.write({"pleo_superseded": True})
+            move.flush_recordset(["pleo_superseded"])  # out of the index before the new move
+            self._cache[("move", entry_uuid)] = move.browse()
+        return move.browse()
+
+    @staticmethod
+    def _books_nothing(move):
+        """Cancelled, or posted and reversed in full by posted reversal entries."""
+        if move.state == "cancel":
+            return True
+        reversals = move.reversal_move_ids.filtered(lambda m: m.state == "posted")
+        if move.state != "posted" or not reversals:
+            return False
+        totals = {}
+        for line in move.line_ids | reversals.line_ids:
+            key = (line.account_id, line.partner_id, line.currency_id)
+            balance, amount = totals.get(key, (0.0, 0.0))
+            totals[key] = (balance + line.balance, amount + line.amount_currency)
+        company_currency = move.company_id.currency_id
+        return all(
+            company_currency.is_zero(balance) and currency.is_zero(amount)
+            for (_account, _partner, currency), (balance, amount) in totals.items()
         )
 
     def _attach(self, move, receipts):

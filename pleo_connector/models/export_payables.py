@@ -247,7 +247,7 @@ class PayablesBooker:
 
     def _book_bill(self, posting, data, partner, receipts):
         booker = self.booker
-        move = booker._existing_move(posting.entry_uuid)
+        move = booker._live_move(posting.entry_uuid)
         if move and self.booker._check_posted(move, posting):
             return move, 0
         values = self._bill_values(posting, partner)
@@ -424,7 +424,7 @@ class PayablesBooker:
 
     def _book_payment(self, posting, data, partner):
         booker = self.booker
-        move = booker._existing_move(posting.entry_uuid)
+        move = booker._live_move(posting.entry_uuid)
         if move:  # a draft was reset by a bookkeeper: theirs to finish
             return self.booker._check_posted(move, posting) or move
         if not posting.invoice_number:
