@@ -26,7 +26,13 @@ from ..pleolib.currency import currency_exponent, minor_to_float, spread, to_com
 from ..pleolib.items import ItemError
 from ..pleolib.posting import WALLET_TYPES, posting_from_item, wallet_on_lines
 from ..pleolib.receipts import ReceiptError
-from .export_payables import PayablesBooker, is_payable
+from .export_payables import (
+    BILL_TYPES,
+    CREDIT_NOTE_TYPES,
+    PAYMENT_TYPES,
+    PayablesBooker,
+    is_payable,
+)
 from .pleo_connection import _ca_bundle_option, _number_option, _receipt_allowed_hosts_option
 
 TRUE_WORDS = ("1", "true", "yes", "on")
@@ -124,7 +130,7 @@ class Booker:
         move = self._live_move(posting.entry_uuid)
         if move and self._check_posted(move, posting):
             return {**summary, "state": "booked", "move_id": move.id}
-        values = self._move_values(posting)
+        values = self._move_values(posting, data)
         if move and move.pleo_fingerprint == posting.fingerprint:
             pass  # a draft that Pleo did not change: keep it as the bookkeeper left it
         elif move:
@@ -165,7 +171,7 @@ class Booker:
                 or self._existing_move(posting.entry_uuid)
             ):
                 return None
-            return self._move_values(self._oriented(posting))
+            return self._move_values(self._oriented(posting), data)
         except ItemError:
             return None
 
@@ -341,12 +347,13 @@ class Booker:
             if mine:
                 move.message_main_attachment_id = mine[0]
 
-    def _move_values(self, posting):
+    def _move_values(self, posting, data=None):
         currency = self._currency(posting.currency)
         date, suffix = self._accounting_date(posting)
         exponent = currency_exponent(posting.currency)
         balances, company_exponent = self._company_balances(posting, currency, date)
         partner = self._partner(posting.user_code)
+        vendor = None  # looked up when a line is on a payable or receivable account
         lines = []
         expense = None  # the values of the expense line the next tax lines belong to
         for line, balance in zip(posting.lines, balances, strict=True):
@@ -364,6 +371,10 @@ class Booker:
                 "balance": minor_to_float(balance, company_exponent),
                 **self._line_accounting(posting, line),
             }
+            if self._vendor_side(posting, values["account_id"]):
+                if vendor is None:
+                    vendor = PayablesBooker(self).vendor(posting, data or {})
+                values["partner_id"] = vendor.id
             if line.role == "expense":
                 expense = {**values, "_amount": line.amount, "_balance": balance}
             lines.append(values)
@@ -377,6 +388,17 @@ class Booker:
             **self._pleo_values(posting),
             "line_ids": [fields.Command.create(values) for values in lines],
         }
+
+    def _vendor_side(self, posting, account_id):
+        """Whether a line of an invoice or its payment is on a payable or receivable account:
+        the vendor's, as in Odoo's payables (the employee stays on the other lines, the
+        out-of-pocket liability included)."""
+        if not posting.vendor or posting.item_type not in (
+            BILL_TYPES | CREDIT_NOTE_TYPES | PAYMENT_TYPES
+        ):
+            return False
+        account = self.env["account.account"].browse(account_id)
+        return account.account_type in ("liability_payable", "asset_receivable")
 
     def _company_balances(self, posting, currency, date):
         """Each line's balance in company minor units, and the company currency's exponent.

@@ -425,6 +425,62 @@ class TestExportPayables(ExportCase):
         self.assertEqual(record.state, "failed")
         self.assertIn("locked in Odoo until 2025-03-31", record.failure_reason)
 
+    def test_journal_method_invoice_has_the_vendor_on_the_payable_line(self):
+        """Without vendor-based bookkeeping an invoice is a journal entry: the payable line is
+        the vendor's (aged payables, reconciliation), the employee stays on the other lines."""
+        payable = self.env["account.account"].create(
+            {
+                "code": "2410",
+                "name": "Trade payables",
+                "account_type": "liability_payable",
+                "company_ids": [self.company_a.id],
+            }
+        )
+        employee = self.partners["E001"]
+
+        def journal():
+            return {
+                "bookkeeping": {"method": "journal"},
+                "vendor": VENDOR,
+                "accountingEntryId": str(uuid.uuid4()),
+            }
+
+        bill = make_item(
+            item_line(12500, tax=("I25", 0.25, "inclusive", 2500)),
+            kind="invoice",
+            contra="2410",
+            **journal(),
+        )
+        paid = make_item(
+            item_line(12500, account="2410"),
+            kind="invoice_payment",
+            subType="invoice_payment_sent",
+            **journal(),
+        )
+        own_money = make_item(item_line(3000), kind="out_of_pocket", contra="2410", **journal())
+        records, _job = self.book(bill, paid, own_money)
+        moves = {
+            item["accountingEntryId"]: self.assertBooked(records[item["accountingEntryId"]])
+            for item in (bill, paid, own_money)
+        }
+        for item in (bill, paid):
+            lines = moves[item["accountingEntryId"]].line_ids
+            on_payable = lines.filtered(lambda line: line.account_id == payable)
+            self.assertEqual(on_payable.partner_id, self.vendor, item["type"])
+            self.assertEqual((lines - on_payable).partner_id, employee, item["type"])
+        lines = moves[own_money["accountingEntryId"]].line_ids
+        self.assertEqual(lines.partner_id, employee, "out of pocket: the employee's liability")
+        # Invoice and payment meet on the vendor's payable: they can be reconciled.
+        (moves[bill["accountingEntryId"]] | moves[paid["accountingEntryId"]]).line_ids.filtered(
+            lambda line: line.account_id == payable
+        ).reconcile()
+        self.assertEqual(
+            moves[bill["accountingEntryId"]]
+            .line_ids.filtered(lambda line: line.account_id == payable)
+            .amount_residual,
+            0.0,
+        )
+
     def test_receipt_is_the_bills_main_attachment(self):
         pdf = b"%PDF-1.4 the supplier's invoice"
         files = [self.sandbox.file_entry(self.sandbox.add_file(pdf, "application/pdf", "inv.pdf"))]
