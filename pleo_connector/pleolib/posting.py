@@ -323,6 +323,8 @@ def _posting_from_item(item):
                 tax_amount=tax_amount,
                 line_amount=value,
             )
+        if tax is not None and tax.type != "reverse":
+            _check_tax_ceiling(reader, entry, number, value, tax_amount, tax.rate)
         # Whether Pleo signs a tax like its line is [unknown]: a tax always has its line's sign.
         tax_amount = abs(tax_amount) if value >= 0 else -abs(tax_amount)
         value, tax_amount = value * sign * direction, tax_amount * sign * direction
@@ -507,6 +509,32 @@ def _supplier_figures(item, amount, wallet_currency):
         return None
     sign = -1 if total < 0 else 1
     return {"currency": currency, "lines": [(v * sign, t * sign) for v, t in figures]}
+
+
+def _check_tax_ceiling(reader, entry, number, value, tax_amount, rate):
+    """Fail a line whose VAT is more than its amount can contain.
+
+    A tax paid to the supplier (``inclusive``, ``exclusive``) is part of the line amount, which
+    holds at most ``amount x r / (1 + r)`` of VAT at rate ``r``. More than one minor unit above
+    that (Pleo's rounding) means the tax was put on top of the amount, or is wrong: booked, it
+    would deduct VAT that was never paid. Integer arithmetic on ``r = p / q``: the tax is too
+    large when ``(|tax| - 1) x (p + q) > |amount| x p``.
+    """
+    p, q = rate.as_integer_ratio()
+    if (abs(tax_amount) - 1) * (p + q) <= abs(value) * p:
+        return
+    ceiling = abs(value) * p // (p + q)
+    reader.fail(
+        f"Pleo line {number} of entry {entry}: its tax ({abs(tax_amount)}) is more than a line "
+        f"of {abs(value)} can contain at {_percent(rate)} % ({ceiling}, in minor units): Pleo's "
+        "tax must be included in the line amount. Correct the tax amount or code in Pleo and "
+        "export it again.",
+        line=number,
+        tax_amount=tax_amount,
+        line_amount=value,
+        rate=str(rate),
+        ceiling=ceiling,
+    )
 
 
 def _percent(rate):

@@ -207,6 +207,39 @@ def test_split_lines_stay_separate_with_their_own_tax_lines():
     ]
 
 
+@pytest.mark.parametrize("kind", ["inclusive", "exclusive"])
+@pytest.mark.parametrize(
+    "value, tax_amount, rate, ok",
+    [
+        (12500, 2500, 0.25, True),  # 125.00 holds 25.00 of VAT at 25 %
+        (12500, 2501, 0.25, True),  # Pleo's rounding: one minor unit more
+        (12500, 2502, 0.25, False),
+        (12500, 3125, 0.25, False),  # the tax put on top: 125.00 x 25 %
+        (-12500, -3125, 0.25, False),  # a refund alike
+        (10000, 1072, 0.12, True),  # 100 x 0.12 / 1.12 = 10.714…: 10.72 is within one unit
+        (10000, 1073, 0.12, False),
+        (10000, 1, 0, True),
+        (10000, 2, 0, False),  # no VAT at 0 %
+    ],
+)
+def test_a_tax_more_than_its_line_can_contain_fails(value, tax_amount, rate, ok, kind):
+    data = item([line(value, tax_=tax(tax_amount, rate=rate, kind=kind))])
+    if ok:
+        assert amounts(posting_from_item(data), "tax") == [tax_amount]
+        return
+    error = error_of(data)
+    assert error.code == "validation_failure"
+    assert f"its tax ({abs(tax_amount)}) is more than a line of {abs(value)}" in str(error)
+    assert error.data["ceiling"] == abs(value) * Decimal(str(rate)).as_integer_ratio()[0] // sum(
+        Decimal(str(rate)).as_integer_ratio()
+    )
+
+
+def test_a_reverse_charge_is_on_top_of_its_line():
+    posting = posting_from_item(item([line(10000, tax_=tax(2500, kind="reverse"))]))
+    assert amounts(posting, "tax") == [2500]
+
+
 def test_zero_tax_has_no_tax_line():
     posting = posting_from_item(item([line(10000, tax_=tax(0, rate=0, code="Z0"))]))
     assert [ln.role for ln in posting.lines] == ["expense", "contra"]
@@ -557,17 +590,23 @@ CODES = st.sampled_from(["6810", "6820", "6890", "7000"])
 
 @st.composite
 def line_specs(draw, max_value=10**9):
-    """``(value, tax_amount | None, kind, code, tags)`` with the tax within its line."""
+    """``(value, tax_amount | None, kind, code, tags)`` with the tax within its line (25 %)."""
     value = draw(st.integers(-max_value, max_value))
     kind = draw(TAX_KINDS)
     tax_amount = None
     if kind is not None:
-        tax_amount = draw(st.integers(0, abs(value)))
+        tax_amount = draw(st.integers(0, tax_room(abs(value), kind)))
         tax_amount = -tax_amount if value < 0 and draw(st.booleans()) else tax_amount
     tags = draw(
         st.lists(st.sampled_from([("DEPT", "A"), ("DEPT", "B"), ("PROJ", "P")]), max_size=2)
     )
     return value, tax_amount, kind, draw(CODES), tags
+
+
+def tax_room(magnitude, kind):
+    """The largest tax of a line at 25 %: a reverse charge is on top (up to the line here), a
+    tax paid to the supplier is inside it (a fifth, and Pleo's rounding of one minor unit)."""
+    return magnitude if kind == "reverse" else min(magnitude, magnitude // 5 + 1)
 
 
 def build(specs, type_="card_purchase", currency="DKK", flip=1):
@@ -640,7 +679,8 @@ def test_property_splitting_a_line_keeps_the_totals_per_account(specs, draw):
     magnitude, tax_magnitude = abs(value), abs(tax_amount or 0)
     first = draw.draw(st.integers(0, magnitude))
     # the first part's tax keeps both parts' taxes within their lines
-    low, high = max(0, tax_magnitude - (magnitude - first)), min(tax_magnitude, first)
+    room = tax_room(magnitude - first, kind), tax_room(first, kind)
+    low, high = max(0, tax_magnitude - room[0]), min(tax_magnitude, room[1])
     first_tax = draw.draw(st.integers(low, high))
     parts = [
         (sign * first, None if kind is None else sign * first_tax, kind, code, tags),
