@@ -186,7 +186,11 @@ conf_alone="$work/odoo-alone.conf"
 sed -e "s#^addons_path = .*#addons_path = $alone${addons#"$repo"}#" -e "s#^data_dir = .*#data_dir = $work/data-alone#" \
     "$conf" > "$conf_alone"
 runner_log="$work/odoo-test-enable.log"
-"${odoo_cmd[@]}" -c "$conf_alone" -d "$db_alone" -i pleo_connector --test-enable \
+# Odoo's runner drives the browser tours with websocket-client, a test tool that Odoo's own
+# requirements do not list: it runs with the tools' Python (PY itself when it has them, else the
+# venv of tests/tools_env.sh, which sees PY's packages), never with a package added to PY.
+runner_cmd=("$TOOLS_PY" "${odoo_cmd[@]:1}")
+"${runner_cmd[@]}" -c "$conf_alone" -d "$db_alone" -i pleo_connector --test-enable \
     --test-tags /pleo_connector --stop-after-init --http-port "$alone_port" >"$runner_log" 2>&1
 runner_rc=$?
 runner_result=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database' "$runner_log" | tail -n 1)
