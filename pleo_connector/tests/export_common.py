@@ -187,6 +187,20 @@ class ExportCase(PleoCase):
         """The export cron's next round: every connection is due to be fetched again."""
         self.env["pleo.connection"].search([]).sudo().write({"export_polled_at": False})
 
+    def press(self, button, *loggers):
+        """Press a button that runs a Pleo cron (``method_direct_trigger``): the job runs on a
+        cursor of its own, as the scheduler's; here the test's (registry test mode), with its
+        commits as no-ops. The end-to-end suite (tests/e2e) runs the same with real commits."""
+        cron_class = type(self.env["ir.cron"])
+        with (
+            self.enter_registry_test_mode(),
+            patch.object(cron_class, "_commit_progress", lambda *a, **k: float("inf")),
+            mute_logger(*(loggers or EXPORT_LOGGERS)),
+        ):
+            result = button()
+        self.env.invalidate_all()
+        return result
+
     def run_export(self):
         self.new_round()
         with mute_logger(*EXPORT_LOGGERS):

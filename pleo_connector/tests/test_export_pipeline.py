@@ -10,12 +10,11 @@ from unittest.mock import patch
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
-from odoo.tools import mute_logger
 
 from ..pleolib import export_api, slices
 from ..pleolib.client import PleoClient
 from .common import LeakHunter, capture_every_log, database_texts
-from .export_common import EXPORT_LOGGERS, ExportCase
+from .export_common import ExportCase
 from .test_export import item_line, make_item
 
 ITEMS = "/v3/export-items"
@@ -144,16 +143,7 @@ class TestExportPipeline(ExportCase):
         with self.assertRaises(AccessError):
             self.conn_a.with_user(self.accountant_a).action_fetch_exports()
         job_uuid = self.add_job(items=[make_item(item_line(1000))])
-        # The cron runs on a cursor of its own, as the scheduler's: share the test's (whose
-        # test cursor turns the scheduler's commits into savepoints of its own).
-        cron_class = type(self.env["ir.cron"])
-        with (
-            self.enter_registry_test_mode(),
-            patch.object(cron_class, "_commit_progress", lambda *a, **k: float("inf")),
-            mute_logger(*EXPORT_LOGGERS),
-        ):
-            action = self.conn_a.with_user(self.manager_a).action_fetch_exports()
-        self.env.invalidate_all()
+        action = self.press(self.conn_a.with_user(self.manager_a).action_fetch_exports)
         self.assertEqual(action["type"], "ir.actions.client")
         message = action["params"]["message"]
         self.assertIn("1 booked, 0 failed; nothing else waiting in Pleo", message)

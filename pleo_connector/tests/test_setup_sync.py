@@ -3,8 +3,6 @@
 """Keep Pleo in step with Odoo: the setup sync (accounts, tax codes, tags, vendors) against the
 sandbox, on company A's generic chart plus the export tests' accounts, taxes and plans."""
 
-from unittest.mock import patch
-
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -38,19 +36,9 @@ class TestSetupSync(ExportCase):
         )
 
     def sync(self, connection=None, user=None):
-        """Press "Sync setup to Pleo". It runs the cron on a cursor of its own, as the
-        scheduler would: here the test's (registry test mode), with the test's commits as
-        no-ops. The end-to-end suite (tests/e2e) runs it with the real commits and slices."""
-        cron_class = type(self.env["ir.cron"])
-        with (
-            self.enter_registry_test_mode(),
-            patch.object(cron_class, "_commit_progress", lambda *a, **k: float("inf")),
-            mute_logger(*SETUP_LOGGERS),
-        ):
-            connection = connection or self.conn_a
-            action = connection.with_user(user or self.manager_a).action_sync_setup()
-        self.env.invalidate_all()
-        return action
+        """Press "Sync setup to Pleo" (it runs the setup-sync cron: see ``ExportCase.press``)."""
+        connection = (connection or self.conn_a).with_user(user or self.manager_a)
+        return self.press(connection.action_sync_setup, *SETUP_LOGGERS)
 
     def expense_accounts(self):
         Account = self.env["account.account"].with_company(self.company_a)

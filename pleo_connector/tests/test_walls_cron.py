@@ -13,7 +13,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .export_common import ACCOUNTS, EXPORT_LOGGERS, ExportCase
+from .export_common import ACCOUNTS, ExportCase
 from .test_export import item_line, make_item
 
 
@@ -55,14 +55,7 @@ class TestExportCronWalls(ExportCase):
 
     def test_fetch_now_runs_only_the_pressed_company(self):
         job_a, job_b = self.jobs_of_both()
-        cron_class = type(self.env["ir.cron"])
-        with (
-            self.enter_registry_test_mode(),
-            patch.object(cron_class, "_commit_progress", lambda *a, **k: float("inf")),
-            mute_logger(*EXPORT_LOGGERS),
-        ):
-            action = self.conn_a.with_user(self.manager_a).action_fetch_exports()
-        self.env.invalidate_all()
+        action = self.press(self.conn_a.with_user(self.manager_a).action_fetch_exports)
         self.assertIn("1 booked, 0 failed", action["params"]["message"])
         self.assertEqual(self.pleo_job(job_a)["status"], "completed")
         self.assertEqual(self.job(job_a).state, "completed")
