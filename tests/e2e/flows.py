@@ -148,6 +148,21 @@ def export_stall(server, since):
     return check
 
 
+def export_by_the_scheduler(site, company_id, job_id, timeout, since_log):
+    """Make the export cron due now (its record, as an administrator would) and wait until the
+    scheduler alone has finished Pleo's job: ``(state, seconds, stall reason)`` as
+    :func:`wait_export`, with :func:`export_stall` from server-log offset ``since_log``."""
+    schedule_now(site.admin, EXPORT_CRON)
+    return wait_export(
+        site.db,
+        site.sandbox,
+        company_id,
+        job_id,
+        timeout=timeout,
+        stalled=export_stall(site.server, since_log),
+    )
+
+
 def assert_booked_once_and_reported(db, sandbox, company_id, job_id, state):
     """Every item of the job: one entry in Odoo, and Pleo told 'successful' with that entry."""
     assert state.pleo_status == "completed", state.describe()

@@ -14,11 +14,8 @@ from tls_tools import make_pki
 
 from .company import Site
 from .flows import (
-    EXPORT_CRON,
     assert_booked_once_and_reported,
-    export_stall,
-    schedule_now,
-    wait_export,
+    export_by_the_scheduler,
 )
 from .harness import running_server, watch
 
@@ -64,15 +61,7 @@ def test_receipts_over_https_through_the_proxy_never_carry_the_key(site, proxy, 
     file_host = links[0].split("/")[2]
     site.sandbox.reset_file_requests()
     proxy.reset_requests()
-    schedule_now(site.admin, EXPORT_CRON)
-    state, seconds, stall = wait_export(
-        site.db,
-        site.sandbox,
-        tenant.id,
-        job,
-        timeout=90,
-        stalled=export_stall(site.server, since_log),
-    )
+    state, seconds, stall = export_by_the_scheduler(site, tenant.id, job, 90, since_log)
     figures("seconds_to_booked" if state.done else "seconds_waited_in_vain", round(seconds, 1))
     figures("receipts", len(links))
     figures("tunnels", len(proxy.connect_targets))

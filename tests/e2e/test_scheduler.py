@@ -19,6 +19,7 @@ from .flows import (
     assert_booked_once_and_reported,
     cron_completions,
     cron_runs,
+    export_by_the_scheduler,
     export_stall,
     export_state,
     schedule_now,
@@ -67,15 +68,7 @@ def test_a_thousand_items_over_many_pages_each_booked_once_and_reported(site, fi
     cron = site.admin.xmlid(EXPORT_CRON)
     job = site.sandbox.add_export_job(tenant.pleo, n=1000, wallet_currency="USD")
     since, since_log = utc_now_string(-1), site.server.log_size()
-    schedule_now(site.admin, EXPORT_CRON)
-    state, seconds, stall = wait_export(
-        site.db,
-        site.sandbox,
-        tenant.id,
-        job,
-        timeout=240,
-        stalled=export_stall(site.server, since_log),
-    )
+    state, seconds, stall = export_by_the_scheduler(site, tenant.id, job, 240, since_log)
     runs, _ = cron_runs(site.db, cron, since)
     figures("seconds_to_booked" if state.done else "seconds_waited_in_vain", round(seconds, 1))
     figures("items", state.items)
@@ -248,15 +241,7 @@ def test_kill_9_in_the_middle_of_a_job_then_restart_books_each_item_once(site, f
     figures("seconds_to_restart", round(site.server.restart(), 1))
     since_log = site.server.log_size()
     site.admin = site.server.rpc()
-    schedule_now(site.admin, EXPORT_CRON)
-    state, seconds, stall = wait_export(
-        site.db,
-        site.sandbox,
-        tenant.id,
-        job,
-        timeout=120,
-        stalled=export_stall(site.server, since_log),
-    )
+    state, seconds, stall = export_by_the_scheduler(site, tenant.id, job, 120, since_log)
     figures("seconds_to_finish_after_restart", round(seconds, 1))
     figures("items", state.items)
     assert state.done, (
