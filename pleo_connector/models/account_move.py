@@ -20,6 +20,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from . import export_payables
+from .pleo_export_item import ITEM_TYPES
 
 #: The fields of a move that say which Pleo expense it books: the export's alone.
 PLEO_ORIGIN_FIELDS = (
@@ -49,7 +50,7 @@ class AccountMove(models.Model):
         "did not.",
     )
     pleo_web_url = fields.Char(string="Open in Pleo", copy=False, readonly=True)
-    pleo_item_type = fields.Char(string="Pleo Type", copy=False, readonly=True)
+    pleo_item_type = fields.Selection(ITEM_TYPES, string="Pleo Type", copy=False, readonly=True)
     pleo_export_item_ids = fields.One2many(
         "pleo.export.item", "move_id", string="Pleo Export Items", readonly=True
     )

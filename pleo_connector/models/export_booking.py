@@ -33,6 +33,7 @@ from .export_payables import (
     PayablesBooker,
     is_payable,
 )
+from .messages import CURRENCIES_MENU, TAXES_MENU, menu_path
 from .pleo_connection import _ca_bundle_option, _number_option, _receipt_allowed_hosts_option
 
 TRUE_WORDS = ("1", "true", "yes", "on")
@@ -585,8 +586,9 @@ class Booker:
                 "invalid_configuration",
                 self.env._(
                     "The currency %(code)s of this expense is not active in Odoo: activate it in "
-                    "Accounting › Configuration › Currencies, then export again.",
+                    "%(path)s, then export again.",
                     code=code,
+                    path=menu_path(self.env, CURRENCIES_MENU),
                 ),
             )
         return currency
@@ -726,9 +728,10 @@ class Booker:
                 "invalid_configuration",
                 self.env._(
                     "The Odoo tax %(tax)s has no tax repartition line to book Pleo's tax amount "
-                    "on: give it one in Accounting › Configuration › Taxes, or map Pleo's tax "
+                    "on: give it one in %(path)s, or map Pleo's tax "
                     "code to another tax in Pleo Connections › %(company)s › Taxes.",
                     tax=tax.name,
+                    path=menu_path(self.env, TAXES_MENU),
                     company=self.company.name,
                 ),
             )

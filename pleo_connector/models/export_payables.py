@@ -33,6 +33,7 @@ from odoo.tools import SQL, html_escape
 
 from ..pleolib.currency import currency_exponent, minor_to_float, spread
 from ..pleolib.items import ItemError
+from .messages import JOURNALS_MENU, menu_path
 
 BILL_TYPES = frozenset({"invoice", "card_invoice"})
 CREDIT_NOTE_TYPES = frozenset({"refund", "chargeback"})
@@ -340,8 +341,9 @@ class PayablesBooker:
                 "missing_configuration",
                 self.env._(
                     "%(company)s has no purchase journal for Pleo's vendor bills: create one in "
-                    "Accounting › Configuration › Journals, then export again.",
+                    "%(path)s, then export again.",
                     company=self.company.name,
+                    path=menu_path(self.env, JOURNALS_MENU),
                 ),
             )
         return journal

@@ -74,6 +74,8 @@ class Press:
     result: dict = field(default_factory=dict)
     #: Whether the run got to start (False: the scheduler was running the cron already).
     ran: bool = False
+    #: The language of the person who pressed: what the run writes, they read now.
+    lang: str | None = None
 
 
 def due_before(cron):
@@ -104,7 +106,9 @@ def run_due_connections(model, cron_xmlid, due_domain, order, turn):
     """The loop of a Pleo cron that works company by company, in Odoo's time slice.
 
     ``due_domain(press)`` is the domain of the connections due now (a person's press: the
-    pressed ones, each once); ``turn(connection, slice_, tally)`` does one connection's work,
+    pressed ones, each once); ``turn(connection, slice_, tally)`` does one connection's work
+    in the language of who reads what it writes (the presser's, else the company's Pleo
+    managers': never the cron user's, see ``_readers_lang``),
     never raises, and leaves it due when the slice ended half-way. One connection at a time,
     longest waiting first (``order``), while the slice lasts; after each, the progress and the
     connections still due are committed, so that Odoo's runner calls again. When work is left,
@@ -120,7 +124,8 @@ def run_due_connections(model, cron_xmlid, due_domain, order, turn):
         connection = Connection.search(due_domain(press), order=order, limit=1)
         if press:
             press.done.add(connection.id)
-        turn(connection, slice_, tally)
+        lang = press.lang if press and press.lang else connection._readers_lang()
+        turn(connection.with_context(lang=lang), slice_, tally)
         remaining = Connection.search_count(due_domain(press))
         slice_.commit(1, remaining=remaining)
     _logger.info("%s: %s; %s companies still due", cron_xmlid, slice_.report(), remaining)
@@ -153,7 +158,7 @@ class IrCron(models.Model):
         it is then triggered to run again as soon as it is done)."""
         self.ensure_one()
         xmlid = self.get_external_id()[self.id]
-        press = Press(xmlid, list(connection_ids))
+        press = Press(xmlid, list(connection_ids), lang=self.env.lang or self.env.user.lang)
         token = PRESS.set(press)
         try:
             self.sudo().method_direct_trigger()

@@ -112,6 +112,10 @@ def _values(env, exc, context):
         values["scopes"] = values.get("scopes") or env._("(not named by Pleo)")
     elif code == "wrong_company":
         values["new"] = values.get("new") or values.get("company") or env._("(unknown)")
+        if values["new"] == values.get("current"):
+            # Two Pleo companies of one name (a demo's fake Pleo restarted): the ids tell.
+            values["new"] = f"{values['new']} ({values.get('company') or '?'})"
+            values["current"] = f"{values['current']} ({values.get('expected_company') or '?'})"
     elif code == "installation_inactive":
         error_code = values.get("error_code")
         values["code"] = f" ({error_code})" if error_code else ""
@@ -137,3 +141,33 @@ def user_message(env, exc, stored_key=False, **context):
     if isinstance(exc, PleoError | UserError):
         return str(exc)
     return env._("Unexpected error (details in the server log).")
+
+
+#: Where a message sends the reader: Odoo's menus, by XML id.
+CURRENCIES_MENU = (
+    "account.menu_finance",
+    "account.menu_finance_configuration",
+    "account.menu_action_currency_form",
+)
+TAXES_MENU = (
+    "account.menu_finance",
+    "account.menu_finance_configuration",
+    "account.menu_action_tax_form",
+)
+JOURNALS_MENU = (
+    "account.menu_finance",
+    "account.menu_finance_configuration",
+    "account.menu_action_account_journal_form",
+)
+EXPORTS_MENU = ("pleo_connector.pleo_app_menu", "pleo_connector.pleo_app_export_job_menu")
+
+
+def menu_path(env, xmlids):
+    """A menu path as the reader sees it, e.g. "Invoicing › Configuration › Currencies".
+
+    Built from the menus' own names in the reader's language, so that the app reads
+    "Invoicing" in Odoo Community and "Accounting" where Odoo's full accounting renames it,
+    and a Danish reader reads "Fakturering".
+    """
+    menus = (env.ref(xmlid, raise_if_not_found=False) for xmlid in xmlids)
+    return " › ".join(menu.sudo().name for menu in menus if menu)

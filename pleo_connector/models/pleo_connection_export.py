@@ -17,6 +17,7 @@ from odoo.exceptions import UserError
 from ..pleolib import errors
 from ..pleolib.export_api import ExportApi, ExportJobStateError, MissingContraAccountsError
 from .ir_cron import due_before, press_domain, run_due_connections
+from .messages import EXPORTS_MENU, menu_path
 from .pleo_export_job import FINAL_STATES, MAX_ATTEMPTS, TRANSIENT_ERRORS, _pleo_datetime
 
 _logger = logging.getLogger(__name__)
@@ -143,8 +144,9 @@ class PleoConnection(models.Model):
         if not press.ran:
             return self.env._(
                 "Odoo is already fetching Pleo exports; those of %(companies)s follow in a "
-                "minute in Accounting › Pleo › Pleo Exports.",
+                "minute in %(path)s.",
                 companies=companies,
+                path=menu_path(self.env, EXPORTS_MENU),
             ), "info"
         if tally["errors"]:
             return self.env._(
@@ -164,8 +166,9 @@ class PleoConnection(models.Model):
         )
         if tally["waiting"]:
             message += self.env._(
-                "; %(waiting)s more follow in the background (Accounting › Pleo › Pleo Exports).",
+                "; %(waiting)s more follow in the background (%(path)s).",
                 waiting=tally["waiting"],
+                path=menu_path(self.env, EXPORTS_MENU),
             )
         else:
             message += self.env._("; nothing else waiting in Pleo.")

@@ -10,7 +10,7 @@ connection breaks or works again.
 """
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -277,7 +277,9 @@ class PleoConnection(models.Model):
                 if connection.state == "broken":
                     recovered.append(connection)
                 continue
-            reason = connection._user_message(outcome.error)
+            reason = connection.with_context(lang=connection._readers_lang())._user_message(
+                outcome.error
+            )
             streak = min(connection.failure_streak + 1, MAX_FAILURE_STREAK)
             is_broken = outcome.definitive or streak >= threshold
             vals = {"last_check_date": now, "last_error": reason, "failure_streak": streak}
@@ -293,9 +295,9 @@ class PleoConnection(models.Model):
         broken = [(c, r) for c, r in broken if c not in poisoned]
         broken += [(c, r) for c, r in poisoned.items() if c.state == "broken"]
         for connection, reason in broken:
-            connection._notify_broken(reason)
+            connection.with_context(lang=connection._readers_lang())._notify_broken(reason)
         for connection in recovered:
-            connection._notify_recovered()
+            connection.with_context(lang=connection._readers_lang())._notify_recovered()
 
     def _pleo_managers(self):
         """The active internal users who manage this company's Pleo connection."""
@@ -304,6 +306,21 @@ class PleoConnection(models.Model):
         return group.sudo().all_user_ids.filtered(
             lambda user: user.active and not user.share and self.company_id in user.company_ids
         )
+
+    def _readers_lang(self):
+        """The language in which what the crons store for this company is worded: failure
+        reasons, activities, chatter and summaries (they are stored once, and sent to Pleo as
+        they are). The readers are the company's Pleo managers: their most common language (the
+        one of who connected the company on a tie), else the company's. Never the cron's own
+        user (OdooBot, in the database's first language), who reads none of it.
+        """
+        self.ensure_one()
+        managers = self._pleo_managers()
+        langs = Counter(user.lang for user in managers if user.lang)
+        if not langs:
+            return self.company_id.partner_id.lang or self.env.lang
+        first = self.connected_by_id.lang
+        return min(langs, key=lambda lang: (-langs[lang], lang != first, lang))
 
     def _notify_broken(self, reason):
         """One chatter message to the company's Pleo managers and one activity.

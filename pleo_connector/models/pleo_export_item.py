@@ -42,6 +42,30 @@ ITEM_TYPES = [
     ("fee", "Fee"),
 ]
 
+#: Pleo's ``ExportJobItemFailureReasonType`` (the spec's order), with the words a bookkeeper reads:
+#: the item keeps Pleo's code, which it reports back to Pleo, and shows its label.
+FAILURE_TYPES = [
+    ("receipt_upload_failure", "Receipt not attached"),
+    ("receipt_download_failure", "Receipt not downloaded"),
+    ("receipt_file_size_limit_exceeded", "Receipt too large"),
+    ("receipt_conversion_failure", "Receipt not converted"),
+    ("unexpected_failure", "Unexpected error"),
+    ("invalid_configuration", "Setup to correct"),
+    ("missing_configuration", "Setup missing"),
+    ("accounting_system_authentication_failure", "Odoo refused the login"),
+    ("accounting_system_rate_limit", "Odoo too busy"),
+    ("accounting_system_unreachable", "Odoo unreachable"),
+    ("validation_failure", "Expense data to correct"),
+    ("accounting_system_validation_failure", "Entry refused by Odoo"),
+    ("authorization_failure", "Access refused"),
+    ("accounting_system_timeout", "Odoo timed out"),
+    ("vendor_unknown", "Unknown vendor"),
+    ("account_unknown", "Unknown account"),
+    ("tax_code_unknown", "Unknown tax code"),
+    ("tag_unknown", "Unknown tag"),
+]
+FAILURE_CODES = frozenset(code for code, _label in FAILURE_TYPES)
+
 ITEM_STATES = [
     ("pending", "To book"),
     ("booked", "Booked"),
@@ -77,7 +101,7 @@ class PleoExportItem(models.Model):
         help="Pleo accepted this item's result (booked or failed).",
     )
     move_id = fields.Many2one("account.move", string="Entry", readonly=True, index="btree_not_null")
-    failure_type = fields.Char(readonly=True)
+    failure_type = fields.Selection(FAILURE_TYPES, readonly=True)
     failure_reason = fields.Text(readonly=True)
     receipt_count = fields.Integer(string="Receipts", readonly=True)
     resolved_by_id = fields.Many2one(
@@ -120,7 +144,9 @@ class PleoExportItem(models.Model):
             with self.env.cr.savepoint():
                 result = booker.book(data, receipts)
         except ItemError as error:  # a receipt that failed too (ReceiptError)
-            self.write(book_error(self._safe_summary(booker, data), error.code, error.message))
+            # Pleo knows its own failure types only: a code it does not list is unexpected.
+            code = error.code if error.code in FAILURE_CODES else "unexpected_failure"
+            self.write(book_error(self._safe_summary(booker, data), code, error.message))
             return
         except (UserError, ValidationError) as error:
             reason = self.env._(

@@ -17,6 +17,7 @@ Commits happen only in the cron (``ir.cron._commit_progress``, through the run's
 """
 
 import logging
+from collections import Counter
 from datetime import datetime, timezone
 
 from odoo import api, fields, models
@@ -42,6 +43,8 @@ FINAL_STATES = ("completed", "completed_with_errors", "failed")
 PAGE_SIZE = 100
 #: Runs of a job that ended in an unexpected error before Odoo gives the job up as failed.
 MAX_ATTEMPTS = 3
+#: Distinct reasons listed in a job's "fix what failed" activity (the rest are counted).
+MAX_FIXES = 20
 #: Pleo answers that mean "try again later" rather than "this job is wrong".
 TRANSIENT_ERRORS = (
     errors.RateLimitedError,
@@ -345,12 +348,13 @@ class PleoExportJob(models.Model):
     def _after_failures_fixed(self):
         """What an export shows once later exports booked some of what failed in it."""
         self.ensure_one()
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        activities = self.activity_ids.filtered(lambda a: a.activity_type_id == todo)
         if self.failed_count:
+            activities.write({"note": self._what_to_fix()})  # what is still open
             return
         if self.state == "completed_with_errors":
             self.state = "completed"
-        todo = self.env.ref("mail.mail_activity_data_todo")
-        activities = self.activity_ids.filtered(lambda a: a.activity_type_id == todo)
         feedback = self.env._("Every expense that failed here was booked by a later export.")
         if activities:
             activities.action_feedback(feedback=feedback)
@@ -363,20 +367,29 @@ class PleoExportJob(models.Model):
         managers = self.connection_id._pleo_managers()
         if not managers:
             return
-        failed = self.item_ids.filtered(lambda i: i.state == "failed")
-        lines = [f"<li>{html_escape(item.failure_reason or '')}</li>" for item in failed[:20]]
-        if len(failed) > 20:
-            lines.append("<li>%s</li>" % html_escape(self.env._("… and %s more", len(failed) - 20)))
-        if self.failure_reason:
-            lines.insert(0, f"<li>{html_escape(self.failure_reason)}</li>")
-        note = "<ul>%s</ul>" % "".join(lines)
         for user in managers[:1]:
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=self.env._("Pleo export: fix what failed, then export again from Pleo"),
-                note=note,
+                note=self._what_to_fix(),
                 user_id=user.id,
             )
+
+    def _what_to_fix(self):
+        """The "fix what failed" list: each distinct reason once, with how many expenses it
+        holds up, most first. Three expenses on one unmapped tax code are one fix, not three
+        bullets; the job's own failure, if any, comes first."""
+        reasons = Counter(
+            item.failure_reason or "" for item in self.item_ids if item.state == "failed"
+        )
+        lines = [self.failure_reason] if self.failure_reason else []
+        for reason, count in reasons.most_common(MAX_FIXES):
+            if count > 1:
+                reason = self.env._("%(reason)s (%(count)s expenses)", reason=reason, count=count)
+            lines.append(reason)
+        if len(reasons) > MAX_FIXES:
+            lines.append(self.env._("… and %s more", len(reasons) - MAX_FIXES))
+        return "<ul>%s</ul>" % "".join(f"<li>{html_escape(line)}</li>" for line in lines)
 
     def _commit(self):
         """Commit the progress so far (only in the cron; see ``ir.cron._commit_progress``)."""

@@ -218,6 +218,15 @@ class TestRefusedKeys(PleoCase):
         self.assertIn("connected to Pleo Alpha ApS", str(exc))
         self.assertIn("disconnect first", str(exc))
 
+    def test_another_pleo_company_of_the_same_name_is_told_apart_by_its_id(self):
+        """A demo's fake Pleo restarted with a new company of the same name: the refusal
+        names both ids, not "Pleo Alpha ApS, but ... connected to Pleo Alpha ApS"."""
+        self.connect()
+        twin = self.sandbox.add_company("Pleo Alpha ApS")
+        exc = self.assertRefused(self.mint(twin), "belongs to Pleo company Pleo Alpha ApS")
+        self.assertIn(f"Pleo Alpha ApS ({twin})", str(exc))
+        self.assertIn(f"connected to Pleo Alpha ApS ({self.pleo_a})", str(exc))
+
     def test_same_pleo_company_on_two_odoo_companies(self):
         self.connect()
         with self.assertRaises(UserError) as caught:

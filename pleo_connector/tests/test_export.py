@@ -516,6 +516,21 @@ class TestFailuresThatClear(ExportCase):
         )
         self.assertEqual((job.state, job.failed_count), ("completed_with_errors", 1))
         self.assertEqual(len(job.activity_ids), 1)
+        self.assertIn("9998", job.activity_ids.note, "the activity lists what is still open")
+        self.assertNotIn("9999", job.activity_ids.note)
+
+    def test_the_activity_lists_each_fix_once(self):
+        """Three expenses on one unknown account are one fix (with its count), not three
+        bullets; a different fix is its own bullet."""
+        items = [make_item(item_line(100 + n, account="9999")) for n in range(3)]
+        items.append(make_item(item_line(700, account="9998")))
+        job_uuid = self.add_job(items=items)
+        self.run_export()
+        note = self.job(job_uuid).activity_ids.note
+        self.assertEqual(note.count("<li>"), 2, note)
+        self.assertEqual(note.count("9999 'Account 9999'"), 1)
+        self.assertIn("(3 expenses)", note)
+        self.assertIn("9998", note)
 
     def test_an_export_is_named_in_the_readers_time_zone(self):
         job = self.env["pleo.export.job"].create(

@@ -113,6 +113,22 @@ class TestHealthCheck(HealthCase):
         self.assertEqual(len(self.warnings(self.conn_a)), 1)
         self.assertEqual(len(self.broken_messages(self.conn_a)), 1)
 
+    def test_a_broken_connection_is_told_in_the_managers_language(self):
+        """The check runs as the cron's (English) user; company A's Pleo managers read Danish:
+        the stored reason, the message and the activity are Danish."""
+        self.env["res.lang"]._activate_lang("da_DK")
+        self.env["ir.module.module"]._load_module_terms(["pleo_connector"], ["da_DK"], True)
+        self.conn_a._pleo_managers().write({"lang": "da_DK"})
+        self.assertIn(self.env.lang, (None, "en_US"))
+        self.sandbox.revoke_key(self.key_a)
+        self.run_cron()
+        self.assertEqual(self.conn_a.state, "broken")
+        self.assertNotIn("Pleo rejected", self.conn_a.last_error)
+        self.assertIn("Pleo", self.conn_a.last_error)
+        danish = self.env(context={"lang": "da_DK"})
+        self.assertEqual(self.warnings(self.conn_a).summary, danish._("Pleo connection broken"))
+        self.assertNotEqual(danish._("Pleo connection broken"), "Pleo connection broken")
+
     def test_removed_scope(self):
         self.sandbox.set_scopes(self.key_a, ["export-jobs:read", "accounts:read"])
         self.run_cron()  # scope check not due yet: one call, nothing seen

@@ -24,19 +24,27 @@ def schemas():
     return yaml.safe_load(SPEC.read_text(encoding="utf-8"))["components"]["schemas"]
 
 
-def model_item_types():
-    """The keys of ``ITEM_TYPES`` in models/pleo_export_item.py, read without importing Odoo."""
+def model_selection(name="ITEM_TYPES"):
+    """The keys of the selection ``name`` in models/pleo_export_item.py, read without importing
+    Odoo."""
     for node in ast.parse(ITEM_MODEL.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and [t.id for t in node.targets] == ["ITEM_TYPES"]:
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets] == [name]:
             return [key for key, _label in ast.literal_eval(node.value)]
-    raise AssertionError(f"no ITEM_TYPES in {ITEM_MODEL}")
+    raise AssertionError(f"no {name} in {ITEM_MODEL}")
 
 
 def test_item_types_are_the_specs(schemas):
     spec = schemas["ExportItemTypeV3"]["enum"]
     assert sorted(posting.ITEM_TYPES) == sorted(spec)
-    assert model_item_types() == spec  # the selection keeps the spec's order
+    assert model_selection() == spec  # the selection keeps the spec's order
     assert list(generator.ITEM_TYPES) == spec
+
+
+def test_failure_types_are_the_specs(schemas):
+    """An item's failure type is reported to Pleo as it is stored: only Pleo's values, all of
+    them labelled for the bookkeeper, in the spec's order."""
+    spec = schemas["ExportJobItemFailureReasonType"]["enum"]
+    assert model_selection("FAILURE_TYPES") == spec
 
 
 def test_sub_types_are_the_specs(schemas):
