@@ -25,8 +25,7 @@
     ],
     "assets": {
         "web.assets_tests": [
-            "pleo_connector/static/tests/tours/pleo_connect_tour.js",
-            "pleo_connector/static/tests/tours/pleo_export_tour.js",
+            "pleo_connector/static/tests/tours/*.js",
         ],
     },
 }

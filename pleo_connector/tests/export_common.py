@@ -48,6 +48,26 @@ TAGS = {"DEPT": ("SALES", "RND", "OPS"), "PROJ": ("P100", "P200")}
 USERS = {"E001": "Anna Jensen", "E002": "Bo Nielsen"}
 
 
+def run_export_in_class_setup(env, options=None):
+    """Run the export cron in a test class's setup (before a browser tour), as the scheduler
+    calls it. There the cron's commits may not commit the class's transaction: they flush,
+    and the cron is not triggered again. ``options``: config options for the run."""
+    cron = type(env["ir.cron"])
+
+    def progress(self, processed=0, *, remaining=None, deactivate=False):
+        self.env.flush_all()  # the cron would commit here
+        return float("inf")
+
+    with (
+        patch.object(cron, "_commit_progress", progress),
+        patch.object(cron, "_trigger", lambda *args, **kwargs: None),
+        patch.dict(config.options, options or {}),
+        mute_logger(*EXPORT_LOGGERS),
+    ):
+        env["pleo.connection"]._cron_pleo_export()
+    env.invalidate_all()
+
+
 class _Crash(BaseException):  # not an Exception: nothing in the export may catch it
     """Stands for the server process dying at some point of a job."""
 

@@ -25,15 +25,13 @@ The tour talks to the test as ``pleo_connect_tour`` does (see tour_tools.py): it
 """
 
 import uuid
-from unittest.mock import patch
 from urllib.parse import urlsplit
 
 from odoo.tests import HttpCase, tagged
-from odoo.tools import config, mute_logger
 
 from ..pleolib import redaction
 from .common import PleoSandboxMixin
-from .export_common import ACCOUNTS, EXPORT_LOGGERS
+from .export_common import ACCOUNTS, run_export_in_class_setup
 from .test_export import item_line, make_item
 from .tour_tools import BrowserTourMixin, png_size
 
@@ -137,26 +135,13 @@ class TestExportTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
                 ),
             ],
         )
-        cron = type(env["ir.cron"])
-
-        def progress(self, processed=0, *, remaining=None, deactivate=False):
-            self.env.flush_all()  # the cron would commit here
-            return float("inf")
-
-        with (
-            patch.object(cron, "_commit_progress", progress),
-            patch.object(cron, "_trigger", lambda *args, **kwargs: None),
-            patch.dict(
-                config.options,
-                {
-                    "pleo_receipts_allow_http": "1",
-                    "pleo_receipt_allowed_hosts": urlsplit(receipt["url"]).netloc,
-                },
-            ),
-            mute_logger(*EXPORT_LOGGERS),
-        ):
-            env["pleo.connection"]._cron_pleo_export()
-        env.invalidate_all()
+        run_export_in_class_setup(
+            env,
+            {
+                "pleo_receipts_allow_http": "1",
+                "pleo_receipt_allowed_hosts": urlsplit(receipt["url"]).netloc,
+            },
+        )
         cls.job = env["pleo.export.job"].search([("pleo_job_uuid", "=", cls.job_uuid)])
         cls.booked = cls.job.item_ids.filtered(lambda item: item.entry_uuid == cls.booked_uuid)
         cls.failed = cls.job.item_ids - cls.booked
