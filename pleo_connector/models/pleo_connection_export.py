@@ -135,7 +135,16 @@ class PleoConnection(models.Model):
                 raise UserError(problems[0][1])
         cron = self.env.ref(EXPORT_CRON_XMLID).sudo()
         press = cron._pleo_press(self.ids)
-        return self._notification(self.env._("Pleo exports"), *self._press_message(press))
+        message, kind = self._press_message(press)
+        notification = self._notification(self.env._("Pleo exports"), message, kind)
+        if "%s" in message:  # what follows in the background: a link to the exports
+            notification["params"]["links"] = [
+                {
+                    "label": menu_path(self.env, EXPORTS_MENU),
+                    "url": "/odoo/action-pleo_connector.pleo_export_job_action",
+                }
+            ]
+        return notification
 
     def _press_message(self, press):
         """The notification of one press of "Fetch exports now": ``(message, kind)``."""
@@ -168,7 +177,7 @@ class PleoConnection(models.Model):
             message += self.env._(
                 "; %(waiting)s more follow in the background (%(path)s).",
                 waiting=tally["waiting"],
-                path=menu_path(self.env, EXPORTS_MENU),
+                path="%s",  # the link to the exports (see action_fetch_exports)
             )
         else:
             message += self.env._("; nothing else waiting in Pleo.")

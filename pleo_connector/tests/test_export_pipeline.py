@@ -11,6 +11,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 
+from ..models.ir_cron import Press
+from ..models.pleo_connection_export import EXPORT_CRON_XMLID
 from ..pleolib import export_api, slices
 from ..pleolib.client import PleoClient
 from .common import LeakHunter, capture_every_log, database_texts
@@ -152,6 +154,23 @@ class TestExportPipeline(ExportCase):
         self.conn_a.export_journal_id = False
         with self.assertRaisesRegex(UserError, "No journal is set"):
             self.conn_a.with_user(self.manager_a).action_fetch_exports()
+
+    def test_what_follows_in_the_background_links_to_the_exports(self):
+        """A press that leaves work for the background says how much, with a link to the
+        exports where the counters grow (the press's report, as the cron hands it back)."""
+        press = Press(EXPORT_CRON_XMLID, self.conn_a.ids, ran=True)
+        press.tally.add("booked", 100)
+        press.tally.add("waiting", 250)
+        with patch.object(type(self.env["ir.cron"]), "_pleo_press", lambda *a, **k: press):
+            action = self.conn_a.with_user(self.manager_a).action_fetch_exports()
+        params = action["params"]
+        self.assertIn(
+            "100 booked, 0 failed; 250 more follow in the background (%s).", params["message"]
+        )
+        self.assertEqual(params["links"][0]["label"], "Pleo › Exports")
+        self.assertEqual(
+            params["links"][0]["url"], "/odoo/action-pleo_connector.pleo_export_job_action"
+        )
 
     def test_create_pleo_journal(self):
         self.conn_a.export_journal_id = False
