@@ -31,20 +31,6 @@ JSON_TYPE = "application/json;charset=UTF-8"
 TIMEOUT = 5
 
 
-@pytest.fixture(scope="module")
-def running():
-    """One sandbox per module (starting one per test would cost ~0.1 s each)."""
-    with PleoSandbox() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def sandbox(running):
-    """The module's sandbox, emptied before each test."""
-    running.reset()
-    return running
-
-
 def call(sandbox, method, path, key=None, environment="production", password="", **kwargs):
     """Send one request to the sandbox, as Pleo expects: Basic auth, key as user, no password."""
     kwargs.setdefault("timeout", TIMEOUT)

@@ -27,18 +27,6 @@ SPEC = Path(__file__).resolve().parents[3] / "shared" / "pleo-openapi" / "pleo-e
 JOBS, EVENTS, ITEMS = "/v3/export-jobs", "/v3/export-job-events", "/v3/export-items"
 
 
-@pytest.fixture(scope="module")
-def running():
-    with PleoSandbox() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def sandbox(running):
-    running.reset()
-    return running
-
-
 @pytest.fixture
 def company(sandbox):
     return sandbox.add_company("Acme ApS")

@@ -27,7 +27,7 @@ import yaml
 from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_schema_validator import OAS30Validator
-from pleo_sandbox import DEFAULT_SCOPES, PleoSandbox
+from pleo_sandbox import DEFAULT_SCOPES
 from pleo_sandbox.pleo_api import ENDPOINTS
 
 SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "pleo-openapi"
@@ -39,6 +39,7 @@ SPEC_FILES = (
     "pleo-tax-code-openapi.yml",
     "pleo-tags-openapi.yml",
     "pleo-vendors-openapi.yml",
+    "pleo-webhook-subscriptions-openapi.yml",
 )
 if not all((SPEC_DIR / name).is_file() for name in SPEC_FILES):
     pytest.skip(
@@ -903,6 +904,97 @@ SETUP_CASES = [
 ]
 CASES += SETUP_CASES
 
+# ---------------------------------------------------------------------- webhook subscriptions
+SUBS = "/v1/subscriptions"
+SUB = "/v1/subscriptions/{id}"
+SUB_ACTIVITIES = SUB + "/activities"
+SUB_SECRET = SUB + "/secret"
+SUBP = "/v1/subscriptions/{sub}"
+NO_SUB = "/v1/subscriptions/{unknown}"
+NEW_SUB = json.dumps(
+    {
+        "endpointUrl": "https://odoo.example.com/pleo/webhook/t0k3n",
+        "eventTypes": ["v1.export-job.created"],
+        "customHeaders": {"X-Odoo": "1"},
+        "endpointAuth": {"type": "BASIC", "credentials": {"username": "u", "password": "p"}},
+    }
+)
+OFF_SUB = json.dumps(
+    {
+        "endpointUrl": "https://odoo.example.com/pleo/webhook/t0k3n",
+        "eventTypes": ["v1.export-job.created", "v1.vendor.created"],
+        "status": "INACTIVE",
+    }
+)
+
+
+def subscribed(sandbox, ctx):
+    """A subscription of the valid key (its id in ctx: sub)."""
+    answer = call(sandbox, "POST", SUBS, ctx["key"], data=NEW_SUB.encode())
+    ctx["sub"] = answer.json()["data"]["id"]
+
+
+subscribed.before_path = True  # the id goes into the path
+W = (subscribed,)
+SANDBOX_CHOICES.update(
+    {
+        ("GET", SUB): {500: _INJECTED_500},
+        ("GET", SUB_ACTIVITIES): {400: _BAD_INPUT, 500: _INJECTED_500},
+        ("GET", SUB_SECRET): {500: _INJECTED_500},
+    }
+)
+WEBHOOK_CASES = [
+    Case("subscriptions list 200", "GET", SUBS, 200, setup=W),
+    Case(
+        "subscriptions list 200 filtered",
+        "GET",
+        SUBS,
+        200,
+        params={"status": "ACTIVE", "event_types": ["v1.export-job.created"]},
+        setup=W,
+    ),
+    Case("subscriptions list 400", "GET", SUBS, 400, params={"status": "ON"}),
+    *_common("GET", SUBS, 200),
+    Case("subscription create 200", "POST", SUBS, 200, body=NEW_SUB),
+    Case("subscription create 400", "POST", SUBS, 400, body='{"eventTypes": []}'),
+    Case(
+        "subscription create 403 (subscription_scope)",
+        "POST",
+        SUBS,
+        403,
+        body=NEW_SUB,
+        auth="no_export",
+        setup=(behaviour(subscription_scope="export-jobs:read"),),
+    ),
+    *_common("POST", SUBS, 200, body=NEW_SUB),
+    Case("subscription get 200", "GET", SUB, 200, path=SUBP, setup=W),
+    Case("subscription get 404", "GET", SUB, 404, path=NO_SUB),
+    *_common("GET", SUB, 200, path=NO_SUB),
+    Case("subscription put 200", "PUT", SUB, 200, path=SUBP, body=OFF_SUB, setup=W),
+    Case("subscription put 400", "PUT", SUB, 400, path=SUBP, body='{"endpointUrl": "x"}', setup=W),
+    Case("subscription put 404", "PUT", SUB, 404, path=NO_SUB, body=NEW_SUB),
+    *_common("PUT", SUB, 200, path=NO_SUB, body=NEW_SUB),
+    Case("subscription delete 204", "DELETE", SUB, 204, path=SUBP, setup=W),
+    Case("subscription delete 404", "DELETE", SUB, 404, path=NO_SUB),
+    *_common("DELETE", SUB, 204, path=NO_SUB),
+    Case("activities 200", "GET", SUB_ACTIVITIES, 200, path=SUBP + "/activities", setup=W),
+    Case(
+        "activities 400",
+        "GET",
+        SUB_ACTIVITIES,
+        400,
+        path=SUBP + "/activities",
+        params={"limit": "x"},
+        setup=W,
+    ),
+    Case("activities 404", "GET", SUB_ACTIVITIES, 404, path=NO_SUB + "/activities"),
+    *_common("GET", SUB_ACTIVITIES, 200, path=NO_SUB + "/activities"),
+    Case("secret 200", "GET", SUB_SECRET, 200, path=SUBP + "/secret", setup=W),
+    Case("secret 404", "GET", SUB_SECRET, 404, path=NO_SUB + "/secret"),
+    *_common("GET", SUB_SECRET, 200, path=NO_SUB + "/secret"),
+]
+CASES += WEBHOOK_CASES
+
 
 def _drop_format_patterns(node):
     """Remove the export spec's date-format descriptions written as ``pattern`` (see above)."""
@@ -947,12 +1039,6 @@ def call(sandbox, method, path, key=None, **kwargs):
         timeout=5,
         **kwargs,
     )
-
-
-@pytest.fixture(scope="module")
-def running():
-    with PleoSandbox() as sandbox:
-        yield sandbox
 
 
 @pytest.fixture
@@ -1018,13 +1104,13 @@ def validate(case, response):
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_answer_matches_spec(ctx, case):
     sandbox = ctx["sandbox"]
-    for step in case.setup:
-        if step is seeded:  # the records' ids go into the path
-            step(sandbox, ctx)
+    before_path = [s for s in case.setup if s is seeded or getattr(s, "before_path", False)]
+    for step in before_path:  # the records' ids go into the path
+        step(sandbox, ctx)
     path = (case.path or case.template).format(**ctx)
     ctx["path"] = path.split("?")[0]
     for step in case.setup:
-        if step is not seeded:
+        if step not in before_path:
             step(sandbox, ctx)
     params = {
         name: [v.format(**ctx) for v in value] if isinstance(value, list) else value.format(**ctx)

@@ -243,6 +243,16 @@ def _reset_file_requests(state: SandboxState, body: dict) -> dict:
     return {}
 
 
+def _webhooks(state: SandboxState, body: dict) -> dict:
+    """The subscriptions, the events generated and every delivery attempt (secrets left out)."""
+    return {**state.snapshot()["webhooks"], "attempts": list(state.webhook_sender.attempts)}
+
+
+def _emit(state: SandboxState, body: dict) -> dict:
+    event = state.emit_event(body.get("company_id"), body.get("event_type"), body.get("data") or {})
+    return {"id": event.message_id, "subscriptions": event.subscription_ids}
+
+
 ROUTES: dict[str, dict[str, ControlHandler]] = {
     "/_sandbox/companies": {"POST": _add_company},
     "/_sandbox/keys": {"POST": _mint_key},
@@ -262,6 +272,7 @@ ROUTES: dict[str, dict[str, ControlHandler]] = {
     "/_sandbox/contra-accounts": {"POST": _contra_accounts},
     "/_sandbox/files": {"POST": _add_file},
     "/_sandbox/file-requests": {"GET": _file_requests, "DELETE": _reset_file_requests},
+    "/_sandbox/webhooks": {"GET": _webhooks, "POST": _emit},
 }
 
 

@@ -353,9 +353,19 @@ class ExportState:
                 if not isinstance(item, dict):
                     raise SandboxError("items must be dicts")
                 item.setdefault("accountingEntryId", str(uuid.uuid4()))
-        return self._store_job(
+        job_id = self._store_job(
             company_id, made, status, is_interactive, vendor_based_bookkeeping, created_by, job_id
         )
+        if status == "pending":  # a bookkeeper pressed Export: Pleo says so to subscribers
+            self.emit_event(company_id, "v1.export-job.created", self._job_created_data(job_id))
+        return job_id
+
+    def _job_created_data(self, job_id: str) -> dict:
+        """The ``data`` of ``v1.export-job.created`` [docs]: the job as it was created."""
+        with self._lock:
+            job = self._job_api(self._job(job_id))
+        fields = ("id", "companyId", "createdAt", "createdBy", "expiresIn", "numberOfItems")
+        return {**{name: job.get(name) for name in fields}, "status": "pending"}
 
     def _store_job(
         self,

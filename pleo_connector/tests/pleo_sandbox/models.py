@@ -248,8 +248,22 @@ _BEHAVIOUR_CHOICES = {
     "expires_in_reports": ("window", "remaining"),
     "tag_scope": ("tag-groups", "tag-group"),
     "tax_code_scope": ("tax-codes", "tax-code", "none"),
+    "subscription_scope": ("none", "export-jobs:read"),
+    "webhook_delivery": ("on", "off"),
+    "webhook_signature": ("valid", "wrong"),
+    "webhook_timestamp": ("now", "stale"),
+    "webhook_order": ("in_order", "swapped"),
 }
-_BEHAVIOUR_FLAGS = ("delete_revokes_key", "retry_after_on_429", "expire_pending_jobs")
+_BEHAVIOUR_FLAGS = (
+    "delete_revokes_key",
+    "retry_after_on_429",
+    "expire_pending_jobs",
+    "webhook_duplicates",
+)
+
+
+def _seconds(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
 
 
 @dataclass
@@ -287,6 +301,24 @@ class Behaviour:
     tag_scope: str = "tag-groups"
     #: Setup API: scope prefix of tax codes, "tax-codes", "tax-code", or "none" (no scope).
     tax_code_scope: str = "tax-codes"
+    #: Subscriptions API: the scope it needs, "none" (the spec lists none) or "export-jobs:read"
+    #: (Pleo's pages: subscribing to export events needs the Export API's scopes).
+    subscription_scope: str = "none"
+    #: Webhooks: "on" delivers events; "off" generates them and never sends (Pleo down).
+    webhook_delivery: str = "on"
+    #: Webhooks: "valid" signs with the subscription's secret, "wrong" with another one.
+    webhook_signature: str = "valid"
+    #: Webhooks: "now" stamps each attempt with the time, "stale" 10 minutes earlier.
+    webhook_timestamp: str = "now"
+    #: Webhooks: "in_order", or "swapped": a message waits for the next one to overtake it.
+    webhook_order: str = "in_order"
+    #: Webhooks: whether every message is delivered twice (same webhook-id).
+    webhook_duplicates: bool = False
+    #: Webhooks: seconds before each retry of a failed delivery (the Standard Webhooks
+    #: reference schedule; Pleo's is [unknown]); after the last one the message is dropped.
+    webhook_retry_seconds: tuple = (5, 300, 1800, 7200, 18000, 36000, 36000)
+    #: Webhooks: seconds the sender waits for the endpoint's answer.
+    webhook_timeout_seconds: float = 15.0
 
     def __setattr__(self, name: str, value: object) -> None:
         if name in _BEHAVIOUR_CHOICES:
@@ -300,6 +332,13 @@ class Behaviour:
                 isinstance(value, bool) or not isinstance(value, int) or value < 1
             ):
                 raise SandboxError("rate_limit_per_minute must be a positive integer or null")
+        elif name == "webhook_retry_seconds":
+            if not isinstance(value, (list, tuple)) or not all(_seconds(v) for v in value):
+                raise SandboxError("webhook_retry_seconds must be a list of seconds (>= 0)")
+            value = tuple(value)
+        elif name == "webhook_timeout_seconds":
+            if not _seconds(value) or value == 0:
+                raise SandboxError("webhook_timeout_seconds must be a positive number")
         elif name == "export_job_expiry_seconds":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SandboxError("export_job_expiry_seconds must be a positive integer")

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable
 
-from . import export_api, setup_api
+from . import export_api, setup_api, webhooks_api
 from .models import (
     HTML_CONTENT_TYPE,
     INSTALLATION_ERROR_CODES,
@@ -261,6 +261,7 @@ _ROUTES: tuple[tuple[re.Pattern[str], dict[str, Handler], str | dict[str, str] |
     (re.compile(COMPANIES + r"/(?P<company_id>[^/]+)"), {"GET": get_company}, "companies:read"),
     *export_api.ROUTES,
     *setup_api.ROUTES,
+    *webhooks_api.ROUTES,
 )
 
 

@@ -279,7 +279,10 @@ class SetupState:
                 },
             )
             vendor["state"] = state
-            return vendor["id"]
+            data = copy.deepcopy(vendor)
+        # [docs] a vendor made in Pleo (not one the ERP pushed) is told to subscribers.
+        self.emit_event(company_id, "v1.vendor.created", data)
+        return data["id"]
 
     def vendors(self, company_id: str | None = None) -> list[dict]:
         """The vendors (of ``company_id``), in creation order."""

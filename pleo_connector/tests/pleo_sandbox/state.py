@@ -45,6 +45,8 @@ from .models import (
     now_utc,
 )
 from .setup_state import SetupState
+from .webhook_sender import WebhookSender
+from .webhook_state import WebhookState
 
 _logger = logging.getLogger("pleo_sandbox")
 
@@ -76,16 +78,18 @@ def _check_choice(name: str, value: object, choices: tuple) -> None:
         raise SandboxError(f"{name} must be one of {choices}, not {value!r}")
 
 
-class SandboxState(ExportState, SetupState):
+class SandboxState(ExportState, SetupState, WebhookState):
     """Companies, keys, installations, faults, behaviours and recorded requests (thread-safe).
 
     Export jobs, the clock and the file host come from :class:`ExportState`; accounts, tax
-    codes, tags and vendors from :class:`SetupState`.
+    codes, tags and vendors from :class:`SetupState`; webhook subscriptions and events from
+    :class:`WebhookState` (delivered by :attr:`webhook_sender`).
     """
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._init_exports()
+        self.webhook_sender = WebhookSender(lambda: self.behaviour)
         self.reset()
 
     # ------------------------------------------------------------------ whole state
@@ -103,6 +107,7 @@ class SandboxState(ExportState, SetupState):
             self.behaviour = Behaviour()
             self._reset_exports()
             self._reset_setup()
+            self._reset_webhooks()
 
     def snapshot(self) -> dict:
         """Describe the whole state as JSON-ready data; keys appear by prefix only."""
@@ -121,6 +126,7 @@ class SandboxState(ExportState, SetupState):
                 "export_jobs": self._export_snapshot(),
                 "file_request_count": len(self.file_host.requests),
                 "setup": self._setup_snapshot(),
+                "webhooks": self._webhook_snapshot(),
             }
 
     def seed_demo(self, key: str | None = None) -> tuple[str, str]:
