@@ -246,6 +246,30 @@ def item_update(
 # --------------------------------------------------------------------------- calls
 
 
+def cursor_pages(call, path, params, action, page_size):
+    """Yield the ``data`` list of each page of a GET of Pleo's cursor pages (``call(method,
+    path, action, params=...)``), following ``pagination.endCursor``."""
+    params = dict(params, limit=page_size)
+    seen = set()
+    for _ in range(MAX_PAGES):
+        payload = _object(call("GET", path, action, params=params), "the answer")
+        data = _list(payload.get("data"), "data")
+        pagination = _object(payload.get("pagination"), "pagination")
+        has_next = _get(pagination, "hasNextPage", (bool,), "pagination.")
+        yield data
+        if not has_next:
+            return
+        cursor = _get(pagination, "endCursor", (str,), "pagination.")
+        if cursor in seen or not data:
+            raise UnexpectedResponseError(
+                "Pleo's pages did not advance (the same page came twice); stopped reading."
+            )
+        seen.add(cursor)
+        params = dict(params, after=cursor)
+        params.pop("offset", None)
+    raise UnexpectedResponseError(f"Pleo's answer had more than {MAX_PAGES} pages.")
+
+
 class ExportApi:
     """The Export API v3 calls, over one :class:`~.client.PleoClient`."""
 
@@ -262,26 +286,7 @@ class ExportApi:
             raise _state_error(error, on_422) or error from None
 
     def _pages(self, path, params, action, page_size):
-        """Yield the ``data`` list of each page, following ``pagination.endCursor``."""
-        params = dict(params, limit=page_size)
-        seen = set()
-        for _ in range(MAX_PAGES):
-            payload = _object(self._call("GET", path, action, params=params), "the answer")
-            data = _list(payload.get("data"), "data")
-            pagination = _object(payload.get("pagination"), "pagination")
-            has_next = _get(pagination, "hasNextPage", (bool,), "pagination.")
-            yield data
-            if not has_next:
-                return
-            cursor = _get(pagination, "endCursor", (str,), "pagination.")
-            if cursor in seen or not data:
-                raise UnexpectedResponseError(
-                    "Pleo's pages did not advance (the same page came twice); stopped reading."
-                )
-            seen.add(cursor)
-            params = dict(params, after=cursor)
-            params.pop("offset", None)
-        raise UnexpectedResponseError(f"Pleo's answer had more than {MAX_PAGES} pages.")
+        return cursor_pages(self._call, path, params, action, page_size)
 
     def list_jobs(self, company_id, statuses=("pending",)):
         """Return every :class:`ExportJob` of ``company_id`` in ``statuses`` (all pages)."""

@@ -1,8 +1,15 @@
-"""The sandbox the Odoo-free tests talk to: one running per module (starting one per test would
-cost ~0.1 s each), emptied before each test that asks for ``sandbox``."""
+"""What the Odoo-free tests talk to: the sandbox, one running per module (starting one per test
+would cost ~0.1 s each) and emptied before each test that asks for ``sandbox``; and a webhook
+receiver on loopback (``receiver``)."""
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from pleo_sandbox import PleoSandbox
+
+TIMEOUT = 5
 
 
 @pytest.fixture(scope="module")
@@ -15,3 +22,49 @@ def running():
 def sandbox(running):
     running.reset()
     return running
+
+
+class Receiver:
+    """An HTTP endpoint on loopback: records each delivery, answers the next status queued
+    (200 when none)."""
+
+    def __init__(self):
+        self.deliveries = []
+        self.answers = []
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                with receiver._lock:
+                    receiver.deliveries.append((headers, body))
+                    status = receiver.answers.pop(0) if receiver.answers else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/pleo/webhook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait(self, count, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while len(self.deliveries) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.deliveries
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    receiver = Receiver()
+    yield receiver
+    receiver.close()

@@ -8,9 +8,7 @@ conformance of every answer is proven in test_sandbox_spec.py.
 
 import base64
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -22,57 +20,11 @@ SUBSCRIPTIONS = "/v1/subscriptions"
 CREATED = "v1.export-job.created"
 
 
-class Receiver:
-    """An HTTP endpoint on loopback: records each delivery, answers the next status queued
-    (200 when none)."""
-
-    def __init__(self):
-        self.deliveries = []
-        self.answers = []
-        self._lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                headers = {name.lower(): value for name, value in self.headers.items()}
-                with receiver._lock:
-                    receiver.deliveries.append((headers, body))
-                    status = receiver.answers.pop(0) if receiver.answers else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/pleo/webhook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait(self, count, timeout=TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while len(self.deliveries) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.deliveries
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def sandbox(running):
     running.reset()
     running.behaviour.webhook_retry_seconds = (0.05, 0.05, 0.05)
     return running
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
 
 
 def call(sandbox, method, path, key, **kwargs):
