@@ -12,8 +12,9 @@ Hypothesis draws the items (a fixed, derandomized set, so the run is repeatable)
 minor units, a DKK, EUR or JPY wallet on a DKK company with the Danish chart (``l10n_dk``),
 Danish purchase taxes (full 25 %, restaurant 25 % of it deductible over two repartition lines,
 EU reverse charge on services and on goods, 0 %, no tax), one to three lines, purchases and
-refunds. Each is exported from the sandbox over HTTP and booked by the export cron, in a
-savepoint of its own.
+refunds, and Danish receipts paid from the EUR wallet (Pleo sends the receipt's DKK figures,
+which are then the entry's: the VAT on the receipt, not a conversion). Each is exported from
+the sandbox over HTTP and booked by the export cron, in a savepoint of its own.
 
 Pleo's figures win where Pleo and Odoo round differently: Pleo's tax amount of a line (drawn at,
 or one minor unit from, what Pleo computes) is what Pleo paid, so the oracle is Odoo's engine with
@@ -74,10 +75,19 @@ class Line:
     gross: int
     tax_amount: int
     pleo_type: str | None
+    #: the line on a DKK receipt paid from the EUR wallet: its gross and tax in øre
+    receipt_gross: int | None = None
+    receipt_tax: int = 0
 
     @property
     def net(self):
         return self.gross if self.pleo_type in (None, "reverse") else self.gross - self.tax_amount
+
+    @property
+    def receipt_net(self):
+        if self.pleo_type in (None, "reverse"):
+            return self.receipt_gross
+        return self.receipt_gross - self.receipt_tax
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,16 @@ class Purchase:
     wallet: str
     refund: bool
     lines: tuple
+    #: "DKK": a Danish receipt paid from the EUR wallet (Pleo sends both currencies' figures)
+    receipt: str | None = None
+
+    @property
+    def receipt_figures(self):
+        """Whether the receipt's DKK figures are the entry's (V6): a DKK receipt whose lines
+        carry a tax in both currencies or in neither (else the addon keeps to the wallet's)."""
+        return self.receipt == "DKK" and all(
+            bool(ln.receipt_tax) == bool(ln.pleo_type and ln.tax_amount) for ln in self.lines
+        )
 
     def item(self):
         """The ``ExportItemV3`` Pleo sends: a refund's values negative."""
@@ -97,7 +117,14 @@ class Purchase:
             if line.pleo_type:
                 code, rate, _kind = TAXES[line.tax]
                 tax = (code, float(rate), line.pleo_type, sign * line.tax_amount)
-            lines.append(pleo_line(sign * line.gross, line.account, tax, wallet=self.wallet))
+                if self.receipt:
+                    tax = (*tax, sign * line.receipt_tax)
+            receipt = (self.receipt, sign * line.receipt_gross) if self.receipt else None
+            lines.append(
+                pleo_line(
+                    sign * line.gross, line.account, tax, wallet=self.wallet, supplier=receipt
+                )
+            )
         return pleo_item(
             lines,
             on=DATE,
@@ -122,11 +149,18 @@ def pleo_tax(gross, tax, nudge):
 
 
 @st.composite
-def lines(draw, wallet):
+def lines(draw, wallet, receipt=None):
     tax = draw(st.sampled_from(tuple(TAXES)))
     largest = WALLETS[wallet][2]
-    gross = draw(st.one_of(st.integers(2, 400), st.integers(2, largest)))
+    # mostly everyday amounts, sometimes a few minor units (where rounding is most of the tax)
+    everyday, large = st.integers(100, 5_000), st.integers(5_000, largest)
+    gross = draw(st.one_of(everyday, everyday, large, large, st.integers(2, 99)))
     nudge = draw(st.sampled_from((0, 0, 0, -1, 1)))
+    receipt_gross, receipt_tax = None, 0
+    if receipt:  # the receipt's øre; the euros at Pleo's rate of the day (7.46)
+        receipt_gross = gross
+        gross = max(2, half_up(Fraction(receipt_gross) / Fraction("7.46")))
+        receipt_tax = pleo_tax(receipt_gross, tax, 0) if TAXES[tax] else 0
     kind = None
     if TAXES[tax]:
         kind = TAXES[tax][2]
@@ -138,16 +172,20 @@ def lines(draw, wallet):
         gross=gross,
         tax_amount=pleo_tax(gross, tax, nudge) if TAXES[tax] else 0,
         pleo_type=kind,
+        receipt_gross=receipt_gross,
+        receipt_tax=receipt_tax,
     )
 
 
 @st.composite
 def purchases(draw):
     wallet = draw(st.sampled_from(tuple(WALLETS)))
+    receipt = draw(st.sampled_from((None, None, "DKK"))) if wallet == "EUR" else None
     return Purchase(
         wallet=wallet,
         refund=draw(st.booleans()),
-        lines=tuple(draw(st.lists(lines(wallet), min_size=1, max_size=3))),
+        lines=tuple(draw(st.lists(lines(wallet, receipt), min_size=1, max_size=3))),
+        receipt=receipt,
     )
 
 
@@ -196,6 +234,8 @@ class TestOdooAsTheOracle(DanishExportCase):
     @example(Purchase("DKK", False, (line("restaurant", "1910", 12501),)))
     # Pleo rounds one øre above Odoo (246.2 øre of VAT: Pleo 2.47, Odoo 2.46)
     @example(Purchase("DKK", False, (line("full", "2450", 1231, nudge=1),)))
+    # 100.04 EUR incl. 20.01 at 7.459: 596.94 + 149.25 DKK, and the wallet pays exactly 746.20
+    @example(Purchase("EUR", False, (line("full", "2450", 10004),)))
     # a refund of EU services and goods, in euros
     @example(
         Purchase("EUR", True, (line("eu_services", "2310", 10001), line("eu_goods", "2470", 333)))
@@ -207,6 +247,10 @@ class TestOdooAsTheOracle(DanishExportCase):
             False,
             (line("full", "2450", 999), line("full", "2450", 1001), line("zero", "2470", 500)),
         )
+    )
+    # the audit's Danish receipt from the EUR wallet: 125.00 DKK incl. 25.00 (16.76 EUR, 3.35)
+    @example(
+        Purchase("EUR", False, (Line("full", "2450", 1676, 335, "inclusive", 12500, 2500),), "DKK")
     )
     # a 25 % code with no VAT on the receipt (Pleo's tax 0), and a line without tax
     @example(Purchase("DKK", True, (line("full", "2450", 2, nudge=-1), line("none", "1910", 700))))
@@ -364,9 +408,10 @@ class TestOdooAsTheOracle(DanishExportCase):
         included (``special_mode='total_included'``; a reverse charge is on top), its account
         and tax; the refund repartition and a credit for a refund. ``forced``: Pleo's tax and
         net in the wallet currency are given to Odoo (``manual_tax_amounts``), which converts
-        them. Returns the entry (see :meth:`entry_of_move`) and Odoo's tax of each line. The
-        wallet line is the paid total converted; a single base line takes what rounding leaves
-        (``hr_expense``: base = total - taxes), several keep their own conversion."""
+        them, or, from a DKK receipt, Pleo's DKK figures too. Returns the entry (see
+        :meth:`entry_of_move`) and Odoo's tax of each line. The wallet line is the paid total
+        converted; a single base line takes what rounding leaves (``hr_expense``: the base is
+        the total minus the taxes), several keep their own conversion."""
         AccountTax = self.env["account.tax"].with_company(self.dk)
         company = self.dk
         currency = self.env.ref(f"base.{purchase.wallet}")
@@ -391,6 +436,12 @@ class TestOdooAsTheOracle(DanishExportCase):
                     },
                     "manual_total_excluded_currency": drawn.net / 10**exponent,
                 }
+            if forced and purchase.receipt_figures:  # the receipt's DKK, not a conversion
+                extra["manual_total_excluded_currency"] = drawn.net / 10**exponent
+                extra["manual_total_excluded"] = drawn.receipt_net / 100
+                for amounts in extra.get("manual_tax_amounts", {}).values():
+                    amounts["tax_amount"] = drawn.receipt_tax / 100
+                    amounts["base_amount"] = drawn.receipt_net / 100
             base_lines.append(
                 AccountTax._prepare_base_line_for_taxes_computation(
                     None,
@@ -452,6 +503,8 @@ class TestOdooAsTheOracle(DanishExportCase):
         total = sum(drawn.gross for drawn in purchase.lines)
         paid = currency._convert(total / 10**exponent, company.currency_id, company, "2025-03-14")
         paid = round(paid * 100)
+        if forced and purchase.receipt_figures:
+            paid = sum(drawn.receipt_gross for drawn in purchase.lines)
         rest = sign * paid - sum(line[2] for line in base) - sum(v[1] for v in tax.values())
         if len(base) == 1:  # hr_expense: base = total - taxes (several: see check_foreign_wallet)
             base[0][2] += rest
