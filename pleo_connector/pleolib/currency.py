@@ -51,10 +51,13 @@ def to_company_currency(posting, rate, posting_exponent, company_exponent):
 
     ``rate`` (a ``Decimal``) is company currency units per one posting-currency unit. Each line is
     converted exactly and rounded half-up (away from zero on a tie, so a refund mirrors its
-    purchase). The residue left by rounding goes to the contra line(s); should the contra line
-    then stray a minor unit or more from its exact value (only possible with many lines), the rest
-    of the residue goes one unit each to the lines whose exact value is nearest the other way,
-    so that every line stays within one minor unit of its exact conversion.
+    purchase). The residue left by rounding goes to the expense line(s), as Odoo's own expenses
+    book it: the wallet (the contra) shows the exact conversion of the money that moved, and the
+    cost takes the øre. Should an expense line then stray a minor unit or more from its exact
+    value (only possible with many lines), the rest of the residue goes one unit each to the
+    lines whose exact value is nearest the other way, so that every line stays within one minor
+    unit of its exact conversion. A posting without expense lines (a wallet transfer) puts the
+    residue on its largest line.
     """
     if isinstance(rate, bool) or not isinstance(rate, (Decimal, int)):
         raise TypeError("rate must be a Decimal (never a float)")
@@ -73,12 +76,12 @@ def to_company_currency(posting, rate, posting_exponent, company_exponent):
         exact = [Decimal(amount) * factor for amount in amounts]
         result = [int(value.to_integral_value(rounding=ROUND_HALF_UP)) for value in exact]
         floors = [int(value.to_integral_value(rounding=ROUND_FLOOR)) for value in exact]
-        contra = {i for i, line in enumerate(posting.lines) if line.role == "contra"}
-        if not contra:  # no contra line: the largest line takes the residue
-            contra = {max(range(len(amounts)), key=lambda i: (abs(amounts[i]), -i), default=0)}
+        takers = {i for i, line in enumerate(posting.lines) if line.role == "expense"}
+        if not takers:  # no expense line: the largest line takes the residue
+            takers = {max(range(len(amounts)), key=lambda i: (abs(amounts[i]), -i), default=0)}
 
         def allowed(i, value):
-            if i in contra:  # the contra line takes the residue, up to one unit off its value
+            if i in takers:  # an expense line takes the residue, up to one unit off its value
                 return abs(value - exact[i]) <= 1
             return floors[i] <= value <= floors[i] + (exact[i] != floors[i])
 
@@ -89,7 +92,7 @@ def to_company_currency(posting, rate, posting_exponent, company_exponent):
             if not movable:  # pragma: no cover - impossible: the exact values sum to 0
                 raise ArithmeticError("cannot balance the converted posting")
             best = min(
-                movable, key=lambda i: (i not in contra, abs(exact[i] - result[i] - step), i)
+                movable, key=lambda i: (i not in takers, abs(exact[i] - result[i] - step), i)
             )
             result[best] += step
             residue -= step

@@ -559,17 +559,19 @@ def test_to_company_currency_example():
     assert to_company_currency(posting, Decimal("1"), 2, 3) == (100000, 25000, -125000)
 
 
-def test_to_company_currency_puts_the_residue_on_the_contra():
+def test_to_company_currency_puts_the_residue_on_the_expense():
+    """As Odoo's expenses: the wallet is the exact conversion of the money that moved, the cost
+    takes the øre."""
     posting = posting_from_item(item([line(1300, tax_=tax(250))]))
-    # 10.50 and 2.50 round half-up to 11 and 3; the contra (-13 exactly) takes the residue
-    assert to_company_currency(posting, Decimal("0.01"), 2, 2) == (11, 3, -14)
+    # 10.50 and 2.50 round half-up to 11 and 3; the contra is -13 exactly: the expense gives one
+    assert to_company_currency(posting, Decimal("0.01"), 2, 2) == (10, 3, -13)
     posting = posting_from_item(item([line(1), line(1)]))
-    assert to_company_currency(posting, Decimal("0.5"), 2, 2) == (1, 1, -2)
+    assert to_company_currency(posting, Decimal("0.5"), 2, 2) == (0, 1, -1)
 
 
-def test_to_company_currency_keeps_the_contra_within_one_unit():
+def test_to_company_currency_keeps_every_line_within_one_unit():
     posting = posting_from_item(item([line(1), line(1), line(1)]))
-    # 0.5 each rounds to 1; the contra (-1.5) may only go to -2, the last unit goes to a line
+    # 0.5 each rounds to 1 and the contra -1.5 to -2: one expense line gives a unit back
     assert to_company_currency(posting, Decimal("0.5"), 2, 2) == (0, 1, 1, -2)
 
 
