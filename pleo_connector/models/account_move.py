@@ -29,6 +29,7 @@ PLEO_ORIGIN_FIELDS = (
     "pleo_item_type",
     "pleo_invoice_number",
     "pleo_superseded",
+    "pleo_amount_total",
 )
 
 
@@ -67,6 +68,14 @@ class AccountMove(models.Model):
         readonly=True,
         help="Cancelled or reversed in full: the Pleo export booked this expense again on a new "
         "entry, which carries the same Pleo Entry ID.",
+    )
+
+    pleo_amount_total = fields.Monetary(
+        string="Pleo Total",
+        currency_field="currency_id",
+        copy=False,
+        readonly=True,
+        help="A Pleo bill's total as Pleo booked it, in the bill's currency: what Pleo pays.",
     )
 
     _pleo_entry_once = models.UniqueIndex(

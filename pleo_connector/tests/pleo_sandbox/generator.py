@@ -214,6 +214,30 @@ def with_refund_sign(item: dict, refund_sign: str) -> dict:
     return item
 
 
+def with_invoice_payment_currency(item: dict, reading: str) -> dict:
+    """Return ``item``, or for an ``invoice_payment`` read as "wallet" a copy whose every
+    ``inSupplierCurrency`` amount is its ``inWalletCurrency`` one (Pleo's pages do not say in
+    which currency an invoice payment's supplier amounts are)."""
+    if reading not in ("invoice", "wallet"):
+        raise SandboxError("invoice_payment_currency must be invoice or wallet")
+    if reading == "invoice" or item.get("type") != "invoice_payment":
+        return item
+    item = copy.deepcopy(item)
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("inWalletCurrency"), dict) and "inSupplierCurrency" in node:
+                node["inSupplierCurrency"] = dict(node["inWalletCurrency"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(item)
+    return item
+
+
 # ---------------------------------------------------------------------- receipts
 def receipt_bytes(mimetype: str, text: str = "Receipt") -> bytes:
     """A small valid document of ``mimetype`` (PDF or PNG; other types get plain text)."""
