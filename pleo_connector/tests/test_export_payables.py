@@ -2,8 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Pleo invoices in Odoo's payables: bills, credit notes, payments reconciled with their bill,
 returned payments, vendor matching, the supplier's bank account, re-exports, totals to the cent,
-the invoice's currency and its exchange difference (a Danish company, DKK wallet, EUR
-invoices).
+the invoice's currency and its exchange difference (a Danish company, DKK wallet, EUR invoices),
+and the warning when Odoo recomputes the taxes of an edited draft away from Pleo's.
 
 Jobs come from the sandbox with items written here (accounts-payable items of vendor-based
 bookkeeping); the export cron runs as the scheduler would.
@@ -14,7 +14,7 @@ import copy
 import uuid
 from datetime import date
 
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .export_common import ExportCase
 from .test_export import item_line, make_item
@@ -417,6 +417,51 @@ class TestExportPayables(ExportCase):
         self.assertEqual(sorted(by_tax["RC25"]), [-250, 250])
         term = bill.line_ids.filtered(lambda line: line.display_type == "payment_term")
         self.assertEqual(round(sum(term.mapped("credit")) * 100), 2906)
+
+    def edited_three_line_bill(self):
+        """3 x 10.01 with Pleo's tax 3 x 2.00 (Odoo's global rounding: 6.01), posted, reset
+        to draft and its first label edited, as a bookkeeper does."""
+        item = ap_item(
+            *(
+                item_line(1001, tax=("E25", 0.25, "exclusive", 200), line_id=f"l{n}")
+                for n in range(3)
+            )
+        )
+        records, _job = self.book(item)
+        bill = self.assertBooked(records[item["accountingEntryId"]])
+        self.assertEqual((bill.state, bill.amount_total, bill.amount_tax), ("posted", 30.03, 6.0))
+        self.assertFalse(bill.pleo_tax_mismatch)
+        bill.button_draft()
+        with Form(bill) as form:
+            with form.invoice_line_ids.edit(0) as line:
+                line.name = "Toner, edited"
+            self.shown_alerts = form.alerts or {}  # what the form shows before it is saved
+        return bill
+
+    def test_edited_draft_bill_warns_when_odoo_recomputes_pleos_tax(self):
+        """V7: Odoo's global rounding makes the edited bill 30.04; Pleo pays 30.03."""
+        self.assertEqual(self.company_a.tax_calculation_rounding_method, "round_globally")
+        bill = self.edited_three_line_bill()
+        self.assertEqual(bill.amount_total, 30.04, "Odoo recomputed the tax: 6.01")
+        self.assertEqual(bill.pleo_amount_total, 30.03)
+        self.assertTrue(bill.pleo_tax_mismatch)
+        self.assertEqual(bill.alerts["pleo_tax_mismatch"], self.shown_alerts["pleo_tax_mismatch"])
+        alert = bill.alerts["pleo_tax_mismatch"]
+        self.assertEqual(alert["level"], "warning")
+        message = alert["message"].replace("\xa0", " ")
+        self.assertIn("its total is $ 30.04, Pleo's is $ 30.03", message)
+        self.assertIn("Per-line tax rounding", message)
+        self.assertEqual(
+            self.company_a.tax_calculation_rounding_method, "round_globally", "left as it was"
+        )
+
+    def test_edited_draft_bill_keeps_pleos_tax_with_per_line_rounding(self):
+        self.company_a.tax_calculation_rounding_method = "round_per_line"
+        bill = self.edited_three_line_bill()
+        self.assertEqual((bill.amount_total, bill.amount_tax), (30.03, 6.0))
+        self.assertFalse(bill.pleo_tax_mismatch)
+        self.assertNotIn("pleo_tax_mismatch", bill.alerts or {})
+        self.assertNotIn("pleo_tax_mismatch", self.shown_alerts)
 
     def test_purchase_lock_date_of_the_bills_journal(self):
         """A bill is booked in the purchase journal: its lock date applies, as Odoo's own."""
