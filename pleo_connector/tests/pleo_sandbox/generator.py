@@ -223,18 +223,14 @@ def with_invoice_payment_currency(item: dict, reading: str) -> dict:
     if reading == "invoice" or item.get("type") != "invoice_payment":
         return item
     item = copy.deepcopy(item)
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("inWalletCurrency"), dict) and "inSupplierCurrency" in node:
-                node["inSupplierCurrency"] = dict(node["inWalletCurrency"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(item)
+    # the spec's amounts in both currencies: the item's, and each line's (line, net, tax)
+    amounts = [item.get("amount")]
+    for line in item.get("accountingEntryLines") or ():
+        tax = line.get("tax") or {}
+        amounts += [line.get("lineAmount"), line.get("netAmount"), tax.get("amount")]
+    for amount in amounts:
+        if isinstance(amount, dict) and isinstance(amount.get("inWalletCurrency"), dict):
+            amount["inSupplierCurrency"] = dict(amount["inWalletCurrency"])
     return item
 
 
