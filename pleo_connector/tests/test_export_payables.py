@@ -654,6 +654,26 @@ class TestPayablesInvoiceCurrency(DanishExportCase):
         )
         self.assertEqual(loss.balance, 1.2, "the 1.20 DKK exchange loss")
 
+    def test_returned_payment_of_a_eur_bill_opens_it_again_in_euros(self):
+        invoice = dk_ap_item([self.eu_service(100000, 746000, 25000, 186500)])
+        sent, back = (
+            dk_ap_item(
+                [pleo_line(746120, "7440", supplier=("EUR", 100000))],
+                kind="invoice_payment",
+                on=on,
+                contra="6485",
+            )
+            for on in ("2025-03-20T08:00:00Z", "2025-03-21T08:00:00Z")
+        )
+        back["subType"] = "invoice_payment_returned"
+        bill, _sent, returned = self.book(invoice, sent, back)
+        wallet = returned.line_ids.filtered(lambda line: line.account_id == self.wallet)
+        self.assertEqual((wallet.amount_currency, wallet.balance), (1000.0, 7461.2))
+        self.assertEqual(bill.payment_state, "not_paid")
+        self.assertEqual((bill.amount_residual, bill.amount_residual_signed), (1000.0, -7460.0))
+        balance = sum(round(line.balance * 100) for line in self.payable_lines())
+        self.assertEqual(balance, -746000, "owed as billed: the exchange loss is undone")
+
     def test_draft_eur_bill_posted_after_its_payment_has_nothing_open(self):
         """A draft bill is reconciled when it is posted: the payment's euros still match."""
         self.conn_dk.export_auto_post = False
