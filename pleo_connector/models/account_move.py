@@ -30,6 +30,7 @@ PLEO_ORIGIN_FIELDS = (
     "pleo_item_type",
     "pleo_invoice_number",
     "pleo_superseded",
+    "pleo_amount_total",
 )
 
 
@@ -70,11 +71,63 @@ class AccountMove(models.Model):
         "entry, which carries the same Pleo Entry ID.",
     )
 
+    pleo_amount_total = fields.Monetary(
+        string="Pleo Total",
+        currency_field="currency_id",
+        copy=False,
+        readonly=True,
+        help="A Pleo bill's total as Pleo booked it, in the bill's currency: what Pleo pays.",
+    )
+    pleo_tax_mismatch = fields.Boolean(
+        string="Pleo Total Differs",
+        compute="_compute_pleo_tax_mismatch",
+        help="A draft Pleo bill whose total Odoo recomputed (its taxes, after an edit) away "
+        "from Pleo's: Pleo's payment would leave the difference open.",
+    )
+
     _pleo_entry_once = models.UniqueIndex(
         "(company_id, pleo_entry_uuid) WHERE pleo_entry_uuid IS NOT NULL "
         "AND pleo_superseded IS NOT TRUE",
         "This Pleo expense is already booked in this company.",
     )
+
+    @api.depends("state", "move_type", "pleo_entry_uuid", "pleo_amount_total", "amount_total")
+    def _compute_pleo_tax_mismatch(self):
+        for move in self:
+            move.pleo_tax_mismatch = bool(
+                move.state == "draft"
+                and move.pleo_entry_uuid
+                and move.move_type in ("in_invoice", "in_refund")
+                and move.pleo_amount_total
+                and move.currency_id.compare_amounts(move.amount_total, move.pleo_amount_total)
+            )
+
+    @api.depends("pleo_tax_mismatch")
+    def _compute_alerts(self):
+        return super()._compute_alerts()
+
+    def _get_alerts(self):
+        """Odoo's alerts, and a warning when a draft Pleo bill's total is no longer Pleo's.
+
+        Odoo recomputes the taxes of an edited draft bill with the company's tax rounding; with
+        global rounding that can differ from Pleo's per-line tax by a cent, which Pleo's payment
+        then leaves open. The bookkeeper decides: nothing is changed for them."""
+        alerts = super()._get_alerts()
+        if self.pleo_tax_mismatch:
+            currency = self.currency_id
+            alerts["pleo_tax_mismatch"] = {
+                "level": "warning",
+                "message": self.env._(
+                    "Odoo recomputed the taxes of this Pleo bill: its total is %(odoo)s, "
+                    "Pleo's is %(pleo)s. Pleo pays %(pleo)s, so the difference would stay "
+                    "open. Set the tax amounts back to Pleo's in the tax totals before posting. "
+                    "Per-line tax rounding (Accounting › Configuration › Settings › Taxes) "
+                    "rounds as Pleo does and avoids this.",
+                    odoo=currency.format(self.amount_total),
+                    pleo=currency.format(self.pleo_amount_total),
+                ),
+            }
+        return alerts
 
     def _check_pleo_origin(self, vals_list, create=False):
         """Refuse a user's create or change of the Pleo fields (the export runs as superuser).

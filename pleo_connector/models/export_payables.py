@@ -21,12 +21,20 @@ instead of as journal entries:
 * ``supplierBankAccount`` is checked against the vendor's bank accounts: a mismatch puts a
   warning activity on the bill.
 
-Amounts are Pleo's wallet-currency amounts (integer minor units); floats only at the ORM.
+**Currency.** A bill or credit note is in the invoice's currency: Pleo's supplier-currency
+figures (``Posting.supplier_currency``, the ``inSupplierCurrency`` amounts), else the wallet's.
+When the wallet is in the company's currency, Pleo's wallet amounts are the bill's company
+balances, line by line (its rate is Pleo's). A payment pays the bill in the bill's currency and
+takes from the wallet what Pleo's wallet amount says, so Odoo books the exchange difference when
+it reconciles them (as its own "Register Payment" does): nothing stays open on the vendor.
+
+Amounts are Pleo's integer minor units; floats only at the ORM.
 Exactly once as for entries: the bill's and the payment's move carry ``pleo_entry_uuid``.
 """
 
 import re
 from decimal import Decimal
+from typing import NamedTuple
 
 from odoo import Command
 from odoo.tools import SQL, html_escape
@@ -41,6 +49,29 @@ PAYMENT_TYPES = frozenset({"invoice_payment"})
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 
 
+class Document(NamedTuple):
+    """The currency a bill or credit note is booked in, and which of Pleo's figures it takes."""
+
+    #: ISO code of the bill's currency
+    code: str
+    #: its minor units' exponent
+    exponent: int
+    #: the amounts are Pleo's supplier-currency figures (else the wallet's)
+    supplier: bool
+    #: the wallet's figures are the company balances (the wallet is in the company's currency)
+    company: bool
+
+    def amount(self, line):
+        """A posting line's amount in the bill's currency (minor units)."""
+        return line.supplier_amount if self.supplier else line.amount
+
+    def total(self, posting):
+        """Pleo's total in the bill's currency (minor units, >= 0)."""
+        if not self.supplier:
+            return posting.total
+        return abs(sum(line.supplier_amount for line in posting.contra_lines))
+
+
 def is_payable(posting):
     """Whether ``posting`` books in the payables (a bill, credit note or invoice payment)."""
     return posting.bookkeeping_method == "accounts_payable" and posting.item_type in (
@@ -51,6 +82,11 @@ def is_payable(posting):
 def normalise(text):
     """A VAT number or IBAN for comparing: upper case, letters and digits only."""
     return _NOT_ALNUM.sub("", (text or "").upper())
+
+
+def _minor(value, exponent):
+    """An ORM float amount in integer minor units."""
+    return int(Decimal(repr(value)).scaleb(exponent).to_integral_value())
 
 
 def _text(value):
@@ -271,9 +307,10 @@ class PayablesBooker:
 
     def _bill_values(self, posting, partner):
         booker = self.booker
-        currency = booker._currency(posting.currency)
+        document = self._document(posting)
+        currency = self._document_currency(document.code)
         date, suffix = booker._accounting_date(posting, self._purchase_journal())
-        exponent = currency_exponent(posting.currency)
+        exponent = document.exponent
         sign = -1 if posting.reversal else 1
         lines = []
         for line in posting.lines:
@@ -281,12 +318,12 @@ class PayablesBooker:
                 continue
             values = booker._line_accounting(posting, line)
             tax_ids = values.get("tax_ids")
-            price = line.amount * sign
+            price = document.amount(line) * sign
             if line.tax is not None and tax_ids:
                 tax = booker._tax(line.tax, posting)
                 if tax.price_include and line.tax.type != "reverse":
                     price += sum(
-                        other.amount * sign
+                        document.amount(other) * sign
                         for other in posting.lines
                         if other.role == "tax" and other.line_id == line.line_id
                     )
@@ -317,9 +354,44 @@ class PayablesBooker:
             "ref": posting.invoice_number or posting.reference or False,
             "payment_reference": posting.reference or False,
             "currency_id": currency.id,
+            **self._rate_values(posting, document),
             **self._pleo_values(posting),
+            "pleo_amount_total": minor_to_float(document.total(posting), exponent),
             "invoice_line_ids": lines,
         }
+
+    def _document(self, posting):
+        """The bill's currency: the invoice's when Pleo gives its figures, else the wallet's."""
+        code = posting.supplier_currency or posting.currency
+        supplier = bool(posting.supplier_currency)
+        company = supplier and posting.currency == self.company.currency_id.name
+        return Document(code, currency_exponent(code), supplier, company)
+
+    def _document_currency(self, code):
+        """The Odoo currency of a bill or payment, which must be active."""
+        currency = self.booker._currency(code, required=False)
+        if not currency.active:
+            raise ItemError(
+                "invalid_configuration",
+                self.env._(
+                    "This Pleo invoice is in %(code)s, which is not active in Odoo: activate "
+                    "%(code)s in Accounting › Configuration › Currencies, then export again. "
+                    "Odoo books the bill in %(code)s and the exchange difference when Pleo pays "
+                    "it.",
+                    code=code,
+                ),
+            )
+        return currency
+
+    def _rate_values(self, posting, document):
+        """The bill's rate when Pleo's wallet amounts are its company balances: Pleo's own
+        (invoice amount / wallet amount), so that Odoo's recomputations of an edited draft stay
+        at Pleo's conversion; ``_fix_taxes`` then sets each line's balance to Pleo's."""
+        if not document.company or not posting.total:
+            return {}
+        wallet = Decimal(posting.total).scaleb(-currency_exponent(posting.currency))
+        invoice = Decimal(document.total(posting)).scaleb(-document.exponent)
+        return {"invoice_currency_rate": float(invoice / wallet)}
 
     def _pleo_values(self, posting, entry_uuid=None):
         """The Pleo fields of a bill or payment: an entry's, and the invoice number."""
@@ -364,17 +436,23 @@ class PayablesBooker:
         return account
 
     def _fix_taxes(self, move, posting):
-        """Set Odoo's tax lines to Pleo's tax amounts, then check the total to the cent."""
-        exponent = currency_exponent(posting.currency)
+        """Set Odoo's tax lines to Pleo's tax amounts, then check the total to the cent.
+
+        In the bill's currency; when Pleo's wallet amounts are the company balances (see
+        :class:`Document`), every line's balance is set to Pleo's too."""
+        document = self._document(posting)
+        exponent = document.exponent
         booker = self.booker
         # Pleo's tax amount of each line, spread over its tax's repartition lines as for an
         # entry; Odoo's tax lines are keyed by repartition line and account (a share without an
-        # account is on the expense line's account).
+        # account is on the expense line's account). Each: (bill currency, wallet currency).
         wanted = {}
+        expenses = []
         account = None
         for line in posting.lines:
             if line.role == "expense":
                 account = booker._account(line.account, posting)
+                expenses.append(line.amount)
             if line.role not in ("tax", "tax_reverse"):
                 continue
             tax = booker._tax(line.tax, posting)
@@ -382,24 +460,29 @@ class PayablesBooker:
                 tax, posting.reversal, outgoing=line.role == "tax_reverse", posting=posting
             )
             weights = [abs(Decimal(repr(rep.factor_percent))) for rep in repartitions]
-            for rep, share in zip(repartitions, spread(line.amount, weights), strict=True):
+            shares = zip(
+                spread(document.amount(line), weights), spread(line.amount, weights), strict=True
+            )
+            for rep, (share, wallet_share) in zip(repartitions, shares, strict=True):
                 key = (rep.id, (rep.account_id or account).id)
-                wanted[key] = wanted.get(key, 0) + share
+                have = wanted.get(key, (0, 0))
+                wanted[key] = (have[0] + share, have[1] + wallet_share)
+        wallet_exponent = currency_exponent(posting.currency)
         updates = []
         done = set()
         for tax_line in move.line_ids.filtered("tax_repartition_line_id"):
             rep = (tax_line.tax_repartition_line_id.id, tax_line.account_id.id)
-            target = wanted.get(rep, 0) if rep not in done else 0
+            target, balance = wanted.get(rep, (0, 0)) if rep not in done else (0, 0)
             done.add(rep)
-            have = int(Decimal(repr(tax_line.amount_currency)).scaleb(exponent).to_integral_value())
-            if have != target:
-                updates.append(
-                    Command.update(
-                        tax_line.id, {"amount_currency": minor_to_float(target, exponent)}
-                    )
-                )
+            values = {}
+            if _minor(tax_line.amount_currency, exponent) != target:
+                values["amount_currency"] = minor_to_float(target, exponent)
+            if document.company and _minor(tax_line.balance, wallet_exponent) != balance:
+                values["balance"] = minor_to_float(balance, wallet_exponent)
+            if values:
+                updates.append(Command.update(tax_line.id, values))
         missing = set(wanted) - done
-        if missing and any(wanted[rep] for rep in missing):
+        if missing and any(any(wanted[rep]) for rep in missing):
             raise ItemError(
                 "invalid_configuration",
                 self.env._(
@@ -408,17 +491,26 @@ class PayablesBooker:
                     company=self.company.name,
                 ),
             )
+        if document.company:
+            products = move.line_ids.filtered(lambda line: line.display_type == "product")
+            for product, balance in zip(products.sorted("id"), expenses, strict=True):
+                if _minor(product.balance, wallet_exponent) != balance:
+                    updates.append(
+                        Command.update(
+                            product.id, {"balance": minor_to_float(balance, wallet_exponent)}
+                        )
+                    )
         if updates:
             move.write({"line_ids": updates})
-        total = int(Decimal(repr(move.amount_total)).scaleb(exponent).to_integral_value())
-        if total != posting.total:
+        total = _minor(move.amount_total, exponent)
+        if total != document.total(posting):
             raise ItemError(
                 "accounting_system_validation_failure",
                 self.env._(
                     "Odoo's total of this bill (%(odoo)s) is not Pleo's amount (%(pleo)s): "
                     "check the taxes mapped to Pleo's tax codes, then export again.",
                     odoo=move.amount_total,
-                    pleo=minor_to_float(posting.total, exponent),
+                    pleo=minor_to_float(document.total(posting), exponent),
                 ),
             )
 
@@ -453,6 +545,7 @@ class PayablesBooker:
             payable,
             inbound=returned,
             entry_uuid=posting.entry_uuid,
+            settles=self._settled(original if returned else bill, posting),
         )
         counterpart = move.line_ids.filtered(lambda line: line.account_id == payable)
         if returned:
@@ -466,29 +559,35 @@ class PayablesBooker:
             self._check_bank_account(bill, partner, data)
         return move
 
-    def _payment(self, posting, partner, wallet, payable, *, inbound, entry_uuid):
-        """A posted vendor payment of Pleo's total from the Pleo journal; returns its move."""
+    def _payment(self, posting, partner, wallet, payable, *, inbound, entry_uuid, settles=None):
+        """A posted vendor payment of Pleo's total from the Pleo journal; returns its move.
+
+        It pays in the bill's currency (see :meth:`_payment_money`) and takes Pleo's wallet
+        amount from the wallet: its outstanding account is Pleo's wallet account, as Odoo itself
+        sets it when it needs a journal entry at once (the money has left the wallet, so the
+        payment is paid, not waiting for a statement)."""
         booker = self.booker
-        exponent = currency_exponent(posting.currency)
+        code, amount, balance = self._payment_money(posting, settles)
         date, _suffix = booker._accounting_date(posting)
-        Payment = self.env["account.payment"].with_company(self.company)
-        payment = Payment.create(
-            {
-                "payment_type": "inbound" if inbound else "outbound",
-                "partner_type": "supplier",
-                "partner_id": partner.id,
-                "amount": minor_to_float(posting.total, exponent),
-                "currency_id": booker._currency(posting.currency).id,
-                "journal_id": booker.journal.id,
-                "company_id": self.company.id,
-                "date": date,
-                "memo": posting.invoice_number or posting.reference or False,
-                "destination_account_id": payable.id,
-            }
-        )
-        # Pleo's wallet account, as Odoo itself sets it when it needs a journal entry at once:
-        # the money has left the wallet, so the payment is paid, not waiting for a statement.
+        values = {
+            "payment_type": "inbound" if inbound else "outbound",
+            "partner_type": "supplier",
+            "partner_id": partner.id,
+            "amount": minor_to_float(amount, currency_exponent(code)),
+            "currency_id": self._document_currency(code).id,
+            "journal_id": booker.journal.id,
+            "company_id": self.company.id,
+            "date": date,
+            "memo": posting.invoice_number or posting.reference or False,
+            "destination_account_id": payable.id,
+        }
+        payment = self.env["account.payment"].with_company(self.company).create(values)
         payment.outstanding_account_id = wallet
+        if balance is not None:
+            # Odoo's own way to pay a foreign-currency bill with a known company amount (the
+            # register-payment wizard's ``force_balance``): the wallet's line is Pleo's amount.
+            company_exponent = currency_exponent(self.company.currency_id.name)
+            payment._generate_journal_entry(force_balance=minor_to_float(balance, company_exponent))
         payment.action_post()
         move = payment.move_id
         move.write(
@@ -498,6 +597,48 @@ class PayablesBooker:
             }
         )
         return move
+
+    def _payment_money(self, posting, settles=None):
+        """``(currency, amount, company balance or None)`` of a payment, in minor units.
+
+        ``settles`` is ``(currency, amount)`` of what it settles (see :meth:`_settled`); the
+        payment is in its currency, as Odoo's "Register Payment" pays:
+
+        * The wallet is in the company's currency: the bill's currency, with the wallet's
+          amount as company balance. The amount is Pleo's in that currency; when Pleo gives
+          only the wallet's figures, the settled amount (Pleo pays an invoice in full). Odoo
+          books the difference to the bill's balance as an exchange difference.
+        * The wallet is in another currency (its account's): the wallet's amount, with the
+          invoice's as company balance when the invoice is in the company's currency, else at
+          Odoo's rate.
+        """
+        company = self.company.currency_id.name
+        wallet = (posting.currency, posting.total)
+        invoice = None
+        if posting.supplier_currency:
+            supplier = abs(sum(line.supplier_amount for line in posting.contra_lines))
+            invoice = (posting.supplier_currency, supplier)
+        if posting.currency != company:
+            return *wallet, invoice[1] if invoice and invoice[0] == company else None
+        target = (settles or invoice or wallet)[0]
+        if invoice and invoice[0] == target:
+            return *invoice, posting.total
+        if target != posting.currency:
+            return *settles, posting.total
+        return *wallet, None
+
+    def _settled(self, record, posting):
+        """``(currency, amount in minor units)`` of the bill or payment a payment settles: the
+        record's, or for a payment booked before its bill in this job, the bill's Pleo total."""
+        if record:
+            code = record.currency_id.name
+            amount = record.amount if record._name == "account.payment" else record.amount_total
+            return code, _minor(amount, currency_exponent(code))
+        bill = self._bill_in_this_job(posting)
+        if bill:
+            document = self._document(bill)
+            return document.code, document.total(bill)
+        return None
 
     def _pay_at_once(self, bill, posting, partner):
         """A bill Pleo paid as it exported it (its contra account is the wallet or a card, as
@@ -522,7 +663,13 @@ class PayablesBooker:
             :1
         ].account_id
         move = self._payment(
-            posting, partner, wallet, payable, inbound=posting.reversal, entry_uuid=entry_uuid
+            posting,
+            partner,
+            wallet,
+            payable,
+            inbound=posting.reversal,
+            entry_uuid=entry_uuid,
+            settles=self._settled(bill, posting),
         )
         if bill.state == "posted":
             self._reconcile(bill, move.line_ids.filtered(lambda line: line.account_id == payable))
@@ -553,15 +700,19 @@ class PayablesBooker:
         return bill
 
     def _bill_in_this_job(self, posting):
-        """Whether this run read the bill of the payment's invoice, to be booked after it."""
-        return any(
-            getattr(other, "item_type", None) in BILL_TYPES
-            and is_payable(other)
-            and not other.reversal
-            and other.invoice_number == posting.invoice_number
-            and other.vendor.id == posting.vendor.id
-            and not self.booker._existing_move(other.entry_uuid)
-            for other in self.booker._postings.values()
+        """The posting of the payment's bill when this run read it, to be booked after it."""
+        return next(
+            (
+                other
+                for other in self.booker._postings.values()
+                if getattr(other, "item_type", None) in BILL_TYPES
+                and is_payable(other)
+                and not other.reversal
+                and other.invoice_number == posting.invoice_number
+                and other.vendor.id == posting.vendor.id
+                and not self.booker._existing_move(other.entry_uuid)
+            ),
+            None,
         )
 
     def _find_payment(self, posting, partner):

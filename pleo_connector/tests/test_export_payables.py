@@ -1,7 +1,9 @@
 # Copyright 2026 The pleo_connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Pleo invoices in Odoo's payables: bills, credit notes, payments reconciled with their bill,
-returned payments, vendor matching, the supplier's bank account, re-exports, totals to the cent.
+returned payments, vendor matching, the supplier's bank account, re-exports, totals to the cent,
+the invoice's currency and its exchange difference (a Danish company, DKK wallet, EUR invoices),
+and the warning when Odoo recomputes the taxes of an edited draft away from Pleo's.
 
 Jobs come from the sandbox with items written here (accounts-payable items of vendor-based
 bookkeeping); the export cron runs as the scheduler would.
@@ -12,10 +14,11 @@ import copy
 import uuid
 from datetime import date
 
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .export_common import ExportCase
 from .test_export import item_line, make_item
+from .test_vat_return import DanishExportCase, pleo_item, pleo_line
 
 VENDOR = {
     "id": "7b1e3c52-8a2b-4b8e-9d43-1f0f4a1c0001",
@@ -256,7 +259,8 @@ class TestExportPayables(ExportCase):
 
     def test_generated_vendor_based_jobs_book_bills_equal_to_pleo(self):
         """The sandbox's vendor-based bookkeeping: every invoice a bill of its vendor, split
-        lines, tags, all tax types, receipts; each total Pleo's to the cent."""
+        lines, tags, all tax types, receipts; each in the invoice's currency with Pleo's total
+        to the cent, and Pleo's wallet amount (the company's currency) as its balance."""
         for code in ("V1002", "V1003"):
             self.env["res.partner"].create({"name": code, "ref": code, "is_company": True})
         job_uuid = self.add_job(
@@ -270,9 +274,13 @@ class TestExportPayables(ExportCase):
             item, bill = items[record.entry_uuid], record.move_id
             self.assertEqual(bill.move_type, "in_invoice")
             self.assertEqual(bill.partner_id.ref, item["vendor"]["code"])
-            self.assertEqual(
-                round(bill.amount_total * 100), item["amount"]["inWalletCurrency"]["value"]
+            invoiced, paid = (
+                item["amount"]["inSupplierCurrency"],
+                item["amount"]["inWalletCurrency"],
             )
+            self.assertEqual(bill.currency_id.name, invoiced["currency"])
+            self.assertEqual(round(bill.amount_total * 100), invoiced["value"])
+            self.assertEqual(round(-bill.amount_total_signed * 100), paid["value"])
             info = item["additionalInformation"]["invoiceInformation"]
             self.assertEqual(bill.ref, info["invoiceNumber"])
             self.assertEqual(record.receipt_count, len(item["files"] or []))
@@ -410,6 +418,51 @@ class TestExportPayables(ExportCase):
         term = bill.line_ids.filtered(lambda line: line.display_type == "payment_term")
         self.assertEqual(round(sum(term.mapped("credit")) * 100), 2906)
 
+    def edited_three_line_bill(self):
+        """3 x 10.01 with Pleo's tax 3 x 2.00 (Odoo's global rounding: 6.01), posted, reset
+        to draft and its first label edited, as a bookkeeper does."""
+        item = ap_item(
+            *(
+                item_line(1001, tax=("E25", 0.25, "exclusive", 200), line_id=f"l{n}")
+                for n in range(3)
+            )
+        )
+        records, _job = self.book(item)
+        bill = self.assertBooked(records[item["accountingEntryId"]])
+        self.assertEqual((bill.state, bill.amount_total, bill.amount_tax), ("posted", 30.03, 6.0))
+        self.assertFalse(bill.pleo_tax_mismatch)
+        bill.button_draft()
+        with Form(bill) as form:
+            with form.invoice_line_ids.edit(0) as line:
+                line.name = "Toner, edited"
+            self.shown_alerts = form.alerts or {}  # what the form shows before it is saved
+        return bill
+
+    def test_edited_draft_bill_warns_when_odoo_recomputes_pleos_tax(self):
+        """V7: Odoo's global rounding makes the edited bill 30.04; Pleo pays 30.03."""
+        self.assertEqual(self.company_a.tax_calculation_rounding_method, "round_globally")
+        bill = self.edited_three_line_bill()
+        self.assertEqual(bill.amount_total, 30.04, "Odoo recomputed the tax: 6.01")
+        self.assertEqual(bill.pleo_amount_total, 30.03)
+        self.assertTrue(bill.pleo_tax_mismatch)
+        self.assertEqual(bill.alerts["pleo_tax_mismatch"], self.shown_alerts["pleo_tax_mismatch"])
+        alert = bill.alerts["pleo_tax_mismatch"]
+        self.assertEqual(alert["level"], "warning")
+        message = alert["message"].replace("\xa0", " ")
+        self.assertIn("its total is $ 30.04, Pleo's is $ 30.03", message)
+        self.assertIn("Per-line tax rounding", message)
+        self.assertEqual(
+            self.company_a.tax_calculation_rounding_method, "round_globally", "left as it was"
+        )
+
+    def test_edited_draft_bill_keeps_pleos_tax_with_per_line_rounding(self):
+        self.company_a.tax_calculation_rounding_method = "round_per_line"
+        bill = self.edited_three_line_bill()
+        self.assertEqual((bill.amount_total, bill.amount_tax), (30.03, 6.0))
+        self.assertFalse(bill.pleo_tax_mismatch)
+        self.assertNotIn("pleo_tax_mismatch", bill.alerts or {})
+        self.assertNotIn("pleo_tax_mismatch", self.shown_alerts)
+
     def test_purchase_lock_date_of_the_bills_journal(self):
         """A bill is booked in the purchase journal: its lock date applies, as Odoo's own."""
         self.company_a.purchase_lock_date = date(2025, 3, 31)
@@ -502,3 +555,254 @@ def _money_nodes(node):
     elif isinstance(node, list):
         for value in node:
             yield from _money_nodes(value)
+
+
+def dk_ap_item(lines, kind="invoice", number="F-1", on="2025-03-10T08:00:00Z", contra="7440"):
+    """An accounts-payable item of the Danish company's vendor V1001 (see ``ap_item``)."""
+    item = pleo_item(lines, kind=kind, on=on, contra=contra, supplier="Google Ireland")
+    item["bookkeeping"] = {"method": "accounts_payable"}
+    item["vendor"] = {**VENDOR, "name": "Google Ireland Ltd", "country": "IE"}
+    item["additionalInformation"]["invoiceInformation"] = {
+        "invoiceNumber": number,
+        "invoiceDate": "2025-03-03T00:00:00Z",
+        "dueDate": "2025-03-31T00:00:00Z",
+        "status": "paid" if kind == "invoice_payment" else "ready",
+    }
+    if kind == "invoice_payment":
+        item["subType"] = "invoice_payment_sent"
+    return item
+
+
+@tagged("post_install", "-at_install", "pleo_export")
+class TestPayablesInvoiceCurrency(DanishExportCase):
+    """A Danish company (DKK) paying invoices in euros from its DKK wallet.
+
+    Pleo converts the 1,000.00 EUR invoice at 7.46 when it exports it (7,460.00 DKK) and takes
+    7,461.20 DKK from the wallet when it pays; Odoo's own rate is 7.459. The bill is in euros,
+    its company balances Pleo's; the payment pays 1,000.00 EUR with 7,461.20 DKK, and Odoo
+    books the 1.20 DKK exchange loss when it reconciles them: nothing stays open.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.vendor_dk = cls.env["res.partner"].create(
+            {"name": "Google Ireland", "is_company": True, "ref": "V1001"}
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.conn_dk.export_auto_post = True
+
+    def payable_lines(self, partner=None):
+        """The posted lines on the vendor's payable account (bills, payments, exchange)."""
+        payable = (partner or self.vendor_dk).with_company(self.dk).property_account_payable_id
+        return self.env["account.move.line"].search(
+            [
+                ("company_id", "=", self.dk.id),
+                ("account_id", "=", payable.id),
+                ("partner_id", "=", (partner or self.vendor_dk).id),
+                ("parent_state", "=", "posted"),
+            ]
+        )
+
+    def assertNothingOpen(self, partner=None):
+        lines = self.payable_lines(partner)
+        self.assertTrue(lines)
+        self.assertEqual(sum(round(line.amount_residual * 100) for line in lines), 0)
+        self.assertEqual(sum(round(line.amount_residual_currency * 100) for line in lines), 0)
+        self.assertEqual(
+            sum(round(line.balance * 100) for line in lines), 0, "the vendor's balance in DKK"
+        )
+
+    def eu_service(self, eur, dkk, tax_eur, tax_dkk):
+        return pleo_line(
+            dkk,
+            "1850",
+            ("K_EU_Ydelser_FuldFradrag", 0.25, "reverse", tax_dkk, tax_eur),
+            supplier=("EUR", eur),
+        )
+
+    def test_eur_invoice_on_the_dkk_wallet_is_a_eur_bill_paid_with_exchange_difference(self):
+        invoice = dk_ap_item([self.eu_service(100000, 746000, 25000, 186500)])
+        paid = dk_ap_item(
+            [pleo_line(746120, "7440", supplier=("EUR", 100000))],
+            kind="invoice_payment",
+            on="2025-03-20T08:00:00Z",
+            contra="6485",
+        )
+        bill, payment = self.book(invoice, paid)
+        eur = self.eur
+        self.assertEqual((bill.move_type, bill.currency_id), ("in_invoice", eur))
+        self.assertEqual(bill.amount_total, 1000.0, "Pleo's total in euros")
+        self.assertEqual(bill.amount_total_signed, -7460.0, "Pleo's wallet amount, not 7,459.00")
+        self.assertEqual(bill.pleo_amount_total, 1000.0)
+        expense = bill.line_ids.filtered(lambda line: line.display_type == "product")
+        self.assertEqual((expense.amount_currency, expense.balance), (1000.0, 7460.0))
+        rc = sorted((t.amount_currency, t.balance) for t in self.tax_lines(bill))
+        self.assertEqual(rc, [(-250.0, -1865.0), (250.0, 1865.0)], "Pleo's VAT, both currencies")
+        wallet = payment.line_ids.filtered(lambda line: line.account_id == self.wallet)
+        self.assertEqual((wallet.amount_currency, wallet.balance), (-1000.0, -7461.2))
+        self.assertEqual(payment.origin_payment_id.journal_id, self.journal_dk)
+        self.assertEqual(bill.payment_state, "paid")
+        self.assertNothingOpen()
+        partials = bill.line_ids.matched_debit_ids | bill.line_ids.matched_credit_ids
+        exchange = partials.exchange_move_id
+        self.assertTrue(exchange, "Odoo booked the exchange difference")
+        loss = exchange.line_ids.filtered(
+            lambda line: line.account_id == self.dk.expense_currency_exchange_account_id
+        )
+        self.assertEqual(loss.balance, 1.2, "the 1.20 DKK exchange loss")
+
+    def test_returned_payment_of_a_eur_bill_opens_it_again_in_euros(self):
+        invoice = dk_ap_item([self.eu_service(100000, 746000, 25000, 186500)])
+        sent, back = (
+            dk_ap_item(
+                [pleo_line(746120, "7440", supplier=("EUR", 100000))],
+                kind="invoice_payment",
+                on=on,
+                contra="6485",
+            )
+            for on in ("2025-03-20T08:00:00Z", "2025-03-21T08:00:00Z")
+        )
+        back["subType"] = "invoice_payment_returned"
+        bill, _sent, returned = self.book(invoice, sent, back)
+        wallet = returned.line_ids.filtered(lambda line: line.account_id == self.wallet)
+        self.assertEqual((wallet.amount_currency, wallet.balance), (1000.0, 7461.2))
+        self.assertEqual(bill.payment_state, "not_paid")
+        self.assertEqual((bill.amount_residual, bill.amount_residual_signed), (1000.0, -7460.0))
+        balance = sum(round(line.balance * 100) for line in self.payable_lines())
+        self.assertEqual(balance, -746000, "owed as billed: the exchange loss is undone")
+
+    def test_draft_eur_bill_posted_after_its_payment_has_nothing_open(self):
+        """A draft bill is reconciled when it is posted: the payment's euros still match."""
+        self.conn_dk.export_auto_post = False
+        invoice = dk_ap_item([self.eu_service(100000, 746000, 25000, 186500)])
+        (bill,) = self.book(invoice)
+        paid = dk_ap_item(
+            [pleo_line(746120, "7440", supplier=("EUR", 100000))],
+            kind="invoice_payment",
+            on="2025-03-20T08:00:00Z",
+            contra="6485",
+        )
+        self.book(paid)
+        self.assertEqual(bill.state, "draft")
+        bill.action_post()
+        self.assertEqual(bill.payment_state, "paid")
+        self.assertNothingOpen()
+
+    def test_payment_with_the_wallet_figures_only_pays_the_eur_bill(self):
+        """Whether Pleo sends an invoice payment's supplier amount in the invoice's currency is
+        unknown (sandbox switch ``invoice_payment_currency``): with the wallet's figures only,
+        Pleo's payment still pays the invoice, and the difference is an exchange loss; also
+        when the payment comes before its bill in the job."""
+        self.sandbox.behaviour.invoice_payment_currency = "wallet"
+        for number, payment_first in (("F-1", False), ("F-2", True)):
+            with self.subTest(payment_first=payment_first):
+                partner = self.env["res.partner"].create(
+                    {"name": f"Google {number}", "is_company": True, "ref": number}
+                )
+                invoice = dk_ap_item(
+                    [self.eu_service(100000, 746000, 25000, 186500)], number=number
+                )
+                paid = dk_ap_item(
+                    [pleo_line(746120, "7440", supplier=("EUR", 100000))],
+                    kind="invoice_payment",
+                    number=number,
+                    on="2025-03-20T08:00:00Z",
+                    contra="6485",
+                )
+                for item in (invoice, paid):
+                    item["vendor"] = {**item["vendor"], "code": number, "externalId": number}
+                items = [paid, invoice] if payment_first else [invoice, paid]
+                job_uuid = self.add_job(items=items, pleo_company=self.pleo_dk)
+                served = next(
+                    item
+                    for item in self.sandbox.export_items(job_uuid)
+                    if item["type"] == "invoice_payment"
+                )
+                self.assertEqual(
+                    served["amount"]["inSupplierCurrency"],
+                    {"currency": "DKK", "value": 746120},
+                    "the switch applies",
+                )
+                self.run_export()
+                records = {r.entry_uuid: r for r in self.job(job_uuid).item_ids}
+                bill = records[invoice["accountingEntryId"]].move_id
+                payment = records[paid["accountingEntryId"]].move_id
+                wallet = payment.line_ids.filtered(lambda line: line.account_id == self.wallet)
+                self.assertEqual((wallet.amount_currency, wallet.balance), (-1000.0, -7461.2))
+                self.assertEqual(bill.payment_state, "paid")
+                self.assertNothingOpen(partner)
+
+    def test_eur_credit_note_back_to_the_dkk_wallet(self):
+        refund = dk_ap_item(
+            [self.eu_service(-20000, -149200, -5000, -37300)], kind="refund", contra="6485"
+        )
+        (note,) = self.book(refund)
+        self.assertEqual((note.move_type, note.currency_id), ("in_refund", self.eur))
+        self.assertEqual(note.amount_total, 200.0)
+        self.assertEqual(note.amount_total_signed, 1492.0)
+        rc = sorted((t.amount_currency, t.balance) for t in self.tax_lines(note))
+        self.assertEqual(rc, [(-50.0, -373.0), (50.0, 373.0)])
+        self.assertEqual(note.payment_state, "paid")
+        back = self.env["account.move"].search(
+            [("pleo_entry_uuid", "=", f"{refund['accountingEntryId']}:payment")]
+        )
+        wallet = back.line_ids.filtered(lambda line: line.account_id == self.wallet)
+        self.assertEqual((wallet.amount_currency, wallet.balance), (200.0, 1492.0))
+        self.assertNothingOpen()
+
+    def test_dkk_invoice_on_the_dkk_wallet_is_unchanged(self):
+        full = ("K_DK_FuldFradrag", 0.25, "inclusive")
+        invoice = dk_ap_item([pleo_line(125000, "2450", (*full, 25000))])
+        paid = dk_ap_item([pleo_line(125000, "7440")], kind="invoice_payment", contra="6485")
+        bill, payment = self.book(invoice, paid)
+        self.assertEqual(bill.currency_id, self.dkk)
+        self.assertEqual((bill.amount_total, bill.amount_tax), (1250.0, 250.0))
+        self.assertEqual(bill.amount_total_signed, -1250.0)
+        self.assertEqual(payment.origin_payment_id.currency_id, self.dkk)
+        self.assertEqual(payment.origin_payment_id.amount, 1250.0)
+        self.assertEqual(bill.payment_state, "paid")
+        partials = bill.line_ids.matched_debit_ids | bill.line_ids.matched_credit_ids
+        self.assertFalse(partials.exchange_move_id)
+        self.assertNothingOpen()
+
+    def test_dkk_card_invoice_paid_from_the_eur_wallet(self):
+        """A Danish invoice of 1,250.00 incl. 250.00 VAT paid by card from the EUR wallet
+        (167.56 EUR): a DKK bill with the invoice's own figures; the payment takes 167.56 EUR
+        from the wallet, worth the 1,250.00 DKK it paid."""
+        full = ("K_DK_FuldFradrag", 0.25, "inclusive")
+        card = dk_ap_item(
+            [
+                pleo_line(
+                    16756, "2450", (*full, 3351, 25000), wallet="EUR", supplier=("DKK", 125000)
+                )
+            ],
+            kind="card_invoice",
+            contra="6486",
+        )
+        (bill,) = self.book(card)
+        self.assertEqual(bill.currency_id, self.dkk)
+        self.assertEqual((bill.amount_total, bill.amount_tax), (1250.0, 250.0))
+        self.assertEqual(bill.payment_state, "paid")
+        paid = self.env["account.move"].search(
+            [("pleo_entry_uuid", "=", f"{card['accountingEntryId']}:payment")]
+        )
+        wallet = paid.line_ids.filtered(lambda line: line.account_id == self.eur_wallet)
+        self.assertEqual((wallet.currency_id, wallet.amount_currency), (self.eur, -167.56))
+        self.assertEqual(wallet.balance, -1250.0)
+        self.assertNothingOpen()
+
+    def test_invoice_in_an_inactive_currency_fails_with_what_to_do(self):
+        nok = self.env.ref("base.NOK")
+        nok.active = False
+        invoice = dk_ap_item([pleo_line(680000, "1850", supplier=("NOK", 1000000))], number="NO-1")
+        record = self.book_failing(invoice)
+        self.assertEqual(record.failure_type, "invalid_configuration")
+        self.assertIn("This Pleo invoice is in NOK", record.failure_reason)
+        self.assertIn("activate NOK in Accounting", record.failure_reason)
+        nok.active = True
+        (bill,) = self.book(invoice)
+        self.assertEqual((bill.currency_id, bill.amount_total), (nok, 10000.0))
+        self.assertEqual(bill.amount_total_signed, -6800.0)

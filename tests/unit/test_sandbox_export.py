@@ -396,6 +396,31 @@ def test_refund_sign_switch(sandbox, company):
     assert all(v > 0 for v in values)
 
 
+def test_invoice_payment_currency_switch(sandbox, company):
+    """ "wallet": an invoice payment's supplier amounts are its wallet amounts, when served."""
+    invoice = generate_items(1, seed=3, types=["invoice"], wallet_currency="DKK")[0]
+    invoice["amount"]["inSupplierCurrency"] = {"currency": "EUR", "value": 100000}
+    paid = {**copy.deepcopy(invoice), "type": "invoice_payment"}
+    paid["accountingEntryId"] = str(uuid.uuid4())
+    job_id = sandbox.add_export_job(company, items=[invoice, paid])
+
+    def amounts(item):
+        line = item["accountingEntryLines"][0]
+        return [item["amount"], line["lineAmount"], line["netAmount"]]
+
+    served = sandbox.export_items(job_id)
+    assert served[1]["amount"]["inSupplierCurrency"]["currency"] == "EUR", "as written"
+    sandbox.behaviour.invoice_payment_currency = "wallet"
+    for before, item in zip(served, sandbox.export_items(job_id), strict=True):
+        for old, amount in zip(amounts(before), amounts(item), strict=True):
+            if item["type"] == "invoice_payment":
+                assert amount["inSupplierCurrency"] == amount["inWalletCurrency"]
+            else:
+                assert amount == old, "only invoice payments"
+    with pytest.raises(SandboxError):
+        sandbox.behaviour.invoice_payment_currency = "supplier"
+
+
 # ---------------------------------------------------------------------- control API
 def test_control_api_export_routes(sandbox, company, key):
     base = sandbox.url() + "/_sandbox"

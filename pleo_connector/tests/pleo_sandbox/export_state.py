@@ -20,7 +20,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .file_host import FileHost, FileRequest
-from .generator import ExportItemGenerator, receipt_bytes, with_refund_sign
+from .generator import (
+    ExportItemGenerator,
+    receipt_bytes,
+    with_invoice_payment_currency,
+    with_refund_sign,
+)
 from .models import SandboxError, UnknownEntityError, is_uuid, iso, now_utc
 
 JOB_STATUSES = ("pending", "in_progress", "failed", "completed", "completed_with_errors")
@@ -458,6 +463,7 @@ class ExportState:
         items = []
         for item in job.items.values():
             served = with_refund_sign(item, self.behaviour.refund_sign)
+            served = with_invoice_payment_currency(served, self.behaviour.invoice_payment_currency)
             for entry in served.get("files") or ():
                 if isinstance(entry, dict) and isinstance(entry.get("url"), str):
                     entry["url"] = self.file_host.refresh(entry["url"])

@@ -214,6 +214,26 @@ def with_refund_sign(item: dict, refund_sign: str) -> dict:
     return item
 
 
+def with_invoice_payment_currency(item: dict, reading: str) -> dict:
+    """Return ``item``, or for an ``invoice_payment`` read as "wallet" a copy whose every
+    ``inSupplierCurrency`` amount is its ``inWalletCurrency`` one (Pleo's pages do not say in
+    which currency an invoice payment's supplier amounts are)."""
+    if reading not in ("invoice", "wallet"):
+        raise SandboxError("invoice_payment_currency must be invoice or wallet")
+    if reading == "invoice" or item.get("type") != "invoice_payment":
+        return item
+    item = copy.deepcopy(item)
+    # the spec's amounts in both currencies: the item's, and each line's (line, net, tax)
+    amounts = [item.get("amount")]
+    for line in item.get("accountingEntryLines") or ():
+        tax = line.get("tax") or {}
+        amounts += [line.get("lineAmount"), line.get("netAmount"), tax.get("amount")]
+    for amount in amounts:
+        if isinstance(amount, dict) and isinstance(amount.get("inWalletCurrency"), dict):
+            amount["inSupplierCurrency"] = dict(amount["inWalletCurrency"])
+    return item
+
+
 # ---------------------------------------------------------------------- receipts
 def receipt_bytes(mimetype: str, text: str = "Receipt") -> bytes:
     """A small valid document of ``mimetype`` (PDF or PNG; other types get plain text)."""

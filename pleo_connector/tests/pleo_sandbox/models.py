@@ -243,6 +243,7 @@ _BEHAVIOUR_CHOICES = {
     "missing_installation": ("404", "empty"),
     "duplicate_installation": ("return_existing", "409"),
     "refund_sign": ("negative", "positive"),
+    "invoice_payment_currency": ("invoice", "wallet"),
     "second_started": ("422", "accept"),
     "repeat_final_event": ("422", "accept"),
     "expires_in_reports": ("window", "remaining"),
@@ -287,6 +288,9 @@ class Behaviour:
     rate_limit_per_minute: int | None = None
     #: Export API: sign of every amount of refund, chargeback, cashback and wallet_unload items.
     refund_sign: str = "negative"
+    #: Export API: an ``invoice_payment``'s ``inSupplierCurrency`` amounts: the "invoice"'s
+    #: currency as written, or the "wallet"'s (the wallet figures copied over them).
+    invoice_payment_currency: str = "invoice"
     #: Export API: ``started`` on a job in progress: "422" (invalid change) or "accept" (202 no-op).
     second_started: str = "422"
     #: Export API: the same final event sent again: "422" or "accept" (202, nothing changes).
