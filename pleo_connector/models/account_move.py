@@ -16,6 +16,8 @@ booked twice, or a decoy entry carrying an expense's id and fingerprint would ha
 was booked.
 """
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
@@ -29,7 +31,14 @@ PLEO_ORIGIN_FIELDS = (
     "pleo_item_type",
     "pleo_invoice_number",
     "pleo_superseded",
+    "pleo_missing_receipt",
 )
+
+#: Pleo item types whose entry needs a receipt (bilag): a purchase from a merchant, paid by card
+#: or by the employee, and a supplier's invoice. Wallet top-ups and unloads, reimbursements,
+#: payments, fees, mileage and per diem are documented by Pleo's own records; refunds,
+#: chargebacks and cashback by the purchase they reverse.
+RECEIPT_TYPES = frozenset({"card_purchase", "card_invoice", "out_of_pocket", "invoice"})
 
 
 class AccountMove(models.Model):
@@ -69,11 +78,52 @@ class AccountMove(models.Model):
         "entry, which carries the same Pleo Entry ID.",
     )
 
+    pleo_missing_receipt = fields.Boolean(
+        string="Missing Receipt",
+        compute="_compute_pleo_missing_receipt",
+        store=True,
+        readonly=True,
+        help="A Pleo purchase or invoice without any attachment: the bookkeeping act wants its "
+        "receipt. Attach it here, or add it in Pleo and export the expense again.",
+    )
+
     _pleo_entry_once = models.UniqueIndex(
         "(company_id, pleo_entry_uuid) WHERE pleo_entry_uuid IS NOT NULL "
         "AND pleo_superseded IS NOT TRUE",
         "This Pleo expense is already booked in this company.",
     )
+
+    @api.depends("pleo_entry_uuid", "pleo_item_type", "pleo_superseded", "state", "attachment_ids")
+    def _compute_pleo_missing_receipt(self):
+        """A live Pleo entry of a kind that needs a receipt (``RECEIPT_TYPES``) and has no
+        attachment at all. Any attachment counts (a receipt added in the chatter too): Odoo cannot
+        tell a receipt from another file, the bookkeeper can. A cancelled or replaced entry
+        books nothing, so it needs nothing."""
+        for move in self:
+            move.pleo_missing_receipt = bool(
+                move.pleo_entry_uuid
+                and move.pleo_item_type in RECEIPT_TYPES
+                and not move.pleo_superseded
+                and move.state != "cancel"
+                and not move.attachment_ids
+            )
+
+    @api.depends("pleo_missing_receipt")
+    def _compute_alerts(self):
+        return super()._compute_alerts()
+
+    def _get_alerts(self):
+        """The form's banner says a Pleo entry misses its receipt, before and after posting."""
+        alerts = super()._get_alerts()
+        if self.pleo_missing_receipt:
+            alerts["pleo_missing_receipt"] = {
+                "level": "warning",
+                "message": self.env._(
+                    "This Pleo expense has no receipt. Attach it here, or add it in Pleo and "
+                    "export the expense again: the export attaches it to this entry."
+                ),
+            }
+        return alerts
 
     def _check_pleo_origin(self, vals_list, create=False):
         """Refuse a user's create or change of the Pleo fields (the export runs as superuser).
@@ -113,8 +163,25 @@ class AccountMove(models.Model):
         return super().write(vals)
 
     def _post(self, soft=True):
-        """Reconcile a Pleo bill, once posted, with the Pleo payments booked before it."""
+        """Reconcile a Pleo bill, once posted, with the Pleo payments booked before it; note in
+        the chatter of a Pleo entry posted without its receipt that it was.
+
+        Posting without the receipt stays allowed: Odoo has no warning that lets a post go
+        through, and a bookkeeper may hold the receipt on paper or post to meet a deadline. The
+        note keeps who posted it and when in the entry's history, the form's banner and the
+        "Missing Receipt" filter keep it on the to-do list until a receipt is attached. (The
+        export's own automatic posting does not post such entries: see
+        ``Booker._auto_post``.)
+        """
         posted = super()._post(soft=soft)
+        for move in posted.filtered("pleo_missing_receipt"):
+            move._message_log(
+                body=Markup("<p>%s</p>")
+                % self.env._(
+                    "Posted without a receipt. Attach the receipt here, or add it in Pleo and "
+                    "export the expense again: the export attaches it to this entry."
+                )
+            )
         for bill in posted.filtered(
             lambda move: move.pleo_entry_uuid and move.move_type in ("in_invoice", "in_refund")
         ):
