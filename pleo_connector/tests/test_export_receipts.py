@@ -143,6 +143,25 @@ class TestExportReceiptTrail(ExportCase):
         self.assertEqual(self.contents(bill), [PDF])
         self.assertFalse(bill.pleo_missing_receipt)
 
+    def test_a_receipt_that_cannot_be_fetched_on_re_export_fails_the_item(self):
+        """The entry stays as it is, and Pleo hears the receipt did not arrive (its own
+        failure type), so a bookkeeper exports it again once the file is fixed."""
+        item = make_item(item_line(1000), accountingEntryId=str(uuid.uuid4()))
+        entry = item["accountingEntryId"]
+        move = self.export(item).move_id
+        move.action_post()
+        self.sandbox.add_receipt(entry, PDF, "application/pdf", "gone.pdf", fault="not_found")
+        job_uuid = self.sandbox.reexport(self.pleo_a, [entry])
+        self.run_export()
+        record = self.job(job_uuid).item_ids
+        self.assertEqual(record.state, "failed")
+        self.assertEqual(record.failure_type, "receipt_download_failure")
+        self.assertIn("gone.pdf", record.failure_reason)
+        self.assertNotIn("?", record.failure_reason, "no presigned query string in a reason")
+        self.assertEqual(move.state, "posted")
+        self.assertFalse(self.attachments(move))
+        self.assertEqual(self.pleo_job(job_uuid)["items"][0]["status"], "failed")
+
     def test_a_file_is_known_by_its_content_not_its_link(self):
         """Pleo lists a file twice, or under a new link: it is attached once."""
         first = self.sandbox.file_entry(self.sandbox.add_file(PDF, "application/pdf", "a.pdf"))
