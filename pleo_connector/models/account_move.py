@@ -18,7 +18,7 @@ was booked.
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
 
 from . import export_payables
@@ -161,6 +161,28 @@ class AccountMove(models.Model):
     def write(self, vals):
         self._check_pleo_origin([vals])
         return super().write(vals)
+
+    def action_post(self):
+        """The form's Post button asks first when a Pleo entry has no receipt: Odoo's own
+        "Confirm Entries" dialog (the one of abnormal invoices), which names the entries; the
+        bookkeeper confirms and they are posted, with a note (see ``_post``)."""
+        if not self.env.context.get("disable_abnormal_invoice_detection", True) and any(
+            self.mapped("pleo_missing_receipt")
+        ):
+            wizard = self.env["validate.account.move"].create({"move_ids": [Command.set(self.ids)]})
+            return {
+                "name": self.env._("Confirm Entries"),
+                "type": "ir.actions.act_window",
+                "res_model": "validate.account.move",
+                "res_id": wizard.id,
+                "view_mode": "form",
+                "target": "new",
+            }
+        return super().action_post()
+
+    def _get_moves_requiring_confirmation(self):
+        """The list's "Confirm Entries" asks too before posting Pleo entries without receipt."""
+        return super()._get_moves_requiring_confirmation() | self.filtered("pleo_missing_receipt")
 
     def _post(self, soft=True):
         """Reconcile a Pleo bill, once posted, with the Pleo payments booked before it; note in

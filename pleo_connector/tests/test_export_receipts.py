@@ -279,3 +279,44 @@ class TestExportReceiptTrail(ExportCase):
         other = self.export(make_item(item_line(2000), files=[self.sandbox.file_entry(url)]))
         other.move_id.with_user(self.bookkeeper).action_post()
         self.assertFalse(self.notes(other.move_id, "Posted without a receipt"))
+
+    def test_the_post_button_asks_first(self):
+        """From the form (the Post button's context), a Pleo entry without receipt opens Odoo's
+        "Confirm Entries" dialog, which names it; confirming posts it, with the note."""
+        move = self.export(make_item(item_line(1000))).move_id
+        button = move.with_user(self.bookkeeper).with_context(
+            validate_analytic=True, disable_abnormal_invoice_detection=False
+        )
+        action = button.action_post()
+        self.assertEqual(move.state, "draft", "not posted before the bookkeeper confirms")
+        self.assertEqual(action["res_model"], "validate.account.move")
+        wizard = self.env["validate.account.move"].browse(action["res_id"])
+        self.assertEqual(wizard.pleo_missing_receipt_move_ids, move)
+        arch = etree.fromstring(wizard.get_views([(False, "form")])["views"]["form"]["arch"])
+        self.assertTrue(arch.xpath("//field[@name='pleo_missing_receipt_move_ids']"))
+        wizard.with_user(self.bookkeeper).validate_move()
+        self.assertEqual(move.state, "posted")
+        self.assertTrue(self.notes(move, "Posted without a receipt"))
+        url = self.sandbox.add_file(PDF, "application/pdf", "r.pdf")
+        other = self.export(make_item(item_line(2000), files=[self.sandbox.file_entry(url)]))
+        self.assertFalse(
+            other.move_id.with_user(self.bookkeeper)
+            .with_context(disable_abnormal_invoice_detection=False)
+            .action_post(),
+            "with its receipt: posted at once",
+        )
+        self.assertEqual(other.move_id.state, "posted")
+
+    def test_the_list_action_asks_first_for_those_without_receipt(self):
+        """The list's "Confirm Entries" posts the entries with a receipt at once and asks for
+        the others."""
+        bare = self.export(make_item(item_line(1000), note="bare")).move_id
+        url = self.sandbox.add_file(PDF, "application/pdf", "r.pdf")
+        kept = self.export(
+            make_item(item_line(2000), files=[self.sandbox.file_entry(url)], note="kept")
+        ).move_id
+        action = (bare | kept).with_user(self.bookkeeper).action_validate_moves_with_confirmation()
+        self.assertEqual((kept.state, bare.state), ("posted", "draft"))
+        wizard = self.env["validate.account.move"].browse(action["res_id"])
+        self.assertEqual(wizard.move_ids, bare)
+        self.assertEqual(wizard.pleo_missing_receipt_move_ids, bare)
