@@ -188,12 +188,13 @@ class AccountMove(models.Model):
         """Reconcile a Pleo bill, once posted, with the Pleo payments booked before it; note in
         the chatter of a Pleo entry posted without its receipt that it was.
 
-        Posting without the receipt stays allowed: Odoo has no warning that lets a post go
-        through, and a bookkeeper may hold the receipt on paper or post to meet a deadline. The
-        note keeps who posted it and when in the entry's history, the form's banner and the
-        "Missing Receipt" filter keep it on the to-do list until a receipt is attached. (The
-        export's own automatic posting does not post such entries: see
-        ``Booker._auto_post``.)
+        Posting without the receipt stays allowed (a bookkeeper may hold the receipt on paper,
+        or post to close a period): the Post button and the list's Confirm Entries ask first
+        (``action_post``, ``_get_moves_requiring_confirmation``), and posting anyway is no
+        block. The note keeps who posted it and when in the entry's history; the form's banner
+        and the "Missing receipt" filter keep it on the to-do list until a receipt is attached.
+        The export's own automatic posting does not post such entries (``Booker._auto_post``);
+        a bill the payables post without its file is noted here too.
         """
         posted = super()._post(soft=soft)
         for move in posted.filtered("pleo_missing_receipt"):
