@@ -16,7 +16,9 @@ booked twice, or a decoy entry carrying an expense's id and fingerprint would ha
 was booked.
 """
 
-from odoo import api, fields, models
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
 
 from . import export_payables
@@ -31,7 +33,14 @@ PLEO_ORIGIN_FIELDS = (
     "pleo_invoice_number",
     "pleo_superseded",
     "pleo_amount_total",
+    "pleo_missing_receipt",
 )
+
+#: Pleo item types whose entry needs a receipt (bilag): a purchase from a merchant, paid by card
+#: or by the employee, and a supplier's invoice. Wallet top-ups and unloads, reimbursements,
+#: payments, fees, mileage and per diem are documented by Pleo's own records; refunds,
+#: chargebacks and cashback by the purchase they reverse.
+RECEIPT_TYPES = frozenset({"card_purchase", "card_invoice", "out_of_pocket", "invoice"})
 
 
 class AccountMove(models.Model):
@@ -85,6 +94,15 @@ class AccountMove(models.Model):
         "from Pleo's: Pleo's payment would leave the difference open.",
     )
 
+    pleo_missing_receipt = fields.Boolean(
+        string="Missing Receipt",
+        compute="_compute_pleo_missing_receipt",
+        store=True,
+        readonly=True,
+        help="A Pleo purchase or invoice without any attachment: the bookkeeping act wants its "
+        "receipt. Attach it here, or add it in Pleo and export the expense again.",
+    )
+
     _pleo_entry_once = models.UniqueIndex(
         "(company_id, pleo_entry_uuid) WHERE pleo_entry_uuid IS NOT NULL "
         "AND pleo_superseded IS NOT TRUE",
@@ -102,17 +120,41 @@ class AccountMove(models.Model):
                 and move.currency_id.compare_amounts(move.amount_total, move.pleo_amount_total)
             )
 
-    @api.depends("pleo_tax_mismatch")
+    @api.depends("pleo_entry_uuid", "pleo_item_type", "pleo_superseded", "state", "attachment_ids")
+    def _compute_pleo_missing_receipt(self):
+        """A live Pleo entry of a kind that needs a receipt (``RECEIPT_TYPES``) and has no
+        attachment at all. Any attachment counts (a receipt added in the chatter too): Odoo cannot
+        tell a receipt from another file, the bookkeeper can. A cancelled or replaced entry
+        books nothing, so it needs nothing."""
+        for move in self:
+            move.pleo_missing_receipt = bool(
+                move.pleo_entry_uuid
+                and move.pleo_item_type in RECEIPT_TYPES
+                and not move.pleo_superseded
+                and move.state != "cancel"
+                and not move.attachment_ids
+            )
+
+    @api.depends("pleo_tax_mismatch", "pleo_missing_receipt")
     def _compute_alerts(self):
         return super()._compute_alerts()
 
     def _get_alerts(self):
-        """Odoo's alerts, and a warning when a draft Pleo bill's total is no longer Pleo's.
+        """Odoo's alerts, and a Pleo entry's own warnings: a receipt missing (before and after
+        posting), and a draft Pleo bill whose total is no longer Pleo's.
 
         Odoo recomputes the taxes of an edited draft bill with the company's tax rounding; with
         global rounding that can differ from Pleo's per-line tax by a cent, which Pleo's payment
         then leaves open. The bookkeeper decides: nothing is changed for them."""
         alerts = super()._get_alerts()
+        if self.pleo_missing_receipt:
+            alerts["pleo_missing_receipt"] = {
+                "level": "warning",
+                "message": self.env._(
+                    "This Pleo expense has no receipt. Attach it here, or add it in Pleo and "
+                    "export the expense again: the export attaches it to this entry."
+                ),
+            }
         if self.pleo_tax_mismatch:
             currency = self.currency_id
             alerts["pleo_tax_mismatch"] = {
@@ -166,9 +208,49 @@ class AccountMove(models.Model):
         self._check_pleo_origin([vals])
         return super().write(vals)
 
+    def action_post(self):
+        """The form's Post button asks first when a Pleo entry has no receipt: Odoo's own
+        "Confirm Entries" dialog (the one of abnormal invoices), which names the entries; the
+        bookkeeper confirms and they are posted, with a note (see ``_post``)."""
+        if not self.env.context.get("disable_abnormal_invoice_detection", True) and any(
+            self.mapped("pleo_missing_receipt")
+        ):
+            wizard = self.env["validate.account.move"].create({"move_ids": [Command.set(self.ids)]})
+            return {
+                "name": self.env._("Confirm Entries"),
+                "type": "ir.actions.act_window",
+                "res_model": "validate.account.move",
+                "res_id": wizard.id,
+                "view_mode": "form",
+                "target": "new",
+            }
+        return super().action_post()
+
+    def _get_moves_requiring_confirmation(self):
+        """The list's "Confirm Entries" asks too before posting Pleo entries without receipt."""
+        return super()._get_moves_requiring_confirmation() | self.filtered("pleo_missing_receipt")
+
     def _post(self, soft=True):
-        """Reconcile a Pleo bill, once posted, with the Pleo payments booked before it."""
+        """Reconcile a Pleo bill, once posted, with the Pleo payments booked before it; note in
+        the chatter of a Pleo entry posted without its receipt that it was.
+
+        Posting without the receipt stays allowed (a bookkeeper may hold the receipt on paper,
+        or post to close a period): the Post button and the list's Confirm Entries ask first
+        (``action_post``, ``_get_moves_requiring_confirmation``), and posting anyway is no
+        block. The note keeps who posted it and when in the entry's history; the form's banner
+        and the "Missing receipt" filter keep it on the to-do list until a receipt is attached.
+        The export's own automatic posting does not post such entries (``Booker._auto_post``);
+        a bill the payables post without its file is noted here too.
+        """
         posted = super()._post(soft=soft)
+        for move in posted.filtered("pleo_missing_receipt"):
+            move._message_log(
+                body=Markup("<p>%s</p>")
+                % self.env._(
+                    "Posted without a receipt. Attach the receipt here, or add it in Pleo and "
+                    "export the expense again: the export attaches it to this entry."
+                )
+            )
         for bill in posted.filtered(
             lambda move: move.pleo_entry_uuid and move.move_type in ("in_invoice", "in_refund")
         ):

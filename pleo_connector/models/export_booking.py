@@ -18,6 +18,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytz
+from markupsafe import Markup
 
 from odoo import fields
 from odoo.tools import config
@@ -81,12 +82,18 @@ class Booker:
         return result
 
     def receipt_refs(self, data):
-        """The receipts to download for an item: none if it cannot be booked or is booked."""
+        """The receipts to download for an item: all its files, new item or booked already;
+        none if it cannot be booked.
+
+        A receipt uploaded in Pleo after the first export comes with the expense's next export.
+        Pleo gives a file no id, and its link is presigned and changes with every fetch
+        (``ExportItemFile``: ``url`` valid 24 hours, ``type``, ``size`` [spec]), so which files
+        an entry holds already is only known from their content: a re-export downloads them
+        again and :meth:`_attach_all` adds those the entry lacks.
+        """
         try:
             posting = self.posting(data)
         except ItemError:
-            return []
-        if self._live_move(posting.entry_uuid, supersede=False):
             return []
         return list(posting.files)
 
@@ -126,27 +133,37 @@ class Booker:
                 raise receipt
         summary = self.summary(data)
         if is_payable(posting):  # vendor bills, credit notes and their payments
-            return PayablesBooker(self).book(posting, data, receipts, summary)
+            values = PayablesBooker(self).book(posting, data, receipts, summary)
+            if posting.item_type not in PAYMENT_TYPES:  # receipts added in Pleo since
+                move = self.env["account.move"].browse(values["move_id"])
+                self._attach(move, receipts, note=True)
+            return values
         posting = self._oriented(posting)
         move = self._live_move(posting.entry_uuid)
         if move and self._check_posted(move, posting):
-            return {**summary, "state": "booked", "move_id": move.id}
+            self._attach(move, receipts, note=True)  # it changes nothing in the accounting
+            return {
+                **summary,
+                "state": "booked",
+                "move_id": move.id,
+                "receipt_count": len(receipts),
+            }
         values = self._move_values(posting, data)
+        new = self.env["account.move"]
         if move and move.pleo_fingerprint == posting.fingerprint:
             pass  # a draft that Pleo did not change: keep it as the bookkeeper left it
         elif move:
             move.line_ids.with_context(dynamic_unlink=True).unlink()
             move.with_context(skip_invoice_sync=True).write(values)
         else:
-            move = (
+            move = new = (
                 self.env["account.move"]
                 .with_company(self.company)
                 .with_context(skip_invoice_sync=True)
                 .create(values)
             )
-            self._attach(move, receipts)
-        if self.connection.export_auto_post and move.state == "draft":
-            move.action_post()
+        self._attach(move, receipts, note=not new)
+        self._auto_post(move, new)
         self._cache[("move", posting.entry_uuid)] = move
         return {
             **summary,
@@ -187,8 +204,7 @@ class Booker:
         for move in moves:
             self._cache[("move", move.pleo_entry_uuid)] = move
         self._attach_all(list(zip(moves, (receipts for _values, receipts in plans), strict=True)))
-        if self.connection.export_auto_post:
-            moves.action_post()
+        self._auto_post(moves, moves)
         return moves
 
     def prefetch_moves(self, entry_uuids):
@@ -326,27 +342,90 @@ class Booker:
             for (_account, _partner, currency), (balance, amount) in totals.items()
         )
 
-    def _attach(self, move, receipts):
-        self._attach_all([(move, receipts)])
+    def _attach(self, move, receipts, note=False):
+        self._attach_all([(move, receipts)], note=note)
 
-    def _attach_all(self, moves_receipts):
-        """Attach each move's receipts (one create for all); the first is its main attachment."""
-        values = [
-            {
-                "name": receipt.name,
-                "mimetype": receipt.mimetype,
-                "datas": base64.b64encode(receipt.content),
-                "res_model": "account.move",
-                "res_id": move.id,
-            }
-            for move, receipts in moves_receipts
-            for receipt in receipts
-        ]
-        attachments = iter(self.env["ir.attachment"].create(values)) if values else iter(())
+    def _attach_all(self, moves_receipts, note=False):
+        """Attach to each move the receipts it does not hold yet (one create for all); the first
+        is its main attachment when it has none.
+
+        A file is known by its content (``ir.attachment.checksum``): Pleo's links change with
+        every fetch and its files have no id (see :meth:`receipt_refs`). So a file is never
+        attached twice, whether Pleo lists it twice or exports the expense again. A receipt
+        added to an entry already booked (a posted one too: a receipt changes nothing in the
+        accounting, and the fingerprint leaves files out) is said in the entry's chatter
+        (``note``: the moves were booked before).
+        """
+        Attachment = self.env["ir.attachment"]
+        ids = [move.id for move, receipts in moves_receipts if receipts]
+        held = {}
+        for row in Attachment.search_read(
+            [("res_model", "=", "account.move"), ("res_id", "in", ids)], ["res_id", "checksum"]
+        ):
+            held.setdefault(row["res_id"], set()).add(row["checksum"])
+        values, counts = [], []
         for move, receipts in moves_receipts:
-            mine = [next(attachments) for _receipt in receipts]
-            if mine:
+            seen = held.setdefault(move.id, set())
+            count = 0
+            for receipt in receipts:
+                checksum = Attachment._compute_checksum(receipt.content)
+                if checksum in seen:
+                    continue
+                seen.add(checksum)
+                count += 1
+                values.append(
+                    {
+                        "name": receipt.name,
+                        "mimetype": receipt.mimetype,
+                        "datas": base64.b64encode(receipt.content),
+                        "res_model": "account.move",
+                        "res_id": move.id,
+                    }
+                )
+            counts.append(count)
+        attachments = iter(Attachment.create(values)) if values else iter(())
+        for (move, _receipts), count in zip(moves_receipts, counts, strict=True):
+            mine = Attachment.concat(*(next(attachments) for _i in range(count)))
+            if not mine:
+                continue
+            if not move.message_main_attachment_id:
                 move.message_main_attachment_id = mine[0]
+            if note:
+                move._message_log(
+                    body=Markup("<p>%s</p>")
+                    % self.env._(
+                        "Receipt added from Pleo's latest export: %(files)s",
+                        files=", ".join(mine.mapped("name")),
+                    ),
+                    attachment_ids=mine.ids,
+                )
+
+    def _auto_post(self, moves, new):
+        """Post the export's entries when the connection says so, except those that miss their
+        receipt (``pleo_missing_receipt``): they stay in draft, and the ``new`` ones say why
+        in their chatter.
+
+        Under the Danish bookkeeping act an entry needs its documentation, and input VAT is
+        deducted only with the supplier's invoice; a posted entry is in the VAT return. So the
+        automatic posting, which no one reviews, leaves a purchase without a receipt for a
+        bookkeeper: the re-export that brings the receipt posts it, or a bookkeeper posts it
+        by hand (noted in the chatter, see ``account.move._post``).
+        """
+        if not self.connection.export_auto_post:
+            return
+        drafts = moves.filtered(lambda move: move.state == "draft")
+        held = drafts.filtered("pleo_missing_receipt")
+        (drafts - held).action_post()
+        for move in held & new:
+            move._message_log(
+                body=Markup("<p>%s</p>")
+                % self.env._(
+                    "Left in draft by the Pleo export, which posts entries: this expense has no "
+                    "receipt, and the bookkeeping act wants one (its VAT is deducted only with "
+                    "the invoice). Add the receipt in Pleo and export the expense again: the "
+                    "export attaches it and posts the entry. Or attach it here and post."
+                )
+            )
 
     def _move_values(self, posting, data=None):
         currency = self._currency(posting.currency)

@@ -104,6 +104,11 @@ class PleoExportItem(models.Model):
     failure_type = fields.Selection(FAILURE_TYPES, readonly=True)
     failure_reason = fields.Text(readonly=True)
     receipt_count = fields.Integer(string="Receipts", readonly=True)
+    missing_receipt = fields.Boolean(
+        related="move_id.pleo_missing_receipt",
+        string="Missing Receipt",
+        help="Its entry is a purchase or an invoice without a receipt attached.",
+    )
     resolved_by_id = fields.Many2one(
         "pleo.export.item",
         string="Booked by",

@@ -298,8 +298,13 @@ class TestExportBooking(ExportCase):
         self.assertIn("12%", record.failure_reason)
 
     def test_auto_post(self):
+        """A purchase with its receipt is posted (without one it stays in draft: see
+        test_export_receipts)."""
         self.conn_a.export_auto_post = True
-        job_uuid = self.add_job(items=[make_item(item_line(1000))])
+        url = self.sandbox.add_file(b"%PDF-1.4 r", "application/pdf", "r.pdf")
+        job_uuid = self.add_job(
+            items=[make_item(item_line(1000), files=[self.sandbox.file_entry(url)])]
+        )
         self.run_export()
         self.assertEqual(self.job(job_uuid).item_ids.move_id.state, "posted")
 
@@ -436,8 +441,13 @@ class TestExportReceipts(ExportCase):
         """A page's new entries are created together; when Odoo refuses one, the page is booked
         one by one and only that expense fails, with Odoo's reason."""
         self.conn_a.export_auto_post = True
-        good = make_item(item_line(1000))
-        bad = make_item(item_line(2000), additionalInformation={"reconciliationId": "REFUSED"})
+        url = self.sandbox.add_file(b"%PDF-1.4 r", "application/pdf", "r.pdf")
+        good = make_item(item_line(1000), files=[self.sandbox.file_entry(url)])
+        bad = make_item(
+            item_line(2000),
+            files=[self.sandbox.file_entry(url)],
+            additionalInformation={"reconciliationId": "REFUSED"},
+        )
         move_class = type(self.env["account.move"])
         original = move_class._post
 

@@ -31,6 +31,10 @@ class TestExportCorrections(ExportCase):
         self.conn_a.export_auto_post = True
 
     def book(self, item):
+        """Export ``item`` with a receipt (the export posts only what has one)."""
+        if not item.get("files"):
+            url = self.sandbox.add_file(b"%PDF-1.4 receipt", "application/pdf", "receipt.pdf")
+            item["files"] = [self.sandbox.file_entry(url)]
         job_uuid = self.add_job(items=[item])
         self.run_export()
         return self.job(job_uuid).item_ids

@@ -454,6 +454,56 @@ def test_control_api_export_routes(sandbox, company, key):
     assert unknown.status_code == 404
 
 
+def test_a_receipt_added_after_the_export_comes_with_the_next_one(sandbox, company, key):
+    """``files[]`` are the files attached to the accounting entry [spec]: a receipt uploaded
+    after an export is in the expense's next export (``reexport``), with a fresh link; the job
+    made before keeps its item."""
+    first = sandbox.add_export_job(company, n=1, types=["card_purchase"], with_files=False)
+    (item,) = sandbox.export_items(first)
+    entry = item["accountingEntryId"]
+    assert not item.get("files")
+    event(sandbox, key, first, "started")
+    event(sandbox, key, first, "completed")
+    url = sandbox.add_receipt(entry, b"%PDF-1.4 late", "application/pdf", "late.pdf")
+    assert not sandbox.export_items(first)[0].get("files")
+    again = sandbox.reexport(company, [entry])
+    (served,) = call(sandbox, "GET", ITEMS, key, params={"job_id": again}).json()["data"]
+    assert served["accountingEntryId"] == entry
+    assert served["accountingEntryLines"] == item["accountingEntryLines"]
+    (file,) = served["files"]
+    assert (file["type"], file["size"]) == ("application/pdf", len(b"%PDF-1.4 late"))
+    assert file["url"].split("?")[0] == url.split("?")[0]
+    assert requests.get(file["url"], timeout=TIMEOUT).content == b"%PDF-1.4 late"
+    event(sandbox, key, again, "started")
+    event(sandbox, key, again, "completed")
+    third = sandbox.reexport(company, [entry])
+    assert len(sandbox.export_items(third)[0]["files"]) == 1, "the same receipt, once"
+    with pytest.raises(SandboxError):
+        sandbox.add_receipt(str(uuid.uuid4()), b"x")
+    base = sandbox.url() + "/_sandbox"
+    event(sandbox, key, third, "started")
+    event(sandbox, key, third, "completed")
+    added = requests.post(
+        base + "/receipts", json={"accounting_entry_id": entry, "text": "scan"}, timeout=TIMEOUT
+    )
+    assert added.status_code == 200, added.text
+    made = requests.post(
+        base + "/export-jobs/reexport",
+        json={"company_id": company, "entry_ids": [entry]},
+        timeout=TIMEOUT,
+    )
+    assert made.status_code == 200, made.text
+    files = sandbox.export_items(made.json()["job_id"])[0]["files"]
+    assert [requests.get(f["url"], timeout=TIMEOUT).content for f in files][-1] == b"scan"
+    assert len(files) == 2
+    unknown = requests.post(
+        base + "/export-jobs/reexport",
+        json={"company_id": company, "entry_ids": [str(uuid.uuid4())]},
+        timeout=TIMEOUT,
+    )
+    assert unknown.status_code == 404
+
+
 # ---------------------------------------------------------------------- file host
 def test_file_host_serves_and_records_authorization(sandbox):
     content = receipt_bytes("application/pdf", "Lunch")

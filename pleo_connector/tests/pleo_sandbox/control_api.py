@@ -212,26 +212,54 @@ def _contra_accounts(state: SandboxState, body: dict) -> dict:
     return {}
 
 
-def _add_file(state: SandboxState, body: dict) -> dict:
-    options = (
-        "fault",
-        "latency",
-        "size",
-        "served_type",
-        "declare_size",
-        "expires_in",
-        "mimetype",
-        "name",
-    )
-    fields = dict(_fields(body, ("content_base64", "text", *options)))
+_FILE_OPTIONS = (
+    "content_base64",
+    "text",
+    "fault",
+    "latency",
+    "size",
+    "served_type",
+    "declare_size",
+    "expires_in",
+    "mimetype",
+    "name",
+)
+
+
+def _file_content(fields: dict) -> bytes:
+    """The file's bytes from ``content_base64`` or ``text`` (popped from ``fields``)."""
     if "content_base64" in fields:
         try:
-            content = base64.b64decode(fields.pop("content_base64"), validate=True)
+            return base64.b64decode(fields.pop("content_base64"), validate=True)
         except (binascii.Error, TypeError, ValueError):
             raise SandboxError("content_base64 is not valid base64") from None
-    else:
-        content = str(fields.pop("text", "Receipt")).encode()
+    return str(fields.pop("text", "Receipt")).encode()
+
+
+def _add_file(state: SandboxState, body: dict) -> dict:
+    fields = dict(_fields(body, _FILE_OPTIONS))
+    content = _file_content(fields)
     return {"url": state.add_file(content, **fields)}
+
+
+def _add_receipt(state: SandboxState, body: dict) -> dict:
+    fields = dict(_fields(body, ("accounting_entry_id", *_FILE_OPTIONS), ("accounting_entry_id",)))
+    entry = fields.pop("accounting_entry_id")
+    content = _file_content(fields)
+    return {"url": state.add_receipt(entry, content, **fields)}
+
+
+def _reexport(state: SandboxState, body: dict) -> dict:
+    fields = dict(
+        _fields(
+            body,
+            ("company_id", "entry_ids", "is_interactive", "created_by", "job_id"),
+            ("company_id", "entry_ids"),
+        )
+    )
+    if not isinstance(fields["entry_ids"], list):
+        raise SandboxError("entry_ids is a list of accounting entry ids")
+    return {"job_id": state.reexport(fields.pop("company_id"), fields.pop("entry_ids"), **fields)}
 
 
 def _file_requests(state: SandboxState, body: dict) -> dict:
@@ -270,7 +298,9 @@ ROUTES: dict[str, dict[str, ControlHandler]] = {
     "/_sandbox/export-jobs/expire": {"POST": _expire_job},
     "/_sandbox/clock": {"POST": _clock},
     "/_sandbox/contra-accounts": {"POST": _contra_accounts},
+    "/_sandbox/export-jobs/reexport": {"POST": _reexport},
     "/_sandbox/files": {"POST": _add_file},
+    "/_sandbox/receipts": {"POST": _add_receipt},
     "/_sandbox/file-requests": {"GET": _file_requests, "DELETE": _reset_file_requests},
     "/_sandbox/webhooks": {"GET": _webhooks, "POST": _emit},
 }

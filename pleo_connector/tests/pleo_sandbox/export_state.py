@@ -13,6 +13,7 @@ update) for ``behaviour.export_job_expiry_seconds`` fails with ``job_expired``; 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import random
 import uuid
@@ -216,6 +217,7 @@ class ExportState:
         self._missing_contra: set[str] = set()
         self._clock_offset = 0.0
         self._job_counter = 0
+        self._added_files: dict[str, list[dict]] = {}
         self.file_host.reset()
 
     def _export_snapshot(self) -> list[dict]:
@@ -281,6 +283,79 @@ class ExportState:
             return [host.file_info(url)]
 
         return make
+
+    # ------------------------------------------------------------------ receipts added later
+    def add_receipt(
+        self,
+        accounting_entry_id: str,
+        content: bytes,
+        mimetype: str = "application/pdf",
+        name: str = "receipt.pdf",
+        **options,
+    ) -> str:
+        """An employee uploads a receipt to an expense in Pleo's app after it was exported.
+
+        ``ExportItemV3.files`` are the "files that have been attached to this accounting
+        entry" [spec]: the receipt belongs to the expense, and the jobs that export it from now
+        on list it (:meth:`reexport`). Jobs made before keep the items they hold (whether an
+        open job's items show a new file is [unknown]; here they do not). ``options`` as
+        :meth:`add_file`. Returns the file's presigned URL.
+        """
+        with self._lock:
+            if self._latest_item(accounting_entry_id) is None:
+                raise UnknownEntityError("unknown accounting entry")
+        url = self.file_host.add_file(content, mimetype, name, **options)
+        entry = self.file_host.file_info(url)
+        with self._lock:
+            self._added_files.setdefault(accounting_entry_id, []).append(entry)
+        return url
+
+    def reexport(
+        self,
+        company_id: str,
+        entry_ids: Sequence[str],
+        *,
+        is_interactive: bool = True,
+        created_by: str | None = None,
+        job_id: str | None = None,
+    ) -> str:
+        """Export expenses exported before again, as a bookkeeper does in Pleo: a pending job
+        holding each expense as it is now, that is the item of the latest job holding it with
+        the receipts added since (:meth:`add_receipt`). Returns the job id."""
+        if isinstance(entry_ids, str) or not entry_ids:
+            raise SandboxError("entry_ids is a non-empty list of accounting entry ids")
+        with self._lock:
+            items, vendor_based = [], False
+            for entry in entry_ids:
+                found = self._latest_item(entry, company_id, with_job=True)
+                if found is None:
+                    raise UnknownEntityError("unknown accounting entry")
+                job, latest = found
+                vendor_based = vendor_based or job.vendor_based_bookkeeping
+                item = copy.deepcopy(latest)
+                added = copy.deepcopy(self._added_files.get(entry, []))
+                if added:
+                    item["files"] = [*(item.get("files") or []), *added]
+                items.append(item)
+        made = self.add_export_job(
+            company_id,
+            items=items,
+            is_interactive=is_interactive,
+            vendor_based_bookkeeping=vendor_based,
+            created_by=created_by,
+            job_id=job_id,
+        )
+        with self._lock:
+            for entry in entry_ids:
+                self._added_files.pop(entry, None)  # the new job's item holds them now
+        return made
+
+    def _latest_item(self, entry_id: str, company_id: str | None = None, with_job=False):
+        """The item of the latest job (of ``company_id``) holding the expense, or ``None``."""
+        for job in reversed(self._jobs.values()):
+            if entry_id in job.items and company_id in (None, job.company_id):
+                return (job, job.items[entry_id]) if with_job else job.items[entry_id]
+        return None
 
     # ------------------------------------------------------------------ Python API
     def set_missing_contra_accounts(self, company_id: str, missing: bool = True) -> None:
