@@ -6,8 +6,8 @@
   chart of accounts with ``externalId`` = the Odoo id, ``code``, ``name`` and the default tax's
   code; deprecated, removed or no longer selected accounts are archived (never deleted).
 * **Tax codes**: the purchase taxes, with rate (a fraction, as in Pleo's exports), type
-  (``reverse`` with a -100 % repartition line, ``inclusive`` when price-included, else
-  ``exclusive``) and the ingoing/outgoing tax accounts' codes.
+  (``reverse`` with a negative repartition line, else ``inclusive``: a card amount includes its
+  VAT, whatever Odoo's ``price_include``) and the ingoing/outgoing tax accounts' codes.
 * **Tags**: root analytic plans → tag groups, their analytic accounts → tags (code = the
   analytic account's ``code``, else a generated one written back).
 * **Vendors**: suppliers (``sync_vendor_domain``) → ``POST /v1/vendors`` then ``:activate`` with

@@ -39,15 +39,19 @@ class PleoConnection(models.Model):
         }
 
     def _setup_tax_values(self, tax, code):
+        """What Pleo holds for ``tax``: its type is about the card amount, not Odoo's
+        ``price_include``. A card or receipt amount always includes the VAT paid to the
+        supplier, so every tax paid to the supplier goes as ``inclusive`` (Pleo computes the VAT
+        inside the amount: 25.00 of a 125.00 purchase at 25 %); a tax with a negative
+        repartition line is a reverse charge (``reverse``: self-assessed on top, nothing paid to
+        the supplier). ``exclusive`` is never sent: what Pleo computes for it on a card purchase
+        is not documented (``TaxTypeV3``), and read as VAT on top of the amount it would deduct
+        VAT that was never paid. A code an earlier version pushed as ``exclusive`` differs in
+        ``type`` and is updated by the next sync."""
         lines = tax.invoice_repartition_line_ids.filtered(lambda r: r.repartition_type == "tax")
         ingoing = lines.filtered(lambda r: r.factor_percent > 0)[:1].account_id
         outgoing = lines.filtered(lambda r: r.factor_percent < 0)[:1].account_id
-        if outgoing:
-            kind = "reverse"
-        elif tax.price_include:
-            kind = "inclusive"
-        else:
-            kind = "exclusive"
+        kind = "reverse" if lines.filtered(lambda r: r.factor_percent < 0) else "inclusive"
         rate = tax.amount / 100.0 if tax.amount_type in ("percent", "division") else 0.0
         return {
             "code": code,

@@ -7,6 +7,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from .export_common import ExportCase
+from .test_vat_return import DanishExportCase
 
 SETUP_LOGGERS = ("odoo.addons.pleo_connector.models.pleo_setup_sync",)
 WRITE_SCOPES = ("tax-codes:write", "tag-groups:write")
@@ -74,7 +75,9 @@ class TestSetupSync(ExportCase):
         taxes = {t["code"]: t for t in self.sandbox.tax_codes(self.pleo_a)}
         self.assertEqual(taxes["RC25"]["type"], "reverse")
         self.assertEqual(taxes["RC25"]["outgoingTaxAccount"], "6330")
-        self.assertEqual(taxes["I25"]["type"], "exclusive")
+        # a card amount includes its VAT: every tax paid to the supplier is inclusive in Pleo
+        self.assertEqual(taxes["I25"]["type"], "inclusive")
+        self.assertEqual({t["type"] for t in taxes.values()}, {"inclusive", "reverse"})
         self.assertEqual(taxes["I25"]["rate"], 0.25)
         self.assertEqual(taxes["I25"]["ingoingTaxAccount"], "6320")
         self.assertIn("15%", taxes)
@@ -312,3 +315,109 @@ class TestSetupSync(ExportCase):
         self.assertEqual(booked.state, "completed", booked.item_ids.mapped("failure_reason"))
         lines = self.moves().line_ids
         self.assertIn(account, lines.account_id)
+
+
+@tagged("post_install", "-at_install", "pleo_setup")
+class TestCardSpendTaxCodes(DanishExportCase):
+    """V5: the tax codes the sync pushes make Pleo compute a card purchase's VAT inside the card
+    amount, whatever Pleo does with ``exclusive`` (the sandbox's ``exclusive_tax`` switch): the
+    Danish company syncs its taxes, Pleo makes a card purchase of 125.00 DKK with a synced code,
+    and Odoo books it (or refuses it, never over-deducting)."""
+
+    def setUp(self):
+        super().setUp()
+        self.conn_dk.sync_taxes = True
+        self.addCleanup(setattr, self.sandbox.behaviour, "exclusive_tax", "inside")
+
+    def mint(self, pleo_company=None, **kwargs):
+        """Keys that may write tax codes (the Danish company is connected with one)."""
+        kwargs.setdefault("scopes", (*self.sandbox_module.DEFAULT_SCOPES, *WRITE_SCOPES))
+        return super().mint(pleo_company, **kwargs)
+
+    def sync(self):
+        connection = self.conn_dk.with_user(self.manager_dk)
+        action = self.press(connection.action_sync_setup, *SETUP_LOGGERS)
+        self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
+        return action
+
+    def pleo_code(self, code):
+        return next(t for t in self.sandbox.tax_codes(self.pleo_dk) if t["code"] == code)
+
+    def purchase(self, code="K_DK_FuldFradrag"):
+        """A card purchase of 125.00 DKK on office supplies (2450), as Pleo exports it."""
+        return self.sandbox.card_purchase(
+            self.pleo_dk,
+            code,
+            12500,
+            account=("2450", "Kontorartikler"),
+            contra=("6485", "Pleo DKK wallet"),
+            seed=code,
+        )
+
+    def assertVatInside(self, move):
+        """125.00 paid by card: 100.00 expense, 25.00 input VAT (grid KM), 125.00 off the wallet."""
+        self.assertEqual(self.by_account(move), {"2450": 10000, "7740": 2500, "6485": -12500})
+        self.assertEqual(self.tax_lines(move).tax_tag_ids.mapped("name"), ["KM"])
+
+    def test_the_sync_pushes_card_spend_codes_inclusive_and_reverse_charge_as_reverse(self):
+        self.sync()
+        codes = {t["code"]: t for t in self.sandbox.tax_codes(self.pleo_dk)}
+        full = codes["K_DK_FuldFradrag"]
+        self.assertEqual((full["type"], full["rate"]), ("inclusive", 0.25))
+        self.assertEqual(codes["K_EU_Ydelser_FuldFradrag"]["type"], "reverse")
+        self.assertEqual(codes["K_EU_Ydelser_FuldFradrag"]["outgoingTaxAccount"], "7720")
+        self.assertNotIn("exclusive", {t["type"] for t in codes.values()})
+        # a purchase with the pushed code: the VAT is inside the card amount, whatever the
+        # sandbox's reading of exclusive codes
+        for reading in ("inside", "on_top"):
+            with self.subTest(reading=reading):
+                self.sandbox.behaviour.exclusive_tax = reading
+                item = self.purchase()
+                tax = item["accountingEntryLines"][0]["tax"]
+                self.assertEqual(
+                    (tax["type"], tax["amount"]["inWalletCurrency"]["value"]), ("inclusive", 2500)
+                )
+                (move,) = self.book(item)
+                self.assertVatInside(move)
+
+    def test_an_old_exclusive_code_read_as_inside_books_the_vat_inside(self):
+        self.sync()
+        self.sandbox.edit_tax_code(self.pleo_code("K_DK_FuldFradrag")["id"], type="exclusive")
+        self.sandbox.behaviour.exclusive_tax = "inside"
+        (move,) = self.book(self.purchase())
+        self.assertVatInside(move)
+
+    def test_an_old_exclusive_code_read_as_on_top_is_refused_not_over_deducted(self):
+        self.sync()
+        self.sandbox.edit_tax_code(self.pleo_code("K_DK_FuldFradrag")["id"], type="exclusive")
+        self.sandbox.behaviour.exclusive_tax = "on_top"
+        item = self.purchase()
+        self.assertEqual(
+            item["accountingEntryLines"][0]["tax"]["amount"]["inWalletCurrency"],
+            {"currency": "DKK", "value": 3125},
+        )
+        record = self.book_failing(item)
+        self.assertIn(
+            "its tax (3125) is more than a line of 12500 can contain at 25 % (2500",
+            record.failure_reason,
+        )
+        self.assertFalse(record.move_id)
+        self.assertFalse(self.vat_return("2025-01-01", "2025-12-31", ("draft", "posted")))
+
+    def test_codes_pushed_as_exclusive_are_updated_to_inclusive_by_the_next_sync(self):
+        self.sync()
+        full = self.pleo_code("K_DK_FuldFradrag")
+        # as the earlier sync left them: every code paid to the supplier exclusive
+        old = [t for t in self.sandbox.tax_codes(self.pleo_dk) if t["type"] == "inclusive"]
+        for tax in old:
+            self.sandbox.edit_tax_code(tax["id"], type="exclusive")
+        self.sandbox.reset_requests()
+        action = self.sync()
+        self.assertIn(f"0 created, {len(old)} updated", action["params"]["message"])
+        self.assertEqual(self.pleo_code("K_DK_FuldFradrag")["type"], "inclusive")
+        self.assertEqual(self.pleo_code("K_DK_FuldFradrag")["id"], full["id"], "updated in place")
+        self.assertNotIn("exclusive", {t["type"] for t in self.sandbox.tax_codes(self.pleo_dk)})
+        # and Pleo's next card purchase with it books the VAT inside, even read "on top"
+        self.sandbox.behaviour.exclusive_tax = "on_top"
+        (move,) = self.book(self.purchase())
+        self.assertVatInside(move)

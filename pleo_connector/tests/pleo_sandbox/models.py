@@ -248,6 +248,7 @@ _BEHAVIOUR_CHOICES = {
     "expires_in_reports": ("window", "remaining"),
     "tag_scope": ("tag-groups", "tag-group"),
     "tax_code_scope": ("tax-codes", "tax-code", "none"),
+    "exclusive_tax": ("inside", "on_top"),
 }
 _BEHAVIOUR_FLAGS = ("delete_revokes_key", "retry_after_on_429", "expire_pending_jobs")
 
@@ -287,6 +288,9 @@ class Behaviour:
     tag_scope: str = "tag-groups"
     #: Setup API: scope prefix of tax codes, "tax-codes", "tax-code", or "none" (no scope).
     tax_code_scope: str = "tax-codes"
+    #: Setup API: the VAT of a card purchase with an ``exclusive`` tax code, "inside" the card
+    #: amount (as ``inclusive``) or "on_top" of it (amount x rate); see ``card_purchase``.
+    exclusive_tax: str = "inside"
 
     def __setattr__(self, name: str, value: object) -> None:
         if name in _BEHAVIOUR_CHOICES:
