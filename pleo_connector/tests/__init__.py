@@ -21,4 +21,5 @@ from . import (
     test_tour,
     test_vat_return,
     test_views,
+    test_wallet_journal,
 )
