@@ -17,6 +17,7 @@ from . import (
     test_migration,
     test_safety,
     test_screens,
+    test_settings_journal_tour,
     test_setup_sync,
     test_tour,
     test_vat_return,
