@@ -19,6 +19,7 @@ from . import (
     test_screens,
     test_settings_journal_tour,
     test_setup_sync,
+    test_setup_sync_selection,
     test_tour,
     test_vat_return,
     test_views,

@@ -11,7 +11,8 @@ from .test_vat_return import DanishExportCase
 
 SETUP_LOGGERS = ("odoo.addons.pleo_connector.models.pleo_setup_sync",)
 WRITE_SCOPES = ("tax-codes:write", "tag-groups:write")
-EXPENSE_TYPES = ("expense", "expense_depreciation", "expense_direct_cost")
+#: the accounts the sync sends by default (less those kept out: salaries and taxes)
+EXPENSE_TYPES = ("expense", "expense_direct_cost")
 
 
 def _is_read(request):
@@ -43,11 +44,14 @@ class TestSetupSync(ExportCase):
 
     def expense_accounts(self):
         Account = self.env["account.account"].with_company(self.company_a)
-        return Account.search(
-            [
-                *Account._check_company_domain(self.company_a),
-                ("account_type", "in", EXPENSE_TYPES),
-            ]
+        return (
+            Account.search(
+                [
+                    *Account._check_company_domain(self.company_a),
+                    ("account_type", "in", EXPENSE_TYPES),
+                ]
+            )
+            - self.conn_a.sync_excluded_account_ids
         )
 
     def writes(self):
@@ -111,8 +115,11 @@ class TestSetupSync(ExportCase):
         action = self.sync(self.conn_b, self.manager_b)
         self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
         Account = self.env["account.account"].with_company(company)
-        accounts = Account.search(
-            [*Account._check_company_domain(company), ("account_type", "in", EXPENSE_TYPES)]
+        accounts = (
+            Account.search(
+                [*Account._check_company_domain(company), ("account_type", "in", EXPENSE_TYPES)]
+            )
+            - self.conn_b.sync_excluded_account_ids
         )
         self.assertGreater(len(accounts), 50)
         pleo = {a["externalId"]: a["code"] for a in self.sandbox.accounts(self.pleo_b)}
