@@ -72,7 +72,9 @@ class PleoConnection(models.Model):
         "the wallet balance, and Odoo's balancing lines land on the wallet. Proposed from the "
         "first card purchase booked, else from the accounts Odoo knows for the wallet.",
     )
-    export_journal_warning = fields.Char(compute="_compute_export_journal_warning")
+    export_journal_warning = fields.Char(
+        string="Journal warning", compute="_compute_export_journal_warning"
+    )
     export_auto_post = fields.Boolean(
         string="Post entries",
         help="Post the entries at once. Off: they stay in draft for a bookkeeper to review, as "

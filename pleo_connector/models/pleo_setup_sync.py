@@ -340,7 +340,7 @@ class PleoConnection(models.Model):
                     )
                 else:
                     line += " – " + self.env._("stopped: %(reason)s", reason=detail)
-            lines.append(line + ".")
+            lines.append(line if line.endswith(".") else line + ".")  # no "..": ux-walk m7
             for record, label, reason in part.failures:
                 if record is None or record.failure != reason:
                     new_failures.append(f"{label}: {reason}")

@@ -220,6 +220,7 @@ class TestSetupSync(ExportCase):
         action = self.sync()
         self.assertEqual(action["params"]["type"], "warning")
         self.assertIn("tag-groups:write", action["params"]["message"])
+        self.assertNotIn("..", action["params"]["message"])
         self.assertEqual(self.conn_a.setup_missing_scopes, "tag-groups:write")
         self.assertEqual(self.conn_a.state, "connected")
         self.assertFalse(self.sandbox.tag_groups(self.pleo_a))
