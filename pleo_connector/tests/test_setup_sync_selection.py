@@ -130,6 +130,30 @@ class TestAccountSelection(SelectionMixin, ExportCase):
         self.sync()
         self.assertIn("5850", self.active_in_pleo())
 
+    def test_the_selection_is_in_the_settings_too(self):
+        """Settings › Pleo › Sync to Pleo writes the connection's selection (a save)."""
+        self.conn_a.sync_accounts = False
+        self.conn_a.sync_excluded_account_ids = False
+        tag = self.env["account.account.tag"].create(
+            {"name": "Card spend", "applicability": "accounts"}
+        )
+        settings = (
+            self.env["res.config.settings"]
+            .with_user(self.admin_a)
+            .create(
+                {
+                    "pleo_sync_accounts": True,
+                    "pleo_sync_account_types": "expense_assets",
+                    "pleo_sync_account_tag_ids": [Command.set(tag.ids)],
+                }
+            )
+        )
+        settings.execute()
+        self.assertTrue(self.conn_a.sync_accounts)
+        self.assertEqual(self.conn_a.sync_account_types, "expense_assets")
+        self.assertEqual(self.conn_a.sync_account_tag_ids, tag)
+        self.assertIn("Salary Expenses", self.conn_a.sync_excluded_account_ids.mapped("name"))
+
     def test_a_selection_made_by_hand_is_kept(self):
         self.conn_a.sync_excluded_account_ids = [Command.set(self.accounts["6840"].ids)]
         self.conn_a.sync_accounts = False
