@@ -28,6 +28,12 @@ EXPORT_CRON_XMLID = "pleo_connector.ir_cron_pleo_export"
 POLL_ORDER = "export_polled_at ASC NULLS FIRST, id"
 
 
+def _account_label(account, company):
+    """ "6485 Pleo wallet": an account as a bookkeeper names it (its code in ``company``)."""
+    account = account.sudo().with_company(company)
+    return " ".join(filter(None, [account.code, account.name]))
+
+
 def _mapping_rows(kind, string):
     """The connection's mapping rows of one ``kind``, for the tab of that name."""
     return fields.One2many(
@@ -53,6 +59,22 @@ class PleoConnection(models.Model):
         domain="[('type', 'in', ('bank', 'general'))]",
         help="The journal Pleo's entries are booked in (a bank journal whose account is the "
         "Pleo wallet account).",
+    )
+    export_wallet_account_id = fields.Many2one(
+        "account.account",
+        string="Pleo wallet account",
+        check_company=True,
+        domain="[('account_type', '=', 'asset_cash')]",
+        compute="_compute_export_wallet_account_id",
+        store=True,
+        readonly=False,
+        help="The account Pleo pays card spend from: the wallet, Pleo's contra account in "
+        "Pleo's accounting settings. The Pleo journal's account: the journal's balance is then "
+        "the wallet balance, and Odoo's balancing lines land on the wallet. Proposed from the "
+        "first card purchase booked, else from the accounts Odoo knows for the wallet.",
+    )
+    export_journal_warning = fields.Char(
+        string="Journal warning", compute="_compute_export_journal_warning"
     )
     export_auto_post = fields.Boolean(
         string="Post entries",
@@ -104,23 +126,137 @@ class PleoConnection(models.Model):
         for connection in self:
             connection.export_job_count = counts.get(connection, 0)
 
+    @api.depends("export_enabled", "export_journal_id")
+    def _compute_export_wallet_account_id(self):
+        """Propose the wallet account once the export is on (a chosen one is kept)."""
+        for connection in self:
+            connection.export_wallet_account_id = connection.export_wallet_account_id or (
+                connection._export_wallet_proposal() if connection.export_enabled else False
+            )
+
+    @api.depends("export_journal_id", "export_wallet_account_id")
+    def _compute_export_journal_warning(self):
+        for connection in self:
+            journal = connection.export_journal_id.sudo()
+            wallet = connection.export_wallet_account_id.sudo()
+            warning = False
+            if journal and wallet and journal.default_account_id != wallet:
+                warning = self.env._(
+                    "The journal %(journal)s books on %(account)s, not on the wallet account "
+                    "%(wallet)s: its balance is not the wallet's, and Odoo's balancing lines "
+                    "land on %(account)s. Give the journal the wallet account (Invoicing › "
+                    "Configuration › Journals), or choose another journal.",
+                    journal=journal.display_name,
+                    account=_account_label(journal.default_account_id, connection.company_id)
+                    or self.env._("no account"),
+                    wallet=_account_label(wallet, connection.company_id),
+                )
+            connection.export_journal_warning = warning
+
+    def _export_wallet_proposal(self):
+        """The wallet account as far as Odoo knows it: the liquidity account credited by the
+        first card purchase booked from Pleo (Pleo's contra account), else the Pleo journal's
+        liquidity account, else a liquidity account among those synced to Pleo, else one of the
+        company named Pleo. Empty when none is known: the person chooses."""
+        self.ensure_one()
+        company = self.company_id
+        Account = self.env["account.account"].sudo().with_company(company)
+        cash = [*Account._check_company_domain(company), ("account_type", "=", "asset_cash")]
+        line = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("move_id.pleo_item_type", "=", "card_purchase"),
+                    ("credit", ">", 0),
+                    ("account_id.account_type", "=", "asset_cash"),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
+        journal_account = self.export_journal_id.sudo().default_account_id
+        candidates = (
+            line.account_id,
+            journal_account.filtered_domain(cash),
+            self.sudo().sync_extra_account_ids.filtered_domain(cash)[:1],
+            Account.search([*cash, ("name", "ilike", "pleo")], order="code, id", limit=1),
+        )
+        return next((account for account in candidates if account), Account)
+
     # ------------------------------------------------------------------ buttons
 
     def action_create_export_journal(self):
-        """Create the "Pleo" bank journal (code PLEO) and use it for the exports."""
+        """Create the "Pleo" bank journal (code PLEO) on the Pleo wallet account and use it for
+        the exports: the journal's balance is then the wallet balance, and Odoo's balancing
+        lines land on the wallet. A PLEO journal that exists already is used as it is; when its
+        account is another one, the notification (and the form) say so."""
         self._check_manager()
+        messages, kind = [], "success"
         for connection in self:
             company = connection.company_id
+            wallet = (
+                connection.export_wallet_account_id or connection._export_wallet_proposal()
+            ).sudo()
+            if not wallet:
+                raise UserError(
+                    self.env._(
+                        "Choose the Pleo wallet account of %(company)s first: the account Pleo "
+                        "pays card spend from (its contra account in Pleo's accounting "
+                        "settings). The Pleo journal books on it.",
+                        company=company.name,
+                    )
+                )
             Journal = self.env["account.journal"].sudo().with_company(company)
             journal = Journal.search(
                 [*Journal._check_company_domain(company), ("code", "=", "PLEO")], limit=1
             )
             if not journal:
                 journal = Journal.create(
-                    {"name": "Pleo", "code": "PLEO", "type": "bank", "company_id": company.id}
+                    {
+                        "name": "Pleo",
+                        "code": "PLEO",
+                        "type": "bank",
+                        "company_id": company.id,
+                        "default_account_id": wallet.id,
+                        # a wallet in another currency: the journal's currency (Odoo's rule)
+                        "currency_id": (wallet.currency_id - company.currency_id).id,
+                    }
                 )
-            connection.sudo().export_journal_id = journal
-        return True
+                messages.append(
+                    self.env._(
+                        "Pleo journal '%(journal)s' created with account %(account)s.",
+                        journal=journal.name,
+                        account=_account_label(wallet, company),
+                    )
+                )
+            elif journal.default_account_id != wallet:
+                kind = "warning"
+                messages.append(
+                    self.env._(
+                        "The journal '%(journal)s' (PLEO) exists already, with account "
+                        "%(account)s, not the wallet account %(wallet)s: Odoo uses it as it is. "
+                        "Give it the wallet account if Pleo pays from it.",
+                        journal=journal.name,
+                        account=_account_label(journal.default_account_id, company)
+                        or self.env._("no account"),
+                        wallet=_account_label(wallet, company),
+                    )
+                )
+            else:
+                messages.append(
+                    self.env._(
+                        "Pleo journal '%(journal)s' with account %(account)s is used for Pleo's "
+                        "entries.",
+                        journal=journal.name,
+                        account=_account_label(wallet, company),
+                    )
+                )
+            connection.sudo().write(
+                {"export_journal_id": journal.id, "export_wallet_account_id": wallet.id}
+            )
+        return self._notification(self.env._("Pleo journal"), "\n".join(messages), kind)
 
     def action_fetch_exports(self):
         """Fetch and book the exports of these companies now, in this request, exactly as the

@@ -2,12 +2,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Keep Pleo in step with Odoo: push a company's accounting setup to Pleo (opt-in per part).
 
-* **Accounts**: the expense-side accounts (and those ticked on the connection) go to Pleo's
-  chart of accounts with ``externalId`` = the Odoo id, ``code``, ``name`` and the default tax's
-  code; deprecated, removed or no longer selected accounts are archived (never deleted).
+* **Accounts**: the accounts the connection's selection chooses (by type: by default the
+  expense accounts a card pays; by tag; less those kept out, proposed as the chart's salaries
+  and taxes; plus those chosen one by one) go to Pleo's chart of accounts with ``externalId`` =
+  the Odoo id, ``code``, ``name`` and the default tax's code; deprecated, removed or no longer
+  selected accounts are archived (never deleted).
 * **Tax codes**: the purchase taxes, with rate (a fraction, as in Pleo's exports), type
-  (``reverse`` with a -100 % repartition line, ``inclusive`` when price-included, else
-  ``exclusive``) and the ingoing/outgoing tax accounts' codes.
+  (``reverse`` with a negative repartition line, else ``inclusive``: a card amount includes its
+  VAT, whatever Odoo's ``price_include``) and the ingoing/outgoing tax accounts' codes.
 * **Tags**: root analytic plans → tag groups, their analytic accounts → tags (code = the
   analytic account's ``code``, else a generated one written back).
 * **Vendors**: suppliers (``sync_vendor_domain``) → ``POST /v1/vendors`` then ``:activate`` with
@@ -123,8 +125,8 @@ class PleoConnection(models.Model):
 
     sync_accounts = fields.Boolean(
         string="Sync accounts",
-        help="Push the expense accounts (and the accounts chosen below) to Pleo's chart of "
-        "accounts, so that spend is categorised with Odoo's own accounts.",
+        help="Push the accounts chosen below to Pleo's chart of accounts, so that spend is "
+        "categorised with Odoo's own accounts.",
     )
     sync_taxes = fields.Boolean(
         string="Sync tax codes", help="Push the purchase taxes to Pleo as tax codes."
@@ -143,7 +145,8 @@ class PleoConnection(models.Model):
         "account_id",
         string="Other accounts to sync",
         check_company=True,
-        help="Accounts to push besides the expense accounts.",
+        help="Accounts to push besides those chosen by type and tag (any type, e.g. the "
+        "employees' receivable for personal spend).",
     )
     sync_vendor_domain = fields.Char(
         string="Vendors to sync",
@@ -337,7 +340,7 @@ class PleoConnection(models.Model):
                     )
                 else:
                     line += " – " + self.env._("stopped: %(reason)s", reason=detail)
-            lines.append(line + ".")
+            lines.append(line if line.endswith(".") else line + ".")  # no "..": ux-walk m7
             for record, label, reason in part.failures:
                 if record is None or record.failure != reason:
                     new_failures.append(f"{label}: {reason}")

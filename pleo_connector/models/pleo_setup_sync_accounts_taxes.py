@@ -5,18 +5,119 @@
 The run itself, the record keeping and the report are in ``pleo_setup_sync.py``.
 """
 
-from odoo import models
+from odoo import api, fields, models
 
 from ..pleolib import errors
 from .pleo_setup_sync import Remote, differs
 
-EXPENSE_TYPES = ("expense", "expense_depreciation", "expense_direct_cost")
+#: What the account selection's types mean: the Odoo account types each choice sends.
+ACCOUNT_SCOPES = {
+    # what a card pays: expenses and the cost of what is sold (not depreciation)
+    "expense": ("expense", "expense_direct_cost"),
+    # ...and equipment bought by card, booked as an asset
+    "expense_assets": ("expense", "expense_direct_cost", "asset_fixed", "asset_non_current"),
+    "any": None,  # every type but NEVER_TYPES
+}
+#: Never in Pleo by the selection (only when chosen one by one in "Other accounts to sync"):
+#: receivables, payables, liquidity (the wallet too), equity and off-balance accounts; so are
+#: the accounts of the company's taxes.
+NEVER_TYPES = (
+    "asset_receivable",
+    "liability_payable",
+    "asset_cash",
+    "liability_credit_card",
+    "equity",
+    "equity_unaffected",
+    "off_balance",
+)
+#: Salaries and taxes that sit among the expense accounts, by chart template and the template's
+#: account ids (``account.<company id>_<template id>``): proposed as accounts kept out of Pleo.
+PAYROLL_AND_TAX_ACCOUNTS = {
+    "generic_coa": ("expense_salary",),
+    # l10n_dk: personnel costs (wages, holiday pay, pensions, ATP, payroll tax, staff
+    # benefits; not the tax-free travel allowances 2895/2970 that mileage and per diem use, nor
+    # course expenses 2896), energy and property taxes, and the company's income taxes.
+    "dk": tuple(
+        f"dk_coa_{code}"
+        for code in (
+            *(2845, 2846, 2847, 2850, 2860, 2865, 2866, 2870, 2880, 2885, 2887, 2888),
+            *(2897, 2898, 2910, 2920, 2925, 2930, 2946, 2947, 2950, 2968, 2980),
+            *(2060, 2090, 2100, 2110, 2120, 2130, 2140, 2190),
+            *(3740, 3760, 3780, 3810),
+        )
+    ),
+}
 ACCOUNT_KEYS = ("code", "name", "archived", "taxCodeExternalId")
 TAX_KEYS = ("code", "name", "rate", "type", "archived", "ingoingTaxAccount", "outgoingTaxAccount")
 
 
 class PleoConnection(models.Model):
     _inherit = "pleo.connection"  # pylint: disable=consider-merging-classes-inherited
+
+    sync_account_types = fields.Selection(
+        [
+            ("expense", "Expense accounts"),
+            ("expense_assets", "Expense and fixed-asset accounts"),
+            ("any", "Accounts of any type (with the tags below)"),
+        ],
+        string="Accounts to sync",
+        default="expense",
+        required=True,
+        help="Which accounts go to Pleo for employees to categorise spend with: the expense "
+        "accounts a card pays (expenses, cost of revenue), also the fixed-asset accounts, or "
+        "any account with the tags below. Receivable, payable, bank and cash accounts and the "
+        "accounts of taxes never go by this choice.",
+    )
+    sync_account_tag_ids = fields.Many2many(
+        "account.account.tag",
+        "pleo_connection_sync_account_tag_rel",
+        "connection_id",
+        "tag_id",
+        string="Only accounts with these tags",
+        domain="[('applicability', '=', 'accounts')]",
+        help="When set, only the accounts chosen above that have one of these tags go to Pleo.",
+    )
+    sync_excluded_account_ids = fields.Many2many(
+        "account.account",
+        "pleo_connection_sync_excluded_account_rel",
+        "connection_id",
+        "account_id",
+        string="Accounts kept out of Pleo",
+        check_company=True,
+        compute="_compute_sync_excluded_account_ids",
+        store=True,
+        readonly=False,
+        help="Accounts never sent to Pleo, such as salaries and taxes (proposed when the sync "
+        "of accounts is turned on). An account that leaves the selection is archived in Pleo.",
+    )
+
+    @api.depends("sync_accounts")
+    def _compute_sync_excluded_account_ids(self):
+        """Propose the chart's salary and tax accounts, once the sync of accounts is on (a
+        selection made by hand is kept)."""
+        for connection in self:
+            connection.sync_excluded_account_ids = connection.sync_excluded_account_ids or (
+                connection._setup_payroll_and_tax_accounts() if connection.sync_accounts else False
+            )
+
+    def _setup_payroll_and_tax_accounts(self):
+        """The salary and tax accounts among the company's expense accounts, as far as its
+        chart template tells them (``PAYROLL_AND_TAX_ACCOUNTS``)."""
+        company = self.company_id
+        names = PAYROLL_AND_TAX_ACCOUNTS.get(company.chart_template or "", ())
+        ids = (
+            self.env["ir.model.data"]
+            .sudo()
+            .search(
+                [
+                    ("module", "=", "account"),
+                    ("model", "=", "account.account"),
+                    ("name", "in", [f"{company.id}_{name}" for name in names]),
+                ]
+            )
+            .mapped("res_id")
+        )
+        return self.env["account.account"].browse(ids).exists()
 
     # ------------------------------------------------------------------ taxes
 
@@ -39,15 +140,19 @@ class PleoConnection(models.Model):
         }
 
     def _setup_tax_values(self, tax, code):
+        """What Pleo holds for ``tax``: its type is about the card amount, not Odoo's
+        ``price_include``. A card or receipt amount always includes the VAT paid to the
+        supplier, so every tax paid to the supplier goes as ``inclusive`` (Pleo computes the VAT
+        inside the amount: 25.00 of a 125.00 purchase at 25 %); a tax with a negative
+        repartition line is a reverse charge (``reverse``: self-assessed on top, nothing paid to
+        the supplier). ``exclusive`` is never sent: what Pleo computes for it on a card purchase
+        is not documented (``TaxTypeV3``), and read as VAT on top of the amount it would deduct
+        VAT that was never paid. A code an earlier version pushed as ``exclusive`` differs in
+        ``type`` and is updated by the next sync."""
         lines = tax.invoice_repartition_line_ids.filtered(lambda r: r.repartition_type == "tax")
         ingoing = lines.filtered(lambda r: r.factor_percent > 0)[:1].account_id
         outgoing = lines.filtered(lambda r: r.factor_percent < 0)[:1].account_id
-        if outgoing:
-            kind = "reverse"
-        elif tax.price_include:
-            kind = "inclusive"
-        else:
-            kind = "exclusive"
+        kind = "reverse" if lines.filtered(lambda r: r.factor_percent < 0) else "inclusive"
         rate = tax.amount / 100.0 if tax.amount_type in ("percent", "division") else 0.0
         return {
             "code": code,
@@ -91,14 +196,26 @@ class PleoConnection(models.Model):
     # ------------------------------------------------------------------ accounts
 
     def _setup_accounts_wanted(self):
-        Account = self.env["account.account"].with_company(self.company_id)
-        accounts = Account.search(
-            [
-                *Account._check_company_domain(self.company_id),
-                ("account_type", "in", EXPENSE_TYPES),
-            ],
-            order="code, id",
+        """The accounts the selection chooses (types, tags, less those kept out), and the
+        other accounts chosen one by one. The rest of what Pleo holds from Odoo is archived
+        there (``_setup_archive_gone``)."""
+        company = self.company_id
+        Account = self.env["account.account"].with_company(company)
+        types = ACCOUNT_SCOPES.get(self.sync_account_types) or None
+        domain = [
+            *Account._check_company_domain(company),
+            ("account_type", "in", types) if types else ("account_type", "not in", NEVER_TYPES),
+        ]
+        if self.sync_account_tag_ids:
+            domain.append(("tag_ids", "in", self.sync_account_tag_ids.ids))
+        accounts = Account.search(domain, order="code, id")
+        tax_accounts = (
+            self.env["account.tax.repartition.line"]
+            .sudo()
+            .search([("company_id", "=", company.id), ("account_id", "!=", False)])
+            .account_id
         )
+        accounts -= self.sync_excluded_account_ids | tax_accounts
         return accounts | self.sync_extra_account_ids.filtered("active")
 
     def _setup_sync_accounts(self, setup, stats):

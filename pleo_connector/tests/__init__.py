@@ -17,8 +17,11 @@ from . import (
     test_migration,
     test_safety,
     test_screens,
+    test_settings_journal_tour,
     test_setup_sync,
+    test_setup_sync_selection,
     test_tour,
     test_vat_return,
     test_views,
+    test_wallet_journal,
 )

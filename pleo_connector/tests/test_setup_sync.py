@@ -7,10 +7,12 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from .export_common import ExportCase
+from .test_vat_return import DanishExportCase
 
 SETUP_LOGGERS = ("odoo.addons.pleo_connector.models.pleo_setup_sync",)
 WRITE_SCOPES = ("tax-codes:write", "tag-groups:write")
-EXPENSE_TYPES = ("expense", "expense_depreciation", "expense_direct_cost")
+#: the accounts the sync sends by default (less those kept out: salaries and taxes)
+EXPENSE_TYPES = ("expense", "expense_direct_cost")
 
 
 def _is_read(request):
@@ -42,11 +44,14 @@ class TestSetupSync(ExportCase):
 
     def expense_accounts(self):
         Account = self.env["account.account"].with_company(self.company_a)
-        return Account.search(
-            [
-                *Account._check_company_domain(self.company_a),
-                ("account_type", "in", EXPENSE_TYPES),
-            ]
+        return (
+            Account.search(
+                [
+                    *Account._check_company_domain(self.company_a),
+                    ("account_type", "in", EXPENSE_TYPES),
+                ]
+            )
+            - self.conn_a.sync_excluded_account_ids
         )
 
     def writes(self):
@@ -74,7 +79,9 @@ class TestSetupSync(ExportCase):
         taxes = {t["code"]: t for t in self.sandbox.tax_codes(self.pleo_a)}
         self.assertEqual(taxes["RC25"]["type"], "reverse")
         self.assertEqual(taxes["RC25"]["outgoingTaxAccount"], "6330")
-        self.assertEqual(taxes["I25"]["type"], "exclusive")
+        # a card amount includes its VAT: every tax paid to the supplier is inclusive in Pleo
+        self.assertEqual(taxes["I25"]["type"], "inclusive")
+        self.assertEqual({t["type"] for t in taxes.values()}, {"inclusive", "reverse"})
         self.assertEqual(taxes["I25"]["rate"], 0.25)
         self.assertEqual(taxes["I25"]["ingoingTaxAccount"], "6320")
         self.assertIn("15%", taxes)
@@ -108,8 +115,11 @@ class TestSetupSync(ExportCase):
         action = self.sync(self.conn_b, self.manager_b)
         self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
         Account = self.env["account.account"].with_company(company)
-        accounts = Account.search(
-            [*Account._check_company_domain(company), ("account_type", "in", EXPENSE_TYPES)]
+        accounts = (
+            Account.search(
+                [*Account._check_company_domain(company), ("account_type", "in", EXPENSE_TYPES)]
+            )
+            - self.conn_b.sync_excluded_account_ids
         )
         self.assertGreater(len(accounts), 50)
         pleo = {a["externalId"]: a["code"] for a in self.sandbox.accounts(self.pleo_b)}
@@ -210,6 +220,7 @@ class TestSetupSync(ExportCase):
         action = self.sync()
         self.assertEqual(action["params"]["type"], "warning")
         self.assertIn("tag-groups:write", action["params"]["message"])
+        self.assertNotIn("..", action["params"]["message"])
         self.assertEqual(self.conn_a.setup_missing_scopes, "tag-groups:write")
         self.assertEqual(self.conn_a.state, "connected")
         self.assertFalse(self.sandbox.tag_groups(self.pleo_a))
@@ -312,3 +323,109 @@ class TestSetupSync(ExportCase):
         self.assertEqual(booked.state, "completed", booked.item_ids.mapped("failure_reason"))
         lines = self.moves().line_ids
         self.assertIn(account, lines.account_id)
+
+
+@tagged("post_install", "-at_install", "pleo_setup")
+class TestCardSpendTaxCodes(DanishExportCase):
+    """V5: the tax codes the sync pushes make Pleo compute a card purchase's VAT inside the card
+    amount, whatever Pleo does with ``exclusive`` (the sandbox's ``exclusive_tax`` switch): the
+    Danish company syncs its taxes, Pleo makes a card purchase of 125.00 DKK with a synced code,
+    and Odoo books it (or refuses it, never over-deducting)."""
+
+    def setUp(self):
+        super().setUp()
+        self.conn_dk.sync_taxes = True
+        self.addCleanup(setattr, self.sandbox.behaviour, "exclusive_tax", "inside")
+
+    def mint(self, pleo_company=None, **kwargs):
+        """Keys that may write tax codes (the Danish company is connected with one)."""
+        kwargs.setdefault("scopes", (*self.sandbox_module.DEFAULT_SCOPES, *WRITE_SCOPES))
+        return super().mint(pleo_company, **kwargs)
+
+    def sync(self):
+        connection = self.conn_dk.with_user(self.manager_dk)
+        action = self.press(connection.action_sync_setup, *SETUP_LOGGERS)
+        self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
+        return action
+
+    def pleo_code(self, code):
+        return next(t for t in self.sandbox.tax_codes(self.pleo_dk) if t["code"] == code)
+
+    def purchase(self, code="K_DK_FuldFradrag"):
+        """A card purchase of 125.00 DKK on office supplies (2450), as Pleo exports it."""
+        return self.sandbox.card_purchase(
+            self.pleo_dk,
+            code,
+            12500,
+            account=("2450", "Kontorartikler"),
+            contra=("6485", "Pleo DKK wallet"),
+            seed=code,
+        )
+
+    def assertVatInside(self, move):
+        """125.00 paid by card: 100.00 expense, 25.00 input VAT (grid KM), 125.00 off the wallet."""
+        self.assertEqual(self.by_account(move), {"2450": 10000, "7740": 2500, "6485": -12500})
+        self.assertEqual(self.tax_lines(move).tax_tag_ids.mapped("name"), ["KM"])
+
+    def test_the_sync_pushes_card_spend_codes_inclusive_and_reverse_charge_as_reverse(self):
+        self.sync()
+        codes = {t["code"]: t for t in self.sandbox.tax_codes(self.pleo_dk)}
+        full = codes["K_DK_FuldFradrag"]
+        self.assertEqual((full["type"], full["rate"]), ("inclusive", 0.25))
+        self.assertEqual(codes["K_EU_Ydelser_FuldFradrag"]["type"], "reverse")
+        self.assertEqual(codes["K_EU_Ydelser_FuldFradrag"]["outgoingTaxAccount"], "7720")
+        self.assertNotIn("exclusive", {t["type"] for t in codes.values()})
+        # a purchase with the pushed code: the VAT is inside the card amount, whatever the
+        # sandbox's reading of exclusive codes
+        for reading in ("inside", "on_top"):
+            with self.subTest(reading=reading):
+                self.sandbox.behaviour.exclusive_tax = reading
+                item = self.purchase()
+                tax = item["accountingEntryLines"][0]["tax"]
+                self.assertEqual(
+                    (tax["type"], tax["amount"]["inWalletCurrency"]["value"]), ("inclusive", 2500)
+                )
+                (move,) = self.book(item)
+                self.assertVatInside(move)
+
+    def test_an_old_exclusive_code_read_as_inside_books_the_vat_inside(self):
+        self.sync()
+        self.sandbox.edit_tax_code(self.pleo_code("K_DK_FuldFradrag")["id"], type="exclusive")
+        self.sandbox.behaviour.exclusive_tax = "inside"
+        (move,) = self.book(self.purchase())
+        self.assertVatInside(move)
+
+    def test_an_old_exclusive_code_read_as_on_top_is_refused_not_over_deducted(self):
+        self.sync()
+        self.sandbox.edit_tax_code(self.pleo_code("K_DK_FuldFradrag")["id"], type="exclusive")
+        self.sandbox.behaviour.exclusive_tax = "on_top"
+        item = self.purchase()
+        self.assertEqual(
+            item["accountingEntryLines"][0]["tax"]["amount"]["inWalletCurrency"],
+            {"currency": "DKK", "value": 3125},
+        )
+        record = self.book_failing(item)
+        self.assertIn(
+            "its tax (3125) is more than a line of 12500 can contain at 25 % (2500",
+            record.failure_reason,
+        )
+        self.assertFalse(record.move_id)
+        self.assertFalse(self.vat_return("2025-01-01", "2025-12-31", ("draft", "posted")))
+
+    def test_codes_pushed_as_exclusive_are_updated_to_inclusive_by_the_next_sync(self):
+        self.sync()
+        full = self.pleo_code("K_DK_FuldFradrag")
+        # as the earlier sync left them: every code paid to the supplier exclusive
+        old = [t for t in self.sandbox.tax_codes(self.pleo_dk) if t["type"] == "inclusive"]
+        for tax in old:
+            self.sandbox.edit_tax_code(tax["id"], type="exclusive")
+        self.sandbox.reset_requests()
+        action = self.sync()
+        self.assertIn(f"0 created, {len(old)} updated", action["params"]["message"])
+        self.assertEqual(self.pleo_code("K_DK_FuldFradrag")["type"], "inclusive")
+        self.assertEqual(self.pleo_code("K_DK_FuldFradrag")["id"], full["id"], "updated in place")
+        self.assertNotIn("exclusive", {t["type"] for t in self.sandbox.tax_codes(self.pleo_dk)})
+        # and Pleo's next card purchase with it books the VAT inside, even read "on top"
+        self.sandbox.behaviour.exclusive_tax = "on_top"
+        (move,) = self.book(self.purchase())
+        self.assertVatInside(move)

@@ -119,8 +119,11 @@ def _setup_expected(db, company_id):
             "SELECT a.id FROM account_account a "
             "JOIN account_account_res_company_rel r ON r.account_account_id = a.id "
             "WHERE r.res_company_id = %s AND a.active "
-            "AND a.account_type IN ('expense', 'expense_depreciation', 'expense_direct_cost')",
-            (company_id,),
+            # the connection's default selection: what a card pays, less the accounts kept out
+            "AND a.account_type IN ('expense', 'expense_direct_cost') "
+            "AND a.id NOT IN (SELECT x.account_id FROM pleo_connection_sync_excluded_account_rel x "
+            "JOIN pleo_connection c ON c.id = x.connection_id WHERE c.company_id = %s)",
+            (company_id, company_id),
         )
     }
     taxes = {

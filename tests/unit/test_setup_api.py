@@ -2,7 +2,7 @@
 conflicts, retries of POSTs on 429 and of repeatable POSTs on 5xx, pacing, scope switches."""
 
 import pytest
-from pleo_sandbox import DEFAULT_SCOPES, PleoSandbox
+from pleo_sandbox import DEFAULT_SCOPES, PleoSandbox, SandboxError
 from pleolib import MissingScopesError, PleoClient, PleoUnavailableError
 from pleolib.setup_api import ConflictError, Pacer, SetupApi
 
@@ -129,3 +129,40 @@ def test_scope_switches(ctx):
         api.create_tax_code(body)
     sandbox.behaviour.tax_code_scope = "none"
     assert api.create_tax_code(body)["code"] == "I25"
+
+
+def test_a_card_purchase_gets_its_vat_from_the_tax_code_pushed(ctx):
+    """``card_purchase``: Pleo computes the VAT of 125.00 from the code's type as the ERP pushed
+    it; ``exclusive`` is [unknown] and follows the ``exclusive_tax`` switch."""
+    sandbox, company, _key, setup = ctx
+    setup.create_tax_code(
+        {"code": "K25", "name": "K25", "rate": 0.25, "type": "inclusive", "archived": False}
+    )
+    reverse = sandbox.add_tax_code(company, "RC25", "RC25", 0.25, "reverse")
+
+    def vat(code):
+        item = sandbox.card_purchase(
+            company, code, 12500, account=("2450", "Office"), contra=("6485", "Pleo wallet")
+        )
+        (line,) = item["accountingEntryLines"]
+        assert item["amount"]["inWalletCurrency"] == {"currency": "DKK", "value": 12500}
+        assert line["lineAmount"]["inWalletCurrency"]["value"] == 12500
+        assert item["contraAccount"]["code"] == "6485"
+        return line["tax"]["type"], line["tax"]["amount"]["inWalletCurrency"]["value"]
+
+    assert vat("K25") == ("inclusive", 2500)
+    assert vat("RC25") == ("reverse", 3125)
+    (k25,) = [t for t in sandbox.tax_codes(company) if t["code"] == "K25"]
+    sandbox.edit_tax_code(k25["id"], type="exclusive")
+    try:
+        assert sandbox.behaviour.exclusive_tax == "inside"
+        assert vat("K25") == ("exclusive", 2500)
+        sandbox.behaviour.exclusive_tax = "on_top"
+        assert vat("K25") == ("exclusive", 3125)
+    finally:
+        sandbox.behaviour.exclusive_tax = "inside"
+    with pytest.raises(SandboxError):
+        sandbox.behaviour.exclusive_tax = "sideways"
+    sandbox.edit_tax_code(reverse, archived=True)
+    with pytest.raises(SandboxError, match="no active tax code"):
+        vat("RC25")

@@ -254,6 +254,7 @@ _BEHAVIOUR_CHOICES = {
     "webhook_signature": ("valid", "wrong"),
     "webhook_timestamp": ("now", "stale"),
     "webhook_order": ("in_order", "swapped"),
+    "exclusive_tax": ("inside", "on_top"),
 }
 _BEHAVIOUR_FLAGS = (
     "delete_revokes_key",
@@ -323,6 +324,9 @@ class Behaviour:
     webhook_retry_seconds: tuple = (5, 300, 1800, 7200, 18000, 36000, 36000)
     #: Webhooks: seconds the sender waits for the endpoint's answer.
     webhook_timeout_seconds: float = 15.0
+    #: Setup API: the VAT of a card purchase with an ``exclusive`` tax code, "inside" the card
+    #: amount (as ``inclusive``) or "on_top" of it (amount x rate); see ``card_purchase``.
+    exclusive_tax: str = "inside"
 
     def __setattr__(self, name: str, value: object) -> None:
         if name in _BEHAVIOUR_CHOICES:

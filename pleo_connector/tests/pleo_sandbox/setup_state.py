@@ -5,7 +5,9 @@ codes, tag groups and tags, vendors).
 companies, keys, clock and behaviour switches. The Python methods (``add_account``,
 ``add_tax_code``, ``add_tag_group``, ``add_tag``, ``add_vendor`` for records made "by hand" in
 Pleo's web app; ``accounts``, ``tax_codes``, ``tag_groups``, ``tags``, ``vendors`` to read them;
-``mark_account_used``) are the test API; the ``setup_*`` methods serve ``setup_api.py`` and raise
+``mark_account_used``, ``edit_tax_code``) are the test API, with ``card_purchase``: an export item
+whose VAT Pleo computes from a tax code the ERP pushed (``behaviour.exclusive_tax`` for the
+[unknown] ``exclusive``); the ``setup_*`` methods serve ``setup_api.py`` and raise
 :class:`~pleo_sandbox.export_state.ExportError` for Pleo's domain errors.
 
 Records are plain dicts in the spec's shapes (``BookkeepingAccountRestModelV1``,
@@ -16,8 +18,10 @@ from __future__ import annotations
 
 import copy
 import uuid
+from fractions import Fraction
 
 from .export_state import ExportError
+from .generator import ExportItemGenerator, money, round_half_up, tax_split
 from .models import SandboxError, UnknownEntityError, iso
 
 TAX_TYPES = ("inclusive", "exclusive", "reverse")
@@ -183,6 +187,96 @@ class SetupState:
         tax["archived"] = bool(tax["archived"])
         tax["ingoingTaxAccount"] = fields.get("ingoingTaxAccount")
         tax["outgoingTaxAccount"] = fields.get("outgoingTaxAccount")
+
+    def edit_tax_code(self, tax_id: str, **changes) -> None:
+        """Change a tax code as if edited in Pleo's web app (or left so by an earlier sync)."""
+        with self._lock:
+            tax = self._tax_codes.get(tax_id)
+            if tax is None:
+                raise UnknownEntityError("unknown tax code")
+            if changes.get("type", tax["type"]) not in TAX_TYPES:
+                raise SandboxError(f"tax_type must be one of {TAX_TYPES}")
+            tax.update(changes)
+            tax["updatedAt"] = self._stamp()
+
+    def card_purchase(
+        self,
+        company_id: str,
+        tax_code: str,
+        amount: int,
+        *,
+        account: tuple[str, str],
+        contra: tuple[str, str],
+        currency: str = "DKK",
+        seed: int | str = 0,
+    ) -> dict:
+        """A card purchase of ``amount`` (minor units, VAT included: what the card paid) that
+        an employee categorised with the company's tax code ``tax_code``, as Pleo exports it
+        (``ExportItemV3``, one line on ``account``, the wallet ``contra``; both ``(code,
+        name)``).
+
+        Pleo computes the line's VAT from the tax code's type and rate as the ERP pushed them
+        (``TaxCodeModel``): ``inclusive`` inside the amount (amount x r / (1 + r)), ``reverse``
+        on top (amount x r, self-assessed). For ``exclusive`` the spec's ``TaxTypeV3`` is
+        circular and no page says what a card purchase gets: ``behaviour.exclusive_tax``
+        chooses "inside" (as inclusive) or "on_top" (amount x r, while the card amount stays
+        what was paid).
+        """
+        with self._lock:
+            self._company(company_id)
+            found = [
+                t
+                for t in self._tax_codes.values()
+                if t["companyId"] == company_id and t.get("code") == tax_code
+            ]
+            if not found or found[0]["archived"]:
+                raise SandboxError(f"no active tax code {tax_code!r} in this company")
+            tax = copy.deepcopy(found[0])
+            reading = self.behaviour.exclusive_tax
+        rate = Fraction(str(tax["rate"]))
+        if tax["type"] == "inclusive" or (tax["type"] == "exclusive" and reading == "inside"):
+            _net, tax_value = tax_split(amount, rate, "inclusive")
+        else:  # reverse, or exclusive read as on top
+            tax_value = round_half_up(Fraction(amount) * rate)
+        net = amount if tax["type"] == "reverse" or tax_value > amount else amount - tax_value
+        generator = ExportItemGenerator(
+            company_id,
+            seed=seed,
+            types=["card_purchase"],
+            wallet_currency=currency,
+            supplier_currency=currency,
+            accounts={"expense": [account]},
+            contra_account_code=contra[0],
+            max_lines=1,
+            file_factory=None,
+        )
+        item = generator.item("card_purchase")
+        item["amount"] = {"inSupplierCurrency": money(currency, amount)}
+        item["amount"]["inWalletCurrency"] = money(currency, amount)
+        item["contraAccount"]["name"] = contra[1]
+        line = item["accountingEntryLines"][0]
+        line["tags"] = []
+        line["lineAmount"] = {
+            "inSupplierCurrency": money(currency, amount),
+            "inWalletCurrency": money(currency, amount),
+        }
+        line["netAmount"] = {
+            "inSupplierCurrency": money(currency, net),
+            "inWalletCurrency": money(currency, net),
+        }
+        line["tax"] = {
+            "id": tax["id"],
+            "code": tax["code"],
+            "rate": tax["rate"],
+            "type": tax["type"],
+            "amount": {
+                "inSupplierCurrency": money(currency, tax_value),
+                "inWalletCurrency": money(currency, tax_value),
+            },
+            "ingoingTaxAccount": tax.get("ingoingTaxAccount"),
+            "outgoingTaxAccount": tax.get("outgoingTaxAccount"),
+        }
+        return item
 
     # ------------------------------------------------------------------ test API: tags
     def add_tag_group(
