@@ -29,16 +29,10 @@ TODAY = dt.date(2026, 12, 5)
 L10N_DK_TAXES = {"K_DK_FuldFradrag", "K_DK_ReprFradragFuld", "K_EU_Ydelser_FuldFradrag"}
 
 
-@pytest.fixture(scope="module")
-def running():
-    with PleoSandbox() as sandbox:
-        yield sandbox
-
-
 @pytest.fixture
-def sandbox(running):
-    running.reset()
-    return running
+def sandbox():
+    with PleoSandbox() as running:  # with its file host: the receipts are real
+        yield running
 
 
 def _lines(item):
