@@ -2,29 +2,43 @@
 # The pleo_connector demo without Docker: the fake Pleo (pleo_connector/tests/pleo_sandbox) and Odoo 19 with the
 # addon, on this machine's loopback only.
 #
-#   ODOO_PYTHON=/path/to/odoo-venv/bin/python ODOO_PATH=/path/to/odoo19 docker/demo.sh [extra Odoo options]
+#   ODOO_PYTHON=/path/to/odoo-venv/bin/python ODOO_PATH=/path/to/odoo19 docker/demo.sh [--book-and-exit] [extra Odoo options]
 #
-#   1. starts the sandbox in the background on 127.0.0.1:8765 (production) and :8766 (staging)
-#      with the demo company and the demo key (PLEO_DEMO_KEY, same default as docker/compose.yml);
-#   2. writes an odoo.conf pointing pleo_api_url / pleo_api_url_staging at the sandbox, with a
-#      demo encryption key generated once and kept next to it (in PLEO_DEMO_DIR);
-#   3. creates the database pleo_demo and installs pleo_connector (-i), or updates the module (-u)
-#      when the database already has it; a database created this way logs in as admin / admin;
+#   1. starts the sandbox in the background on 127.0.0.1:8765 (production) and :8766 (staging),
+#      its receipt file host on :8767, with the demo company (the same id at every start), the
+#      demo key (PLEO_DEMO_KEY, same default as docker/compose.yml) and a ready export job of
+#      eight Danish expenses (the sandbox's demo scenario "danish-export");
+#   2. writes an odoo.conf pointing pleo_api_url / pleo_api_url_staging at the sandbox, allowing
+#      receipts from its file host, with a demo encryption key generated once and kept next to
+#      it (in PLEO_DEMO_DIR);
+#   3. creates the database pleo_demo and installs pleo_connector and l10n_dk (-i), or updates the
+#      module (-u) when the database already has it; a database created this way logs in as
+#      admin / admin; then makes its company the Danish company of the fake Pleo's demo company
+#      (docker/demo_odoo.py, step "setup": DKK, Danish chart and taxes, the journal Pleo);
 #   4. serves Odoo on http://127.0.0.1:8069, builds the asset bundles of the login page and the
 #      backend (docker/warm_assets.py), then prints the demo key and what to do;
 #   Ctrl-C (or SIGTERM) stops Odoo and the sandbox. The database stays: drop it with
 #   `dropdb pleo_demo` (and `rm -rf "$PLEO_DEMO_DIR"`), or pass PLEO_DEMO_RESET=1 to start afresh.
 #
+#   --book-and-exit (or PLEO_DEMO_BOOK_AND_EXIT=1), instead of 4: connects the company with the
+#   demo key and fetches the ready export, as the README's steps do (docker/demo_odoo.py, step
+#   "book"), prints what was booked ("7 booked, 1 failed: ..."), stops the sandbox and exits 0
+#   when at least one expense was booked (1 otherwise). With PLEO_DEMO_RESET=1: from a fresh
+#   database in one command.
+#
 #   ODOO_PATH     an Odoo 19 source tree (holding odoo-bin); default: the `odoo` importable by ODOO_PYTHON
 #   ODOO_PYTHON   the Python that runs Odoo and the sandbox (default: python3 on the PATH)
 #   PGHOST PGPORT PGUSER PGPASSWORD   PostgreSQL (default 127.0.0.1:5432, current user), as tests/run.sh
 #   PLEO_DEMO_DB (pleo_demo)  PLEO_DEMO_KEY  PLEO_DEMO_HTTP_PORT (8069)
-#   PLEO_SANDBOX_PORT (8765)  PLEO_SANDBOX_STAGING_PORT (8766)
+#   PLEO_SANDBOX_PORT (8765)  PLEO_SANDBOX_STAGING_PORT (8766)  PLEO_SANDBOX_FILE_PORT (8767)
 #   PLEO_DEMO_DIR (${TMPDIR:-/tmp}/pleo_connector-demo-$PLEO_DEMO_DB: odoo.conf, the demo encryption
 #                 key, Odoo's data_dir and the sandbox log)
 #   PLEO_WITH_DEMO_DATA=1   also install Odoo's demo data in a new database (off by default in Odoo 19)
 # shellcheck disable=SC2317  # running, stop_process and cleanup run from traps
 set -uo pipefail
+
+book_and_exit=${PLEO_DEMO_BOOK_AND_EXIT:-0}
+if [ "${1:-}" = --book-and-exit ]; then book_and_exit=1; shift; fi
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo" || exit 2
@@ -36,6 +50,7 @@ key=${PLEO_DEMO_KEY:-pleo-demo-key-not-a-secret-0001}
 http_port=${PLEO_DEMO_HTTP_PORT:-8069}
 sandbox_port=${PLEO_SANDBOX_PORT:-8765}
 staging_port=${PLEO_SANDBOX_STAGING_PORT:-8766}
+file_port=${PLEO_SANDBOX_FILE_PORT:-8767}
 dir=${PLEO_DEMO_DIR:-${TMPDIR:-/tmp}/pleo_connector-demo-$db}
 
 say() { printf '==> pleo demo: %s\n' "$*"; }
@@ -98,9 +113,9 @@ mkdir -p "$dir/data" || die "cannot create $dir"
 chmod 700 "$dir"
 
 # ------------------------------------------------------------------ 1. the sandbox
-say "starting the Pleo sandbox on 127.0.0.1:$sandbox_port (production) and :$staging_port (staging)"
+say "starting the Pleo sandbox on 127.0.0.1:$sandbox_port (production), :$staging_port (staging) and :$file_port (receipts)"
 PYTHONPATH="$repo/pleo_connector/tests" "$PY" -m pleo_sandbox --host 127.0.0.1 --port "$sandbox_port" --staging-port "$staging_port" \
-    --seed demo --demo-key "$key" >"$dir/sandbox.log" 2>&1 &
+    --file-port "$file_port" --seed demo --demo-key "$key" --scenario danish-export >"$dir/sandbox.log" 2>&1 &
 sandbox_pid=$!
 for _ in $(seq 1 100); do
     grep -q "Press Ctrl-C" "$dir/sandbox.log" 2>/dev/null && break
@@ -109,7 +124,7 @@ for _ in $(seq 1 100); do
 done
 if ! grep -q "Press Ctrl-C" "$dir/sandbox.log" 2>/dev/null; then
     cat "$dir/sandbox.log" >&2
-    die "the sandbox did not start (is port $sandbox_port or $staging_port taken? set PLEO_SANDBOX_PORT / PLEO_SANDBOX_STAGING_PORT)"
+    die "the sandbox did not start (is port $sandbox_port, $staging_port or $file_port taken? set PLEO_SANDBOX_PORT / PLEO_SANDBOX_STAGING_PORT / PLEO_SANDBOX_FILE_PORT)"
 fi
 
 # ------------------------------------------------------------------ 2. odoo.conf and the encryption key
@@ -139,6 +154,9 @@ log_level = info
 ; the fake Pleo started by this script, instead of https://external.pleo.io and its staging
 pleo_api_url = http://127.0.0.1:$sandbox_port
 pleo_api_url_staging = http://127.0.0.1:$staging_port
+; the sandbox's receipt file host: plain http on loopback, for this demo only
+pleo_receipts_allow_http = True
+pleo_receipt_allowed_hosts = 127.0.0.1:$file_port
 ; demo encryption key generated for this demo only (also in $keyfile)
 pleo_encryption_keys = $(cat "$keyfile")
 CONF
@@ -150,8 +168,8 @@ if [ "$state" = installed ]; then
     say "database $db has pleo_connector: updating it (-u pleo_connector)"
     init=(-u pleo_connector)
 else
-    say "installing pleo_connector in database $db (-i pleo_connector; a new database takes a minute or two)"
-    init=(-i pleo_connector)
+    say "installing pleo_connector in database $db (-i pleo_connector,l10n_dk; a new database takes a minute or two)"
+    init=(-i pleo_connector,l10n_dk)
     if [ "${PLEO_WITH_DEMO_DATA:-0}" = 1 ]; then init+=(--with-demo); fi
 fi
 "${odoo_cmd[@]}" -c "$conf" -d "$db" "${init[@]}" --stop-after-init --no-http >"$dir/install.log" 2>&1 &
@@ -165,6 +183,25 @@ if [ $install_rc -ne 0 ] || [ "$(psql -d "$db" -Atc "select state from ir_module
 fi
 say "pleo_connector is installed in $db (log: $dir/install.log)"
 
+demo_step() {  # demo_step STEP: docker/demo_odoo.py in `odoo shell` (its log in $dir/STEP.log)
+    PLEO_DEMO_STEP=$1 PLEO_DEMO_KEY=$key "${odoo_cmd[@]}" shell -c "$conf" -d "$db" --no-http \
+        <"$repo/docker/demo_odoo.py" 2>"$dir/$1.log" &
+    odoo_pid=$!
+    wait "$odoo_pid"
+    local rc=$?
+    odoo_pid=""
+    return $rc
+}
+demo_step setup || { tail -n 40 "$dir/setup.log" >&2; die "setting up the Danish demo company failed (full log: $dir/setup.log)"; }
+
+if [ "$book_and_exit" = 1 ]; then
+    say "--book-and-exit: connecting with the demo key and fetching the ready export"
+    demo_step book
+    rc=$?
+    if [ $rc -ne 0 ]; then tail -n 40 "$dir/book.log" >&2; say "nothing was booked (full log: $dir/book.log)"; fi
+    exit $rc
+fi
+
 # ------------------------------------------------------------------ 4. serve
 banner() {
     cat <<BANNER
@@ -175,6 +212,8 @@ banner() {
    2. go to Settings › Accounting › Pleo (the app is named "Invoicing" when
       only Odoo's invoicing is installed), paste the key below, press
       "Save & Test"
+   3. press "Fetch exports now" there: a ready export of 8 Danish expenses
+      is booked (README.md, "Try an export")
    demo key: $key
    (the key belongs to "Demo Pleo Company ApS" in the fake Pleo on
    http://127.0.0.1:$sandbox_port; its control API: /_sandbox/state)

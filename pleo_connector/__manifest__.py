@@ -19,6 +19,7 @@
         "views/pleo_connection_views.xml",
         "views/res_config_settings_views.xml",
         "views/pleo_export_views.xml",
+        "views/pleo_draft_move_views.xml",
         "views/pleo_setup_sync_views.xml",
         "views/export_payables_views.xml",
         "wizards/pleo_rotate_key_views.xml",

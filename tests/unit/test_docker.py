@@ -112,6 +112,35 @@ def test_sandbox_service_runs_the_repository_sandbox(services):
     assert "pip" not in str(sandbox)
 
 
+def test_the_docker_demo_has_the_ready_export_and_its_receipts(services, odoo_conf):
+    """The sandbox gives the demo company its Danish export (demo_scenario.py), its receipt
+    links name the file host as the odoo service reaches it, and Odoo may download them."""
+    command = services["sandbox"]["command"]
+    assert _option(command, "--scenario") == "danish-export"
+    public = urlsplit(_option(command, "--file-public-url"))
+    assert (public.scheme, public.hostname, str(public.port)) == (
+        "http",
+        "sandbox",
+        _option(command, "--file-port"),
+    )
+    assert odoo_conf["pleo_receipt_allowed_hosts"] == public.netloc
+    assert odoo_conf.getboolean("pleo_receipts_allow_http")
+
+
+def test_the_demos_share_the_odoo_side(services):
+    """demo.sh and the odoo service run the same docker/demo_odoo.py (not a copy of it)."""
+    mounts = _mounts(services["odoo"])
+    mounted = next(path for path, (host, _) in mounts.items() if host == DOCKER / "demo_odoo.py")
+    entrypoint = (DOCKER / "odoo-entrypoint.sh").read_text(encoding="utf-8")
+    assert f'PLEO_DEMO_STEP=setup odoo shell -c "$conf" -d "$db" --no-http <{mounted}' in entrypoint
+    demo = (DOCKER / "demo.sh").read_text(encoding="utf-8")
+    assert '<"$repo/docker/demo_odoo.py"' in demo
+    assert "demo_step setup" in demo and "demo_step book" in demo
+    assert "--scenario danish-export" in demo
+    assert "pleo_receipt_allowed_hosts = 127.0.0.1:$file_port" in demo
+    assert "-i pleo_connector,l10n_dk" in demo and "-i pleo_connector,l10n_dk" in entrypoint
+
+
 def test_sandbox_needs_only_the_standard_library():
     """The sandbox runs in python:3.12-slim without any pip install."""
     files = list((REPO / "pleo_connector" / "tests" / "pleo_sandbox").glob("*.py"))

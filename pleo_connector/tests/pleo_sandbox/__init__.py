@@ -13,6 +13,7 @@ See README.md beside this file for the control API, the fault kinds, the behavio
 the Export API v3 (``add_export_job``...), the item generator and the receipt file host.
 """
 
+from .demo_scenario import SCENARIOS
 from .export_state import ExportError
 from .file_host import FILE_FAULTS, FileRequest
 from .generator import ITEM_TYPES, REVERSAL_TYPES, ExportItemGenerator, generate_items
@@ -29,12 +30,13 @@ from .models import (
 from .pleo_api import ANY_COMPANY, COMPANIES, INSTALLATIONS, INTROSPECT
 from .scripted import RawAnswer, Received, Script, ScriptedServer
 from .server import PleoSandbox
-from .state import DEMO_COMPANY_NAME
+from .state import DEMO_COMPANY_ID, DEMO_COMPANY_NAME
 
 __all__ = [
     "ANY_COMPANY",
     "COMPANIES",
     "DEFAULT_SCOPES",
+    "DEMO_COMPANY_ID",
     "DEMO_COMPANY_NAME",
     "ENVIRONMENTS",
     "FAULT_KINDS",
@@ -44,6 +46,7 @@ __all__ = [
     "ITEM_TYPES",
     "REDIRECT_TARGET",
     "REVERSAL_TYPES",
+    "SCENARIOS",
     "Behaviour",
     "ExportError",
     "ExportItemGenerator",

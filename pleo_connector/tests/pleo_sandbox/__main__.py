@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 
+from .demo_scenario import SCENARIOS
 from .models import SandboxError
 from .server import PleoSandbox
 from .state import DEMO_COMPANY_NAME
@@ -57,12 +58,21 @@ def _parser() -> argparse.ArgumentParser:
         help="value of the demo key (default: $PLEO_SANDBOX_DEMO_KEY or random)",
     )
     parser.add_argument(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        default=None,
+        help="also give the demo company a ready export job of this demo scenario "
+        "(needs --seed demo)",
+    )
+    parser.add_argument(
         "--log-level", default="WARNING", help="log level of the sandbox logger (default WARNING)"
     )
     return parser
 
 
-def banner(sandbox: PleoSandbox, demo: tuple[str, str] | None) -> str:
+def banner(
+    sandbox: PleoSandbox, demo: tuple[str, str] | None, scenario: tuple[str, str] | None = None
+) -> str:
     """Return the text printed at start-up: URLs, and the demo company and key if seeded."""
     lines = [
         "Pleo sandbox is running",
@@ -78,6 +88,9 @@ def banner(sandbox: PleoSandbox, demo: tuple[str, str] | None) -> str:
             f"  demo company:        {DEMO_COMPANY_NAME} ({demo[0]})",
             f"  demo key (production): {demo[1]}",
         ]
+        if scenario:
+            items = len(sandbox.export_job(scenario[1])["items"])
+            lines.append(f"  ready export job:    {items} items ({scenario[0]}, {scenario[1]})")
     else:
         lines.append("  no seed data: create companies and keys with the control API")
     lines.append(BANNER_END)
@@ -93,9 +106,18 @@ def main(argv: list[str] | None = None) -> int:
     sandbox = PleoSandbox(
         args.host, args.port, args.staging_port, args.file_port, args.file_public_url
     )
+    if args.scenario and args.seed != "demo":
+        print("pleo sandbox: --scenario needs --seed demo", file=sys.stderr)  # pylint: disable=print-used
+        return 2
+    scenario = None
     try:
         demo = sandbox.seed_demo(args.demo_key) if args.seed == "demo" else None
         sandbox.start()
+        if args.scenario:  # after start: the receipts go on the running file host
+            # The ready job waits for the newcomer, however long they take to connect (whether
+            # Pleo expires pending jobs is [unknown]: the sandbox's switch takes the other reading).
+            sandbox.behaviour.expire_pending_jobs = False
+            scenario = (args.scenario, sandbox.add_scenario_job(args.scenario, demo[0]))
     except (SandboxError, OSError) as exc:
         print(f"pleo sandbox: {exc}", file=sys.stderr)  # pylint: disable=print-used
         return 2
@@ -103,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        print(banner(sandbox, demo), flush=True)  # pylint: disable=print-used
+        print(banner(sandbox, demo, scenario), flush=True)  # pylint: disable=print-used
         while not stop.wait(0.5):
             pass
     finally:

@@ -201,6 +201,24 @@ def _expire_job(state: SandboxState, body: dict) -> dict:
     return {}
 
 
+def _export_again(state: SandboxState, body: dict) -> dict:
+    fields = _fields(body, ("job_id", "company_id", "statuses"))
+    if not (fields.get("job_id") or fields.get("company_id")):
+        raise SandboxError("give job_id, or company_id (its newest finished job)")
+    statuses = fields.get("statuses", ["failed"])
+    if not isinstance(statuses, list) or not statuses:
+        raise SandboxError("statuses must be a non-empty list of item statuses")
+    job_id = state.export_again(
+        fields.get("job_id"), company_id=fields.get("company_id"), statuses=tuple(statuses)
+    )
+    return {"job_id": job_id}
+
+
+def _add_scenario_job(state: SandboxState, body: dict) -> dict:
+    fields = _fields(body, ("scenario", "company_id"), ("scenario", "company_id"))
+    return {"job_id": state.add_scenario_job(fields["scenario"], fields["company_id"])}
+
+
 def _clock(state: SandboxState, body: dict) -> dict:
     state.advance_time(_fields(body, ("advance",), ("advance",))["advance"])
     return {"now": state.now().isoformat()}
@@ -296,6 +314,8 @@ ROUTES: dict[str, dict[str, ControlHandler]] = {
     "/_sandbox/export-jobs/state": {"POST": _export_job},
     "/_sandbox/export-jobs/items": {"POST": _export_items},
     "/_sandbox/export-jobs/expire": {"POST": _expire_job},
+    "/_sandbox/export-jobs/again": {"POST": _export_again},
+    "/_sandbox/export-jobs/scenario": {"POST": _add_scenario_job},
     "/_sandbox/clock": {"POST": _clock},
     "/_sandbox/contra-accounts": {"POST": _contra_accounts},
     "/_sandbox/export-jobs/reexport": {"POST": _reexport},

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .demo_scenario import scenario_items
 from .file_host import FileHost, FileRequest
 from .generator import (
     ExportItemGenerator,
@@ -446,6 +447,63 @@ class ExportState:
             job = self._job_api(self._job(job_id))
         fields = ("id", "companyId", "createdAt", "createdBy", "expiresIn", "numberOfItems")
         return {**{name: job.get(name) for name in fields}, "status": "pending"}
+
+    def add_scenario_job(
+        self, name: str, company_id: str, *, with_files: bool | None = None
+    ) -> str:
+        """Create the pending export job of the named demo scenario (``demo_scenario.py``) for
+        ``company_id``; return its id. Receipts go on the file host when it runs (or as
+        ``with_files`` says)."""
+        with self._lock:
+            if company_id not in self._companies:
+                raise UnknownEntityError("unknown company")
+        files = self.file_host.running if with_files is None else with_files
+        items = scenario_items(
+            name,
+            company_id,
+            today=self.now().date(),
+            file_factory=self._file_factory() if files else None,
+        )
+        return self.add_export_job(company_id, items)
+
+    def export_again(
+        self,
+        job_id: str | None = None,
+        *,
+        company_id: str | None = None,
+        statuses: Sequence[str] = ("failed",),
+    ) -> str:
+        """Export again, as a bookkeeper selects expenses in Pleo and presses Export: a new
+        pending job with the same items (same accounting entries, fresh receipt links) as those
+        of job ``job_id`` (default: the company's newest finished job) whose item status, as
+        the integration reported it, is in ``statuses``. Returns the new job's id."""
+        for status in statuses:
+            _check_choice("statuses", status, ITEM_STATUSES)
+        with self._lock:
+            self._expire_due()
+            if job_id is None:
+                if company_id not in self._companies:
+                    raise UnknownEntityError("unknown company")
+                finished = [
+                    j for j in self._jobs.values() if j.company_id == company_id and not j.open
+                ]
+                if not finished:
+                    raise SandboxError("this company has no finished export job to export again")
+                job = finished[-1]
+            else:
+                job = self._job(job_id)
+            items = [
+                copy.deepcopy(job.items[entry.accounting_entry_id])
+                for entry in job.control.values()
+                if entry.status in statuses
+            ]
+            if not items:
+                raise SandboxError(f"the job has no item of status {', '.join(statuses)}")
+            if self._open_job(job.company_id) is not None:
+                raise SandboxError("this company has an open export job already")
+            company = job.company_id
+            interactive, vendor_based = job.is_interactive, job.vendor_based_bookkeeping
+        return self._store_job(company, items, "pending", interactive, vendor_based, None)
 
     def _store_job(
         self,

@@ -345,6 +345,7 @@ class ExportItemGenerator:
         start_date: dt.date = dt.date(2025, 1, 6),
         file_factory: FileFactory | None = placeholder_files,
         notes: bool = True,
+        suppliers: Sequence[tuple[str, str, str, str]] | None = None,
     ) -> None:
         self.company_id = company_id or _stable_id("company", seed)
         self.seed = seed
@@ -380,6 +381,10 @@ class ExportItemGenerator:
         self.start_date = start_date
         self.file_factory = file_factory
         self.notes = notes
+        self.suppliers = tuple(suppliers or SUPPLIERS)
+        for _name, _country, _category, currency in self.suppliers:
+            if currency not in EUR_RATES:
+                raise SandboxError(f"a supplier's currency must be one of {sorted(EUR_RATES)}")
         self._rng = random.Random(f"pleo-sandbox:{seed}")
 
     # ------------------------------------------------------------------ public
@@ -419,15 +424,30 @@ class ExportItemGenerator:
         ]
 
     def item(
-        self, item_type: str | None = None, *, index: int = 0, entry_id: str | None = None, **fields
+        self,
+        item_type: str | None = None,
+        *,
+        index: int = 0,
+        entry_id: str | None = None,
+        total: int | None = None,
+        **fields,
     ) -> dict:
-        """One item of ``item_type`` (random if None); ``fields`` replace top-level fields."""
+        """One item of ``item_type`` (random if None); ``fields`` replace top-level fields.
+
+        ``total`` fixes the amount in the supplier's currency, in minor units (a magnitude: a
+        reversal type's sign follows ``refund_sign``); the lines, taxes and wallet figures are
+        derived from it with the same invariants as a random one.
+        """
         rng = self._rng
         item_type = item_type or rng.choice(self.types)
         if item_type not in ITEM_TYPES:
             raise SandboxError(f"unknown item type {item_type!r}")
+        if total is not None and (
+            isinstance(total, bool) or not isinstance(total, int) or total < 1
+        ):
+            raise SandboxError("total must be a positive integer (minor units)")
         entry_id = entry_id or str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        builder = _Builder(self, rng, item_type, index, entry_id)
+        builder = _Builder(self, rng, item_type, index, entry_id, total)
         item = builder.build()
         if item_type in REVERSAL_TYPES and self.refund_sign == "negative":
             item = with_refund_sign(item, "negative")
@@ -445,6 +465,7 @@ class _Builder:
         item_type: str,
         index: int,
         entry_id: str,
+        fixed_total: int | None = None,
     ):
         self.gen, self.rng, self.type, self.index, self.entry_id = (
             gen,
@@ -453,6 +474,7 @@ class _Builder:
             index,
             entry_id,
         )
+        self.fixed_total = fixed_total
 
     def account(self, role: str, code_name: tuple[str, str] | None = None) -> dict:
         code, name = code_name or self.gen.accounts[role]
@@ -471,7 +493,7 @@ class _Builder:
 
     def build(self) -> dict:
         gen, rng, kind = self.gen, self.rng, self.type
-        supplier_row = rng.choice(SUPPLIERS)
+        supplier_row = rng.choice(gen.suppliers)
         card_like = kind in ("card_purchase", "card_invoice", "refund", "chargeback", "invoice")
         if card_like:
             supplier_currency = gen.supplier_currency or supplier_row[3]
@@ -530,7 +552,8 @@ class _Builder:
             "atm_withdrawal": (20_000, 200_000),
         }
         low, high = ranges.get(self.type, (1_000, 900_000))
-        return self.rng.randint(low, high)
+        drawn = self.rng.randint(low, high)  # drawn anyway: a fixed total keeps the sequence
+        return drawn if self.fixed_total is None else self.fixed_total
 
     def lines(self, total: int, wallet_total: int, supplier_currency: str) -> list[dict]:
         gen, rng = self.gen, self.rng

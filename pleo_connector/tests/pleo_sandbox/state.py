@@ -51,6 +51,10 @@ from .webhook_state import WebhookState
 _logger = logging.getLogger("pleo_sandbox")
 
 DEMO_COMPANY_NAME = "Demo Pleo Company ApS"
+#: The demo company's id and organisation: the same at every start of the sandbox, so that an
+#: Odoo company connected to it stays connected to the same Pleo company after a restart.
+DEMO_COMPANY_ID = "8a1c5e0d-3c2b-4f6a-9e71-d2b0c4a5f001"
+DEMO_ORGANIZATION_ID = "8a1c5e0d-3c2b-4f6a-9e71-d2b0c4a5f000"
 _RATE_WINDOW = 60.0  # seconds: the rate limit is per minute
 
 
@@ -130,10 +134,13 @@ class SandboxState(ExportState, SetupState, WebhookState):
             }
 
     def seed_demo(self, key: str | None = None) -> tuple[str, str]:
-        """Add the demo company and a production key with DEFAULT_SCOPES; return (company, key)."""
+        """Add the demo company (id :data:`DEMO_COMPANY_ID`) and a production key with
+        DEFAULT_SCOPES; return (company, key)."""
         company_id = self.add_company(
             DEMO_COMPANY_NAME,
-            registration_number="DK12345678",
+            DEMO_COMPANY_ID,
+            DEMO_ORGANIZATION_ID,
+            registration_number="DK12345674",  # a valid Danish VAT number (mod 11)
             address={
                 "addressLine1": "Ravnsborg Tværgade 5C",
                 "locality": "København N",
