@@ -25,7 +25,8 @@ wallet, the line the company's bank account; a top-up is money from the bank int
 The same ``seed`` and options give the same items. Callers choose the codes an ERP knows: the
 accounts (``accounts``, ``contra_account_code``), tax codes and rates (``tax_codes``), tax
 accounts (``tax_accounts``), tag groups and tags (``tags``), vendor codes, users, currencies; and
-may replace any top-level field of any item (``overrides``).
+may replace any top-level field of any item (``overrides``). ``user_email`` adds an ``email`` to
+each user: not in ``ExportItemUserV3`` [spec], so whether Pleo sends one is [unknown].
 """
 
 from __future__ import annotations
@@ -325,6 +326,7 @@ class ExportItemGenerator:
         start_date: dt.date = dt.date(2025, 1, 6),
         file_factory: FileFactory | None = placeholder_files,
         notes: bool = True,
+        user_email: bool = False,
     ) -> None:
         self.company_id = company_id or _stable_id("company", seed)
         self.seed = seed
@@ -360,6 +362,7 @@ class ExportItemGenerator:
         self.start_date = start_date
         self.file_factory = file_factory
         self.notes = notes
+        self.user_email = user_email
         self._rng = random.Random(f"pleo-sandbox:{seed}")
 
     # ------------------------------------------------------------------ public
@@ -484,6 +487,8 @@ class _Builder:
                 "id": _stable_id("user", user[0]),
                 "name": user[0],
                 "code": user[1],
+                # [unknown]: ExportItemUserV3 [spec] has no e-mail; the switch adds one.
+                **({"email": user_email(user[0])} if gen.user_email else {}),
             }
             if has_user
             else None,
@@ -699,6 +704,11 @@ class _Builder:
         if self.type not in FILE_TYPES or self.gen.file_factory is None:
             return None
         return self.gen.file_factory(self.rng, self.type, self.index)
+
+
+def user_email(name: str) -> str:
+    """The e-mail the ``user_email`` switch gives a user: ``anna.jensen@example.com``."""
+    return ".".join(name.lower().split()) + "@example.com"
 
 
 def generate_items(n: int, company_id: str | None = None, **options) -> list[dict]:
