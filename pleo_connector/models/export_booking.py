@@ -17,6 +17,7 @@ import base64
 from datetime import timedelta
 from decimal import Decimal
 
+import psycopg2
 import pytz
 
 from odoo import fields
@@ -856,9 +857,7 @@ class Booker:
         """
         partner = self._partner(posting.user_code)
         if not partner and posting.user_id:
-            partner = self._cached(
-                ("pleo_user", posting.user_id), lambda: self._partner_of_user(posting.user_id)
-            )
+            partner = self._user_partner(posting.user_id)
         if not partner and posting.user_email:
             partner = self._cached(
                 ("email", posting.user_email.lower()),
@@ -886,12 +885,16 @@ class Booker:
         """The partners an item of this company may be booked on."""
         return [("company_id", "in", (False, self.company.id))]
 
-    def _partner_of_user(self, user_id):
+    def _user_partner(self, user_id):
         """The partner that stands for a Pleo user: the company's own before a shared one."""
-        found = self.env["res.partner"].search(
-            [*self._scope(), ("pleo_user_id", "=", user_id)], order="company_id, id"
-        )
-        return found.filtered("company_id")[:1] or found[:1]
+
+        def find():
+            found = self.env["res.partner"].search(
+                [*self._scope(), ("pleo_user_id", "=", user_id)], order="company_id, id"
+            )
+            return found.filtered("company_id")[:1] or found[:1]
+
+        return self._cached(("pleo_user", user_id), find)
 
     def _partner_of_email(self, posting):
         """The partners with the user's e-mail that stand for no other Pleo user (several:
@@ -909,10 +912,17 @@ class Booker:
         )
 
     def _remember_user(self, partner, user_id):
-        """Keep Pleo's user id on the partner matched, unless another partner has it."""
-        if self._partner_of_user(user_id):
+        """Keep Pleo's user id on the partner matched, unless another partner has it (or gets
+        it at the same moment in another export: then that one keeps it)."""
+        if self._user_partner(user_id):
             return
-        partner.write({"pleo_user_id": user_id})
+        try:
+            with self.env.cr.savepoint():
+                partner.write({"pleo_user_id": user_id})
+                partner.flush_recordset(["pleo_user_id"])
+        except psycopg2.IntegrityError:
+            partner.invalidate_recordset(["pleo_user_id"])
+            return
         self._cache[("pleo_user", user_id)] = partner
 
     def _merchant(self, posting):

@@ -16,7 +16,10 @@ scheduler would.
 
 import uuid
 
+import psycopg2
+
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .export_common import ExportCase
 from .pleo_sandbox.generator import user_email
@@ -150,6 +153,25 @@ class TestExportPartners(ExportCase):
             out_of_pocket(30000, "BOOK-1", carla("carla.schmidt@example.com"))
         )
         self.assertFalse(move.line_ids.partner_id)
+
+    def test_the_pleo_user_id_is_one_partner_per_company_and_not_copied(self):
+        self.carla.pleo_user_id = CARLA_ID
+        self.assertFalse(self.carla.copy().pleo_user_id)
+        with (
+            self.assertRaises(psycopg2.IntegrityError),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
+            self.env["res.partner"].create({"name": "Carla again", "pleo_user_id": CARLA_ID})
+            self.env.flush_all()
+        other = self.env["res.company"].create({"name": "Other company"})
+        twin = self.env["res.partner"].create(
+            {"name": "Carla (other company)", "pleo_user_id": CARLA_ID, "company_id": other.id}
+        )
+        self.assertEqual(twin.pleo_user_id, CARLA_ID, "another company's partner may have it")
+        # The export keeps the id it matched; company A's entry takes A's partner.
+        (move,) = self.book_moves(out_of_pocket(30000, "BOOK-1", carla()))
+        self.assertEqual(self.on(move, "6910").partner_id, self.carla)
 
     # ------------------------------------------------------------------ reimbursements
 
