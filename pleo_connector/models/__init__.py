@@ -1,5 +1,6 @@
 from . import (
     account_move,
+    account_move_settlement,
     export_payables,
     ir_cron,
     pleo_connection,
@@ -19,4 +20,5 @@ from . import (
     res_company,
     res_config_settings,
     res_config_settings_export,
+    res_partner,
 )

@@ -103,6 +103,21 @@ class AccountMove(models.Model):
         "receipt. Attach it here, or add it in Pleo and export the expense again.",
     )
 
+    pleo_attendees = fields.Text(
+        string="Attendees",
+        copy=False,
+        readonly=True,
+        help="Who took part, as written in Pleo (one a line): a representation cost is only "
+        "deductible with the participants and the occasion documented.",
+    )
+    pleo_reconciled_entries = fields.Char(
+        string="Settles Pleo Expenses",
+        copy=False,
+        readonly=True,
+        help="The book IDs of the out-of-pocket expenses this Pleo reimbursement pays back: "
+        "their lines on the employee's account are reconciled with it once all are posted.",
+    )
+
     _pleo_entry_once = models.UniqueIndex(
         "(company_id, pleo_entry_uuid) WHERE pleo_entry_uuid IS NOT NULL "
         "AND pleo_superseded IS NOT TRUE",

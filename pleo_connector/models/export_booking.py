@@ -17,11 +17,12 @@ import base64
 from datetime import timedelta
 from decimal import Decimal
 
+import psycopg2
 import pytz
 from markupsafe import Markup
 
 from odoo import fields
-from odoo.tools import config
+from odoo.tools import config, email_normalize
 
 from ..pleolib.currency import currency_exponent, minor_to_float, spread, to_company_currency
 from ..pleolib.items import ItemError
@@ -65,6 +66,7 @@ class Booker:
         self._synced = self.connection._setup_sync_lookup()
         self._cache = {}
         self._postings = {}
+        self._notes = {}  # entry uuid -> notes for its move's chatter (see _note)
 
     # ------------------------------------------------------------------ item → posting
 
@@ -151,7 +153,7 @@ class Booker:
         values = self._move_values(posting, data)
         new = self.env["account.move"]
         if move and move.pleo_fingerprint == posting.fingerprint:
-            pass  # a draft that Pleo did not change: keep it as the bookkeeper left it
+            self._notes.pop(posting.entry_uuid, None)  # noted when it was written
         elif move:
             move.line_ids.with_context(dynamic_unlink=True).unlink()
             move.with_context(skip_invoice_sync=True).write(values)
@@ -165,6 +167,7 @@ class Booker:
         self._attach(move, receipts, note=not new)
         self._auto_post(move, new)
         self._cache[("move", posting.entry_uuid)] = move
+        self._after_writing(move)
         return {
             **summary,
             "state": "booked",
@@ -205,7 +208,17 @@ class Booker:
             self._cache[("move", move.pleo_entry_uuid)] = move
         self._attach_all(list(zip(moves, (receipts for _values, receipts in plans), strict=True)))
         self._auto_post(moves, moves)
+        for move in moves:
+            self._after_writing(move)
         return moves
+
+    def _after_writing(self, move):
+        """The notes of a move just written, and whether the reimbursement it books waits for
+        the expenses it settles (reconciled at once when it and they are posted)."""
+        self._post_notes(move)
+        reason = move._pleo_settle().get(move)
+        if reason:
+            move.message_post(body=reason, subtype_xmlid="mail.mt_note")
 
     def prefetch_moves(self, entry_uuids):
         """Find the entries already booked for these Pleo ids with one search."""
@@ -229,6 +242,7 @@ class Booker:
     def end_page(self):
         """Forget what one page parsed and found: memory stays flat however long the job."""
         self._postings.clear()
+        self._notes.clear()
         for key in [key for key in self._cache if key[0] == "move"]:
             del self._cache[key]
 
@@ -430,24 +444,38 @@ class Booker:
     def _move_values(self, posting, data=None):
         currency = self._currency(posting.currency)
         date, suffix = self._accounting_date(posting)
-        exponent = currency_exponent(posting.currency)
         balances, company_exponent = self._company_balances(posting, currency, date)
-        partner = self._partner(posting.user_code)
+        employee = self._employee(posting)
+        merchant = self._merchant(posting)  # None: Pleo names no vendor
+        foreign = self._foreign_currency(posting, balances)
         vendor = None  # looked up when a line is on a payable or receivable account
         lines = []
         expense = None  # the values of the expense line the next tax lines belong to
         for line, balance in zip(posting.lines, balances, strict=True):
+            partner = employee if merchant is None or line.role == "contra" else merchant
+            # the purchase's own currency and amount on its lines, as on a statement line's
+            # counterpart; the contra line stays in the wallet's
+            in_foreign = foreign and line.role != "contra"
+            amount = line.supplier_amount if in_foreign else line.amount
+            line_currency = foreign if in_foreign else currency
             common = {
                 "name": (line.label or posting.label) + suffix,
-                "currency_id": currency.id,
+                "currency_id": line_currency.id,
                 "partner_id": partner.id,
             }
             if line.role in ("tax", "tax_reverse"):
-                lines += self._tax_lines(posting, line, balance, expense, common, company_exponent)
+                lines += self._tax_lines(
+                    posting,
+                    line,
+                    (amount, currency_exponent(line_currency.name)),
+                    (balance, company_exponent),
+                    expense,
+                    common,
+                )
                 continue
             values = {
                 **common,
-                "amount_currency": minor_to_float(line.amount, exponent),
+                "amount_currency": minor_to_float(amount, currency_exponent(line_currency.name)),
                 "balance": minor_to_float(balance, company_exponent),
                 **self._line_accounting(posting, line),
             }
@@ -466,8 +494,32 @@ class Booker:
             "ref": posting.reference or False,
             "currency_id": currency.id,
             **self._pleo_values(posting),
+            "pleo_attendees": "\n".join(posting.attendees) or False,
+            "pleo_reconciled_entries": " ".join(posting.reconciled_entries) or False,
             "line_ids": [fields.Command.create(values) for values in lines],
         }
+
+    def _foreign_currency(self, posting, balances):
+        """The purchase's own currency when its lines are booked in it, else ``None``.
+
+        As Odoo's bank statement lines keep a foreign amount (``foreign_currency_id``) on the
+        counterpart line of their entry, a purchase in another currency than the wallet's shows
+        Pleo's amounts in that currency on its expense and tax lines (``amount_currency`` and
+        ``currency_id``); the balances stay the same, exact. Only when Pleo's figures in that
+        currency are complete (``supplier_amount`` on every line), the currency is active in
+        Odoo, and each amount has the sign of its balance (Odoo's rule for a line)."""
+        code = posting.supplier_currency
+        if not code or code == posting.currency:
+            return None
+        currency = self._currency(code, required=False)
+        if not currency.active:
+            return None
+        for line, balance in zip(posting.lines, balances, strict=True):
+            if line.role == "contra":
+                continue
+            if line.supplier_amount is None or line.supplier_amount * balance < 0:
+                return None
+        return currency
 
     def _vendor_side(self, posting, account_id):
         """Whether a line of an invoice or its payment is on a payable or receivable account:
@@ -502,15 +554,18 @@ class Booker:
         balances = to_company_currency(posting, Decimal(repr(rate)), exponent, company_exponent)
         return list(balances), company_exponent
 
-    def _tax_lines(self, posting, line, balance, expense, common, company_exponent):
+    def _tax_lines(self, posting, line, money, company, expense, common):
         """The tax lines of one Pleo tax amount, as ``_sync_tax_lines`` makes them.
 
-        Pleo's amount (and its company balance) is spread over the repartition lines of the
-        mapped tax by their percentages; a repartition line without an account books its share
-        on the expense line's account, with its analytic distribution (the non-deductible part
-        of partly deductible VAT). ``tax_base_amount`` is the expense line's balance, signed.
+        Pleo's amount (``money``: minor units and exponent of the line's currency) and its
+        company balance (``company``: minor units and exponent) are spread over the repartition
+        lines of the mapped tax by their percentages; a repartition line without an account
+        books its share on the expense line's account, with its analytic distribution (the
+        non-deductible part of partly deductible VAT). ``tax_base_amount`` is the expense
+        line's balance, signed.
         """
-        exponent = currency_exponent(posting.currency)
+        amount, exponent = money
+        balance, company_exponent = company
         tax = self._tax(line.tax, posting)
         expense = expense or {}
         refund = self._is_refund(tax, expense.get("_amount", line.amount))
@@ -518,7 +573,7 @@ class Booker:
             tax, refund, outgoing=line.role == "tax_reverse", posting=posting
         )
         weights = [abs(Decimal(repr(rep.factor_percent))) for rep in repartitions]
-        amounts = spread(line.amount, weights)
+        amounts = spread(amount, weights)
         balances = spread(balance, weights)
         lines = []
         for rep, amount, share in zip(repartitions, amounts, balances, strict=True):
@@ -857,6 +912,8 @@ class Booker:
         return found if len(found) == 1 else None
 
     def _partner(self, code):
+        """The partner of a Pleo employee code: its mapping row, else the partner of that
+        Reference."""
         if not code:
             return self.env["res.partner"]
         return self._cached(
@@ -868,3 +925,126 @@ class Booker:
                 )
             ),
         )
+
+    # ------------------------------------------------------------------ who the lines are with
+
+    def _employee(self, posting):
+        """The partner of the Pleo user of an item, or an empty recordset.
+
+        By employee code (a mapping row, else the partner's Reference), else by Pleo's user id
+        kept on the partner once matched (``pleo_user_id``), else by e-mail (the partner's, case
+        and display name aside; Pleo sends one only perhaps). A match by code or e-mail keeps
+        the user id on the partner, so the user's next expense finds it even when the e-mail
+        changed. Several partners with the e-mail match nobody: the entry says so.
+        """
+        partner = self._partner(posting.user_code)
+        if not partner and posting.user_id:
+            partner = self._user_partner(posting.user_id)
+        if not partner and posting.user_email:
+            partner = self._cached(
+                ("email", posting.user_email.lower()),
+                lambda: self._partner_of_email(posting),
+            )
+            if len(partner) > 1:
+                self._note(
+                    posting,
+                    self.env._(
+                        "Several partners have the e-mail %(email)s of the Pleo user %(user)s "
+                        "(%(partners)s): none of them is set on the employee's lines. Keep the "
+                        "e-mail on one partner only, or give the user's employee code as the "
+                        "Reference of their partner, then export again.",
+                        email=posting.user_email,
+                        user=posting.user_name or posting.user_id or "?",
+                        partners=", ".join(partner[:5].mapped("display_name")),
+                    ),
+                )
+                return self.env["res.partner"]
+        if partner and posting.user_id and not partner.pleo_user_id:
+            self._remember_user(partner, posting.user_id)
+        return partner
+
+    def _scope(self):
+        """The partners an item of this company may be booked on."""
+        return [("company_id", "in", (False, self.company.id))]
+
+    def _user_partner(self, user_id):
+        """The partner that stands for a Pleo user: the company's own before a shared one."""
+
+        def find():
+            found = self.env["res.partner"].search(
+                [*self._scope(), ("pleo_user_id", "=", user_id)], order="company_id, id"
+            )
+            return found.filtered("company_id")[:1] or found[:1]
+
+        return self._cached(("pleo_user", user_id), find)
+
+    def _partner_of_email(self, posting):
+        """The partners with the user's e-mail that stand for no other Pleo user (several:
+        ambiguous, the caller matches nobody)."""
+        email = email_normalize(posting.user_email)
+        if not email:
+            return self.env["res.partner"]
+        return self.env["res.partner"].search(
+            [
+                *self._scope(),
+                ("email_normalized", "=", email),
+                ("pleo_user_id", "in", (False, posting.user_id or False)),
+            ],
+            limit=5,
+        )
+
+    def _remember_user(self, partner, user_id):
+        """Keep Pleo's user id on the partner matched, unless another partner has it (or gets
+        it at the same moment in another export: then that one keeps it)."""
+        if self._user_partner(user_id):
+            return
+        try:
+            with self.env.cr.savepoint():
+                partner.write({"pleo_user_id": user_id})
+                partner.flush_recordset(["pleo_user_id"])
+        except psycopg2.IntegrityError:
+            partner.invalidate_recordset(["pleo_user_id"])
+            return
+        self._cache[("pleo_user", user_id)] = partner
+
+    def _merchant(self, posting):
+        """The partner of the vendor Pleo names, or ``None`` when it names none.
+
+        Found as the payables find a vendor (``PayablesBooker._find_vendor``: external id,
+        reference, VAT number; never by name). A card purchase creates no partner: without a
+        match, or with several, the expense and tax lines have none, and the merchant stays in
+        their labels (the entry says why)."""
+        vendor = posting.vendor
+        if vendor is None:
+            return None
+        key = (
+            "merchant",
+            vendor.id,
+            vendor.external_id,
+            vendor.code,
+            vendor.tax_registration_number,
+        )
+
+        def find():
+            try:
+                return PayablesBooker(self)._find_vendor(vendor), None
+            except ItemError as error:  # several partners: none, and say so
+                return self.env["res.partner"], error.message
+
+        partner, reason = self._cached(key, find)
+        if reason:
+            self._note(posting, reason)
+        return partner
+
+    # ------------------------------------------------------------------ notes on the entry
+
+    def _note(self, posting, text):
+        """A note for the entry of ``posting``, posted in its chatter once it is written."""
+        notes = self._notes.setdefault(posting.entry_uuid, [])
+        if text not in notes:
+            notes.append(text)
+
+    def _post_notes(self, move):
+        """Post the notes gathered for ``move``'s item in its chatter."""
+        for text in self._notes.pop(move.pleo_entry_uuid, ()):
+            move.message_post(body=text, subtype_xmlid="mail.mt_note")

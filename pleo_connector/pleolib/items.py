@@ -431,6 +431,13 @@ def _strings(reader, value, what):
     )
 
 
+def _email(text):
+    """An e-mail address as Pleo sent it, stripped; ``None`` when it is no address at all (an
+    [unknown] field never fails an item)."""
+    text = text.strip() if isinstance(text, str) else ""
+    return text if "@" in text and len(text) <= 254 and not _SPACES.search(text) else None
+
+
 def read_texts(reader, item):
     """The descriptive fields: label, reference, note, supplier, user, team, invoice data."""
     note = reader.text(item.get("note"), "the note")
@@ -458,6 +465,10 @@ def read_texts(reader, item):
         or None,
         "user_code": reader.text(user.get("code"), "the user code") or None,
         "user_name": user_name,
+        "user_id": reader.text(user.get("id"), "the user id") or None,
+        # Not in ``ExportItemUserV3`` [spec] (id, name, code): whether Pleo sends the user's
+        # e-mail is [unknown]; read when present (the sandbox's ``user_email`` switch).
+        "user_email": _email(user.get("email")),
         "team_name": reader.text(team.get("name"), "the team name") or None,
         "team_code": reader.text(team.get("code"), "the team code") or None,
         "attendees": _strings(reader, info.get("attendees"), "attendees"),

@@ -174,6 +174,9 @@ class Posting:
     supplier_code: str | None = None
     supplier_account: str | None = None
     supplier_tax_id: str | None = None
+    #: Pleo's id of the user (a UUID) and e-mail ([unknown]): the employee's partner
+    user_id: str | None = None
+    user_email: str | None = None
     attendees: tuple[str, ...] = ()
     reconciled_entries: tuple[str, ...] = ()
     invoice_number: str | None = None

@@ -244,6 +244,16 @@ class ExportCase(PleoCase):
             self.env["pleo.connection"]._cron_pleo_export()
         self._fake_rollback()
 
+    def book_moves(self, *items):
+        """Book ``items`` in one job; each must be booked: their entries, in the items' order."""
+        job_uuid = self.add_job(items=list(items))
+        self.run_export()
+        records = self.job(job_uuid).item_ids
+        for record in records:
+            self.assertEqual(record.state, "booked", record.failure_reason)
+        by_entry = {record.entry_uuid: record.move_id for record in records}
+        return [by_entry[item["accountingEntryId"]] for item in items]
+
     def job(self, job_uuid):
         return self.env["pleo.export.job"].search([("pleo_job_uuid", "=", job_uuid)])
 
@@ -256,10 +266,22 @@ class ExportCase(PleoCase):
         )
 
     def assertBalancedAsPleo(self, move, item):
-        """The move balances and its contra side equals Pleo's total, to the cent."""
+        """The move balances and its contra side equals Pleo's total, to the cent; a purchase
+        in another currency has Pleo's amounts in that currency on its other lines."""
         self.assertEqual(move.currency_id.name, item["amount"]["inWalletCurrency"]["currency"])
-        cents = [round(line.amount_currency * 100) for line in move.line_ids]
-        self.assertEqual(sum(cents), 0, move.line_ids.read(["account_id", "amount_currency"]))
+        sums = {}
+        for line in move.line_ids:
+            minor = round(line.amount_currency * 10**line.currency_id.decimal_places)
+            sums[line.currency_id.name] = sums.get(line.currency_id.name, 0) + minor
+        lines = move.line_ids.read(["account_id", "amount_currency", "currency_id"])
+        if len(sums) == 1:
+            self.assertEqual(sum(sums.values()), 0, lines)
+        else:
+            supplier = item["amount"]["inSupplierCurrency"]
+            wallet = item["amount"]["inWalletCurrency"]
+            self.assertEqual(set(sums), {supplier["currency"], wallet["currency"]}, lines)
+            self.assertEqual(abs(sums[supplier["currency"]]), abs(supplier["value"]), lines)
+            self.assertEqual(abs(sums[wallet["currency"]]), abs(wallet["value"]), lines)
         self.assertTrue(move.currency_id.is_zero(sum(move.line_ids.mapped("balance"))))
         contra = move.line_ids.filtered(
             lambda line: line.account_id.code == item["contraAccount"]["code"]

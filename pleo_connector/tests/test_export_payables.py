@@ -480,7 +480,8 @@ class TestExportPayables(ExportCase):
 
     def test_journal_method_invoice_has_the_vendor_on_the_payable_line(self):
         """Without vendor-based bookkeeping an invoice is a journal entry: the payable line is
-        the vendor's (aged payables, reconciliation), the employee stays on the other lines."""
+        the vendor's (aged payables, reconciliation), and so are the expense and VAT lines (the
+        merchant Pleo names); the employee stays on the wallet and out-of-pocket lines."""
         payable = self.env["account.account"].create(
             {
                 "code": "2410",
@@ -516,13 +517,16 @@ class TestExportPayables(ExportCase):
             item["accountingEntryId"]: self.assertBooked(records[item["accountingEntryId"]])
             for item in (bill, paid, own_money)
         }
-        for item in (bill, paid):
-            lines = moves[item["accountingEntryId"]].line_ids
-            on_payable = lines.filtered(lambda line: line.account_id == payable)
-            self.assertEqual(on_payable.partner_id, self.vendor, item["type"])
-            self.assertEqual((lines - on_payable).partner_id, employee, item["type"])
+        lines = moves[bill["accountingEntryId"]].line_ids
+        self.assertEqual(lines.partner_id, self.vendor, "payable, expense and VAT lines")
+        lines = moves[paid["accountingEntryId"]].line_ids
+        on_payable = lines.filtered(lambda line: line.account_id == payable)
+        self.assertEqual(on_payable.partner_id, self.vendor)
+        self.assertEqual((lines - on_payable).partner_id, employee, "the wallet line")
         lines = moves[own_money["accountingEntryId"]].line_ids
-        self.assertEqual(lines.partner_id, employee, "out of pocket: the employee's liability")
+        on_payable = lines.filtered(lambda line: line.account_id == payable)
+        self.assertEqual(on_payable.partner_id, employee, "out of pocket: the employee's liability")
+        self.assertEqual((lines - on_payable).partner_id, self.vendor, "the merchant")
         # Invoice and payment meet on the vendor's payable: they can be reconciled.
         (moves[bill["accountingEntryId"]] | moves[paid["accountingEntryId"]]).line_ids.filtered(
             lambda line: line.account_id == payable

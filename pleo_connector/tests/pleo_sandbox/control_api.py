@@ -152,6 +152,7 @@ _JOB_FIELDS = (
     "max_lines",
     "start_date",
     "notes",
+    "user_email",
     "overrides",
 )
 

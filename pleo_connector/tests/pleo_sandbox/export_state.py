@@ -91,6 +91,7 @@ _GENERATOR_NAMES = frozenset(
         "max_lines",
         "start_date",
         "notes",
+        "user_email",
         "overrides",
     }
 )

@@ -25,7 +25,8 @@ wallet, the line the company's bank account; a top-up is money from the bank int
 The same ``seed`` and options give the same items. Callers choose the codes an ERP knows: the
 accounts (``accounts``, ``contra_account_code``), tax codes and rates (``tax_codes``), tax
 accounts (``tax_accounts``), tag groups and tags (``tags``), vendor codes, users, currencies; and
-may replace any top-level field of any item (``overrides``).
+may replace any top-level field of any item (``overrides``). ``user_email`` adds an ``email`` to
+each user: not in ``ExportItemUserV3`` [spec], so whether Pleo sends one is [unknown].
 """
 
 from __future__ import annotations
@@ -346,6 +347,7 @@ class ExportItemGenerator:
         file_factory: FileFactory | None = placeholder_files,
         notes: bool = True,
         suppliers: Sequence[tuple[str, str, str, str]] | None = None,
+        user_email: bool = False,
     ) -> None:
         self.company_id = company_id or _stable_id("company", seed)
         self.seed = seed
@@ -385,6 +387,7 @@ class ExportItemGenerator:
         for _name, _country, _category, currency in self.suppliers:
             if currency not in EUR_RATES:
                 raise SandboxError(f"a supplier's currency must be one of {sorted(EUR_RATES)}")
+        self.user_email = user_email
         self._rng = random.Random(f"pleo-sandbox:{seed}")
 
     # ------------------------------------------------------------------ public
@@ -526,6 +529,8 @@ class _Builder:
                 "id": _stable_id("user", user[0]),
                 "name": user[0],
                 "code": user[1],
+                # [unknown]: ExportItemUserV3 [spec] has no e-mail; the switch adds one.
+                **({"email": user_email(user[0])} if gen.user_email else {}),
             }
             if has_user
             else None,
@@ -742,6 +747,11 @@ class _Builder:
         if self.type not in FILE_TYPES or self.gen.file_factory is None:
             return None
         return self.gen.file_factory(self.rng, self.type, self.index)
+
+
+def user_email(name: str) -> str:
+    """The e-mail the ``user_email`` switch gives a user: ``anna.jensen@example.com``."""
+    return ".".join(name.lower().split()) + "@example.com"
 
 
 def generate_items(n: int, company_id: str | None = None, **options) -> list[dict]:
