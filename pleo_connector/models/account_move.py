@@ -22,6 +22,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
 
 from . import export_payables
+from .messages import SETTINGS_MENU, menu_path
 from .pleo_export_item import ITEM_TYPES
 
 #: The fields of a move that say which Pleo expense it books: the export's alone.
@@ -178,10 +179,11 @@ class AccountMove(models.Model):
                     "Odoo recomputed the taxes of this Pleo bill: its total is %(odoo)s, "
                     "Pleo's is %(pleo)s. Pleo pays %(pleo)s, so the difference would stay "
                     "open. Set the tax amounts back to Pleo's in the tax totals before posting. "
-                    "Per-line tax rounding (Accounting › Configuration › Settings › Taxes) "
+                    "Per-line tax rounding (%(path)s › Taxes) "
                     "rounds as Pleo does and avoids this.",
                     odoo=currency.format(self.amount_total),
                     pleo=currency.format(self.pleo_amount_total),
+                    path=menu_path(self.env, SETTINGS_MENU),
                 ),
             }
         return alerts

@@ -41,7 +41,7 @@ from odoo.tools import SQL, html_escape
 
 from ..pleolib.currency import currency_exponent, minor_to_float, spread
 from ..pleolib.items import ItemError
-from .messages import JOURNALS_MENU, menu_path
+from .messages import CURRENCIES_MENU, JOURNALS_MENU, menu_path
 
 BILL_TYPES = frozenset({"invoice", "card_invoice"})
 CREDIT_NOTE_TYPES = frozenset({"refund", "chargeback"})
@@ -289,6 +289,7 @@ class PayablesBooker:
             return move, 0
         values = self._bill_values(posting, partner)
         Move = self.env["account.move"].with_company(self.company)
+        known = bool(move)
         if move and move.pleo_fingerprint == posting.fingerprint:
             pass  # a draft Pleo did not change: keep it as the bookkeeper left it
         elif move:
@@ -298,7 +299,9 @@ class PayablesBooker:
         else:
             move = Move.create(values)
             self._fix_taxes(move, posting)
-            booker._attach(move, receipts)
+        # Before posting: a receipt Pleo has now is the bill's when it is posted (not noted
+        # as missing); one added since the first export is said in the chatter.
+        booker._attach(move, receipts, note=known)
         self._check_bank_account(move, partner, data)
         if self.connection.export_auto_post and move.state == "draft":
             move.action_post()
@@ -375,10 +378,11 @@ class PayablesBooker:
                 "invalid_configuration",
                 self.env._(
                     "This Pleo invoice is in %(code)s, which is not active in Odoo: activate "
-                    "%(code)s in Accounting › Configuration › Currencies, then export again. "
+                    "%(code)s in %(path)s, then export again. "
                     "Odoo books the bill in %(code)s and the exchange difference when Pleo pays "
                     "it.",
                     code=code,
+                    path=menu_path(self.env, CURRENCIES_MENU),
                 ),
             )
         return currency

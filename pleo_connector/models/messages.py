@@ -159,6 +159,11 @@ JOURNALS_MENU = (
     "account.menu_finance_configuration",
     "account.menu_action_account_journal_form",
 )
+SETTINGS_MENU = (
+    "account.menu_finance",
+    "account.menu_finance_configuration",
+    "account.menu_account_config",
+)
 EXPORTS_MENU = ("pleo_connector.pleo_app_menu", "pleo_connector.pleo_app_export_job_menu")
 
 

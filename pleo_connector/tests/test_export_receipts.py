@@ -143,6 +143,21 @@ class TestExportReceiptTrail(ExportCase):
         self.assertEqual(self.contents(bill), [PDF])
         self.assertFalse(bill.pleo_missing_receipt)
 
+    def test_a_draft_bill_posted_by_the_re_export_that_brings_its_receipt_is_not_noted(self):
+        """A bill left in draft, then exported again with its receipt while the connection
+        posts: the receipt is attached before the bill is posted, so no 'posted without a
+        receipt' note."""
+        self.env["res.partner"].create({"name": "Office Depot", "is_company": True, "ref": "V1001"})
+        item = ap_item(item_line(12500, tax=("I25", 0.25, "inclusive", 2500)))
+        entry = item["accountingEntryId"]
+        bill = self.export(item).move_id
+        self.assertEqual(bill.state, "draft")
+        self.conn_a.export_auto_post = True
+        self.sandbox.add_receipt(entry, PDF, "application/pdf", "invoice.pdf")
+        self.export_again(entry)
+        self.assertEqual((bill.state, self.contents(bill)), ("posted", [PDF]))
+        self.assertFalse(self.notes(bill, "Posted without a receipt"))
+
     def test_a_receipt_that_cannot_be_fetched_on_re_export_fails_the_item(self):
         """The entry stays as it is, and Pleo hears the receipt did not arrive (its own
         failure type), so a bookkeeper exports it again once the file is fixed."""
