@@ -582,7 +582,11 @@ class PayablesBooker:
             "journal_id": booker.journal.id,
             "company_id": self.company.id,
             "date": date,
-            "memo": posting.invoice_number or posting.reference or False,
+            # The vendor and its invoice number, as the bookkeeper finds the payment.
+            "memo": " ".join(
+                filter(None, [partner.name, posting.invoice_number or posting.reference])
+            )
+            or False,
             "destination_account_id": payable.id,
         }
         payment = self.env["account.payment"].with_company(self.company).create(values)

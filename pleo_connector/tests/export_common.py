@@ -244,6 +244,11 @@ class ExportCase(PleoCase):
             self.env["pleo.connection"]._cron_pleo_export()
         self._fake_rollback()
 
+    def receipt(self, name="receipt.pdf"):
+        """The ``files`` of an item with one receipt on the sandbox's file host."""
+        url = self.sandbox.add_file(b"%PDF-1.4 a Pleo receipt", "application/pdf", name)
+        return [self.sandbox.file_entry(url)]
+
     def book_moves(self, *items):
         """Book ``items`` in one job; each must be booked: their entries, in the items' order."""
         job_uuid = self.add_job(items=list(items))

@@ -60,8 +60,17 @@ class TestExportBalances(ExportCase):
         failed = {r.label: r.failure_reason for r in records.values() if r.state != "booked"}
         self.assertFalse(failed, "every item is booked")
         moves = [records[item["accountingEntryId"]].move_id for item in items]
-        self.assertEqual({move.state for move in moves}, {"posted"})
+        self.post_the_rest(moves)
         return moves
+
+    def post_the_rest(self, moves):
+        """Post what the export left in draft (a purchase without its receipt, which the
+        export's auto-post leaves to the bookkeeper), as the bookkeeper does before closing."""
+        held = [move for move in moves if move.state == "draft"]
+        for move in held:
+            self.assertTrue(move.pleo_missing_receipt, "only an entry without receipt is held")
+            move.action_post()
+        self.assertEqual({move.state for move in moves}, {"posted"})
 
     # ------------------------------------------------------------------ a month of the wallet
 
@@ -84,9 +93,7 @@ class TestExportBalances(ExportCase):
                 job = self.job(job_uuid)
                 self.assertEqual(job.state, "completed", job.item_ids.mapped("failure_reason"))
                 self.assertEqual(set(job.item_ids.mapped("state")), {"booked"})
-                self.assertEqual(
-                    {move.state for move in job.item_ids.move_id}, {"posted"}, "auto-posted"
-                )
+                self.post_the_rest(list(job.item_ids.move_id))
                 moved = defaultdict(int)  # cents per type, from the sandbox's own figures
                 for item in items:
                     moved[item["type"]] += abs(item["amount"]["inWalletCurrency"]["value"])

@@ -270,7 +270,14 @@ class TestOdooAsTheOracle(DanishExportCase):
     def check_against_odoo(self, purchase):
         (move,) = self.book(purchase.item())
         booked = self.entry_of_move(move, purchase)
-        odoo, _taxes = self.odoo_entry(purchase, forced=True)
+        # A purchase in another currency than the wallet's shows the purchase's amounts on its
+        # expense and VAT lines (issue 23, m8): a Danish receipt's lines are in DKK.
+        shows_receipt = bool(purchase.receipt) and any(
+            ml.currency_id.name == purchase.receipt
+            for ml in move.line_ids
+            if ml.account_id != self.account(WALLETS[purchase.wallet][0])
+        )
+        odoo, _taxes = self.odoo_entry(purchase, forced=True, shows_receipt=shows_receipt)
         shown = f"{purchase}\naddon: {booked}\nodoo:  {odoo}"
         if purchase.wallet == "DKK":
             self.assertEqual(booked, odoo, f"the addon's entry is Odoo's\n{shown}")
@@ -279,18 +286,20 @@ class TestOdooAsTheOracle(DanishExportCase):
         # Pleo's totals exactly: what left (or came back to) the wallet, and each line's tax
         sign = -1 if purchase.refund else 1
         self.assertEqual(booked["contra"][1], -sign * sum(ln.gross for ln in purchase.lines))
-        self.assertEqual(
-            sum(values[0] for key, values in booked["tax"] if key[1] in self.inputs),
-            sign * sum(ln.tax_amount for ln in purchase.lines if ln.pleo_type),
-        )
+        if not shows_receipt:
+            self.assertEqual(
+                sum(values[0] for key, values in booked["tax"] if key[1] in self.inputs),
+                sign * sum(ln.tax_amount for ln in purchase.lines if ln.pleo_type),
+            )
         # Odoo's own figures, unforced: the same, or differences named and of rounding size
-        natural, odoo_taxes = self.odoo_entry(purchase, forced=False)
+        natural, odoo_taxes = self.odoo_entry(purchase, forced=False, shows_receipt=shows_receipt)
         differences = self.differences(purchase, odoo_taxes)
         if differences:
             _logger.info("Pleo's figures kept where Odoo's differ: %s", "; ".join(differences))
         elif purchase.wallet == "DKK":
             self.assertEqual(booked, natural, f"no difference: Odoo's own entry\n{shown}")
-        else:  # Odoo converts its unrounded tax to DKK, the addon Pleo's rounded one
+        elif not shows_receipt:  # Odoo converts its unrounded tax to DKK, the addon Pleo's
+            # rounded one (a Danish receipt's lines are its own DKK figures, V6: no conversion)
             self.assertEqual(
                 self.without_dkk(booked),
                 self.without_dkk(natural),
@@ -379,6 +388,9 @@ class TestOdooAsTheOracle(DanishExportCase):
         base, tax, wallet = [], defaultdict(lambda: [0, 0, 0]), []
         for ml in move.line_ids:
             amount = round(ml.amount_currency * 10**exponent)
+            if ml.account_id != contra and ml.currency_id.name == purchase.receipt:
+                self.assertEqual(ml.amount_currency, ml.balance, "a line in DKK, the company's")
+                amount = round(ml.balance * 100)
             balance = round(ml.balance * 100)
             tags = tuple(sorted(ml.tax_tag_ids.mapped("name")))
             taxes = tuple(sorted(ml.tax_ids.mapped("name")))
@@ -402,7 +414,7 @@ class TestOdooAsTheOracle(DanishExportCase):
             "contra": contra,
         }
 
-    def odoo_entry(self, purchase, forced):
+    def odoo_entry(self, purchase, forced, shows_receipt=False):
         """The entry Odoo computes for the drawn lines, as ``hr_expense`` does for an expense
         paid by the company: each Pleo line is a base line of its gross amount with all taxes
         included (``special_mode='total_included'``; a reverse charge is on top), its account
@@ -411,7 +423,9 @@ class TestOdooAsTheOracle(DanishExportCase):
         them, or, from a DKK receipt, Pleo's DKK figures too. Returns the entry (see
         :meth:`entry_of_move`) and Odoo's tax of each line. The wallet line is the paid total
         converted; a single base line takes what rounding leaves (``hr_expense``: the base is
-        the total minus the taxes), several keep their own conversion."""
+        the total minus the taxes), several keep their own conversion. ``shows_receipt``: the
+        expense and VAT lines are in the receipt's currency, the company's (their amounts are
+        their DKK)."""
         AccountTax = self.env["account.tax"].with_company(self.dk)
         company = self.dk
         currency = self.env.ref(f"base.{purchase.wallet}")
@@ -508,5 +522,10 @@ class TestOdooAsTheOracle(DanishExportCase):
         rest = sign * paid - sum(line[2] for line in base) - sum(v[1] for v in tax.values())
         if len(base) == 1:  # hr_expense: base = total - taxes (several: see check_foreign_wallet)
             base[0][2] += rest
+        if shows_receipt:
+            for line in base:
+                line[1] = line[2]
+            for values in tax.values():
+                values[0] = values[1]
         contra = (WALLETS[purchase.wallet][0], -sign * total, -sign * paid)
         return self.entry([tuple(line) for line in base], tax, contra), taxes

@@ -37,14 +37,16 @@ def carla(email=None, user_id=CARLA_ID):
     return user
 
 
-def out_of_pocket(cents, book_id, user=None, tax=None):
-    """An out-of-pocket expense owed to the employee on 6910, with its book ID."""
+def out_of_pocket(cents, book_id, user=None, tax=None, files=()):
+    """An out-of-pocket expense owed to the employee on 6910, with its book ID (and
+    ``files``: its receipts, without which the export's auto-post leaves it in draft)."""
     item = make_item(
         item_line(cents, tax=tax),
         kind="out_of_pocket",
         contra="6910",
         accountingEntryId=str(uuid.uuid4()),
         additionalInformation={"reconciliationId": book_id},
+        files=list(files),
     )
     if user is not None:
         item["user"] = user
@@ -178,8 +180,10 @@ class TestExportPartners(ExportCase):
     def test_reimbursement_reconciles_the_expenses_it_settles(self):
         anna = self.partners["E001"]
         first, second = self.book_moves(
-            out_of_pocket(30000, "BOOK-A", tax=("I25", 0.25, "inclusive", 6000)),
-            out_of_pocket(12000, "BOOK-B"),
+            out_of_pocket(
+                30000, "BOOK-A", tax=("I25", 0.25, "inclusive", 6000), files=self.receipt()
+            ),
+            out_of_pocket(12000, "BOOK-B", files=self.receipt()),
         )
         (paid,) = self.book_moves(reimbursement(42000, ["BOOK-A", "BOOK-B"]))
         liability = self.on(first | second | paid, "6910")
@@ -200,7 +204,7 @@ class TestExportPartners(ExportCase):
         self.assertEqual(first.state, "draft")
         self.assertFalse(self.on(paid, "6910").reconciled)
         self.conn_a.export_auto_post = True
-        (second,) = self.book_moves(out_of_pocket(12000, "BOOK-B"))
+        (second,) = self.book_moves(out_of_pocket(12000, "BOOK-B", files=self.receipt()))
         self.assertFalse(self.on(paid, "6910").reconciled, "BOOK-A is a draft")
         # The bookkeeper posts the last draft: the reimbursement is reconciled then.
         first.action_post()
@@ -210,7 +214,7 @@ class TestExportPartners(ExportCase):
 
     def test_reimbursement_on_an_account_without_reconciliation_says_so(self):
         self.accounts["6910"].reconcile = False
-        self.book_moves(out_of_pocket(30000, "BOOK-A"))
+        self.book_moves(out_of_pocket(30000, "BOOK-A", files=self.receipt()))
         (paid,) = self.book_moves(reimbursement(30000, ["BOOK-A"]))
         self.assertFalse(self.on(paid, "6910").reconciled)
         self.assertIn("does not allow reconciliation", self.notes(paid))

@@ -121,6 +121,7 @@ class TestExportPayables(ExportCase):
         self.assertEqual(pay.amount, 125.0)
         self.assertEqual(pay.state, "paid")
         self.assertIn(bill, pay.reconciled_bill_ids)
+        self.assertEqual(pay.memo, f"{self.vendor.name} INV-1", "the vendor names the payment")
         wallet = paid.line_ids.filtered(lambda line: line.account_id == self.accounts["5850"])
         self.assertEqual(wallet.credit, 125.0)
         self.assertEqual(paid.pleo_entry_uuid, pay_item["accountingEntryId"])
@@ -805,7 +806,9 @@ class TestPayablesInvoiceCurrency(DanishExportCase):
         record = self.book_failing(invoice)
         self.assertEqual(record.failure_type, "invalid_configuration")
         self.assertIn("This Pleo invoice is in NOK", record.failure_reason)
-        self.assertIn("activate NOK in Accounting", record.failure_reason)
+        self.assertIn(
+            "activate NOK in Invoicing › Configuration › Currencies", record.failure_reason
+        )
         nok.active = True
         (bill,) = self.book(invoice)
         self.assertEqual((bill.currency_id, bill.amount_total), (nok, 10000.0))
