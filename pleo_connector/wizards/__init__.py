@@ -1,1 +1,1 @@
-from . import pleo_rotate_key
+from . import pleo_map_code, pleo_rotate_key
