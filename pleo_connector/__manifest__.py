@@ -28,6 +28,7 @@
         "web.assets_tests": [
             "pleo_connector/static/tests/tours/pleo_connect_tour.js",
             "pleo_connector/static/tests/tours/pleo_export_tour.js",
+            "pleo_connector/static/tests/tours/pleo_mapping_tour.js",
         ],
     },
 }

@@ -83,7 +83,7 @@ class PleoExportItem(models.Model):
     receipt_count = fields.Integer(string="Receipts", readonly=True)
     missing_kind = fields.Selection(
         MAPPING_KINDS,
-        string="Pleo code of kind",
+        string="Kind of code to map",
         readonly=True,
         help="The kind of the Pleo code this item failed on for want of a mapping.",
     )
@@ -94,7 +94,9 @@ class PleoExportItem(models.Model):
         "Odoo record did not fit.",
     )
     missing_details = fields.Json(
-        readonly=True, help="What Pleo sent about the code: its name, a tax's rate and type."
+        string="Details from Pleo",
+        readonly=True,
+        help="What Pleo sent about the code: its name, a tax's rate and type.",
     )
     resolved_by_id = fields.Many2one(
         "pleo.export.item",

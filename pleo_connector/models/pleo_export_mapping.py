@@ -280,12 +280,13 @@ class PleoUnmappedCode(models.Model):
     kind = fields.Selection(MAPPING_KINDS, readonly=True)
     pleo_code = fields.Char(string="Pleo code", readonly=True)
     pleo_name = fields.Char(string="Name in Pleo", readonly=True)
-    details = fields.Json(readonly=True)
+    details = fields.Json(string="Details from Pleo", readonly=True)
     waiting_count = fields.Integer(
         string="Failed items", readonly=True, help="Failed expenses that wait for this code."
     )
     note = fields.Char(string="Proposal", compute="_compute_proposal")
     proposal_ref = fields.Reference(
+        string="Proposed record",
         selection=[
             ("account.account", "Account"),
             ("account.tax", "Tax"),

@@ -30,7 +30,7 @@ class PleoMapCode(models.TransientModel):
     )
     pleo_code = fields.Char(string="Pleo code", required=True, readonly=True)
     pleo_name = fields.Char(string="Name in Pleo", compute="_compute_details")
-    details = fields.Json(compute="_compute_details")
+    details = fields.Json(string="Details from Pleo", compute="_compute_details")
     item_ids = fields.Many2many(
         "pleo.export.item",
         string="Failed items",
@@ -204,8 +204,7 @@ class PleoMapCode(models.TransientModel):
         return connection._notification(
             self.env._("Pleo code mapped"),
             self.env._(
-                "Pleo's %(kind)s %(code)s is booked on %(record)s from now on.",
-                kind=dict(self._fields["kind"]._description_selection(self.env))[self.kind],
+                "Pleo's code %(code)s is booked on %(record)s from now on.",
                 code=self.pleo_code,
                 record=target.display_name,
             ),
