@@ -26,6 +26,7 @@
     ],
     "assets": {
         "web.assets_tests": [
+            "pleo_connector/static/tests/tours/pleo_tour_tools.js",
             "pleo_connector/static/tests/tours/pleo_connect_tour.js",
             "pleo_connector/static/tests/tours/pleo_export_tour.js",
             "pleo_connector/static/tests/tours/pleo_mapping_tour.js",

@@ -15,21 +15,21 @@ told of it in a second export job, the first job completed and its activity clos
 
 The export of the re-export runs as a person's press does (``ir.cron.method_direct_trigger``,
 in the browser's request, on this test's cursor as ``HttpCase`` runs requests): nothing of it is
-patched. The first export, before the tour, runs in ``setUpClass`` as ``test_export_tour`` runs
-it. The tour talks to the test as ``pleo_export_tour`` does (tour_tools.py).
+patched. The company and the first export, before the tour, are set up as ``test_export_tour``
+sets them up (``ExportTourSetup``). The tour talks to the test as ``pleo_export_tour`` does
+(tour_tools.py).
 """
 
 import uuid
-from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from ..pleolib import redaction
 from .common import PleoSandboxMixin
-from .export_common import ACCOUNTS, EXPORT_LOGGERS
+from .export_common import EXPORT_LOGGERS
 from .test_export import item_line, make_item
+from .test_export_tour import ExportTourSetup
 from .tour_tools import BrowserTourMixin, png_size
 
 SCREENSHOTS = ("mapping_unmapped", "mapping_wizard", "mapping_reexported")
@@ -37,24 +37,12 @@ TOUR_DATA = ("data", "pleoMappingTour", "pleoData")
 
 
 @tagged("post_install", "-at_install", "pleo_browser")
-class TestMappingTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
+class TestMappingTour(ExportTourSetup, BrowserTourMixin, PleoSandboxMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        env = cls.env
-        cls.company = env.company
-        cls.company.name = "Nordlys DK"
-        cls.admin = env.ref("base.user_admin")
-        cls.admin.group_ids |= env.ref("pleo_connector.group_pleo_manager")
-        Account = env["account.account"]
-        cls.accounts = {}
-        for code in ("6810", "5850", "6320"):
-            name, kind = ACCOUNTS[code]
-            cls.accounts[code] = Account.search(
-                [*Account._check_company_domain(cls.company), ("code", "=", code)], limit=1
-            ) or Account.create(
-                {"code": code, "name": name, "account_type": kind, "company_ids": cls.company.ids}
-            )
+        cls._setup_export_company(("6810", "5850", "6320"))
+        cls.admin.group_ids |= cls.env.ref("pleo_connector.group_pleo_manager")
 
         def repartition():
             return [
@@ -68,7 +56,7 @@ class TestMappingTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
                 ),
             ]
 
-        cls.tax = env["account.tax"].create(
+        cls.tax = cls.env["account.tax"].create(
             {
                 "name": "Købsmoms 25%",
                 "amount": 25.0,
@@ -79,24 +67,6 @@ class TestMappingTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
                 "refund_repartition_line_ids": repartition(),
             }
         )
-        env["res.partner"].create({"name": "Anna Jensen", "ref": "E001"})
-        cls.journal = env["account.journal"].create(
-            {
-                "name": "Pleo",
-                "code": "PLEOT",
-                "type": "bank",
-                "company_id": cls.company.id,
-                "default_account_id": cls.accounts["5850"].id,
-            }
-        )
-        cls.pleo_company = cls.sandbox.add_company("Nordlys Trading ApS")
-        cls.key = cls.sandbox.mint_key(cls.pleo_company)
-        redaction.register_secret(cls.key)
-        cls.addClassCleanup(redaction.unregister_secret, cls.key)
-        cls.connection = env["pleo.connection"]._get_for_company(cls.company)
-        cls.connection._connect(cls.key)
-        cls.connection.write({"export_enabled": True, "export_journal_id": cls.journal.id})
-
         cls.entry = str(uuid.uuid4())
         cls.job_uuid = cls.sandbox.add_export_job(
             cls.pleo_company,
@@ -109,20 +79,8 @@ class TestMappingTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
                 )
             ],
         )
-        cron = type(env["ir.cron"])
-
-        def progress(self, processed=0, *, remaining=None, deactivate=False):
-            self.env.flush_all()  # the cron would commit here
-            return float("inf")
-
-        with (
-            patch.object(cron, "_commit_progress", progress),
-            patch.object(cron, "_trigger", lambda *args, **kwargs: None),
-            mute_logger(*EXPORT_LOGGERS),
-        ):
-            env["pleo.connection"]._cron_pleo_export()
-        env.invalidate_all()
-        cls.job = env["pleo.export.job"].search([("pleo_job_uuid", "=", cls.job_uuid)])
+        cls._book_exports()
+        cls.job = cls.env["pleo.export.job"].search([("pleo_job_uuid", "=", cls.job_uuid)])
         cls.item = cls.job.item_ids
 
     def test_map_and_reexport_in_the_browser(self):

@@ -19,6 +19,20 @@ from ..models.pleo_export_mapping import MAPPING_KINDS, TARGET_FIELDS
 REEXPORT_ACTION = "pleo_connector.pleo_export_item_action_reexport"
 
 
+def _target(comodel, string, **kwargs):
+    """The record a code of one kind is mapped to: the proposal as the wizard opens, which the
+    person may change."""
+    return fields.Many2one(
+        comodel,
+        string=string,
+        compute="_compute_target",
+        store=True,
+        readonly=False,
+        check_company=True,
+        **kwargs,
+    )
+
+
 class PleoMapCode(models.TransientModel):
     _name = "pleo.map.code"
     _description = "Map a Pleo code"
@@ -41,31 +55,9 @@ class PleoMapCode(models.TransientModel):
         help="Have Pleo export these failed expenses again now, to book them with this mapping.",
     )
     note = fields.Char(string="Proposal", compute="_compute_note")
-    account_id = fields.Many2one(
-        "account.account",
-        string="Odoo account",
-        compute="_compute_target",
-        store=True,
-        readonly=False,
-        check_company=True,
-    )
-    tax_id = fields.Many2one(
-        "account.tax",
-        string="Odoo tax",
-        compute="_compute_target",
-        store=True,
-        readonly=False,
-        check_company=True,
-        domain="[('type_tax_use', '=', 'purchase')]",
-    )
-    analytic_account_id = fields.Many2one(
-        "account.analytic.account",
-        string="Odoo analytic account",
-        compute="_compute_target",
-        store=True,
-        readonly=False,
-        check_company=True,
-    )
+    account_id = _target("account.account", "Odoo account")
+    tax_id = _target("account.tax", "Odoo tax", domain="[('type_tax_use', '=', 'purchase')]")
+    analytic_account_id = _target("account.analytic.account", "Odoo analytic account")
     current_mapping_id = fields.Many2one(
         "pleo.export.mapping", string="Mapped now to", compute="_compute_details"
     )

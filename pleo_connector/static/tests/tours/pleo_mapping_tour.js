@@ -13,41 +13,25 @@
  * `pleo-test:{"what": ...}` and waits for its answer on `<body data-pleo-...>`: "data" (the
  * names to check, in `window.pleoMappingTour`) and "screenshot".
  */
-import * as hoot from "@odoo/hoot-dom";
 import { registry } from "@web/core/registry";
+import {
+    MODAL,
+    STEP_TIMEOUT,
+    askForTheData,
+    cell,
+    expectEqual,
+    openMenu,
+    openTheConnection,
+    screenshot,
+    testData,
+    text,
+} from "@pleo_connector/../tests/tours/pleo_tour_tools";
 
-/** The machine running the tests is busy: every step may wait this long (ms). */
-const STEP_TIMEOUT = 30000;
-const MODAL = ".modal:not(.o_inactive_modal)";
 const TAB = ".o_form_view .o_notebook .tab-pane.active";
 
+/** The names the tour checks, from tests/test_mapping_tour.py. */
 function tourData() {
-    const data = window.pleoMappingTour;
-    if (!data || !data.code) {
-        throw new Error(
-            "window.pleoMappingTour is missing: start this tour from tests/test_mapping_tour.py"
-        );
-    }
-    return data;
-}
-
-/** Ask the Python test for something: it answers by setting `<body data-pleo-{what}>`. */
-function askTheTest(what, payload) {
-    console.log(`pleo-test:${JSON.stringify({ what, ...payload })}`);
-}
-
-function text(element) {
-    return (element?.textContent || "").replace(/\s+/g, " ").trim();
-}
-
-function cell(row, name) {
-    return text(row.querySelector(`td[name='${name}']`));
-}
-
-function expectEqual(what, actual, expected) {
-    if (actual !== expected) {
-        throw new Error(`${what}: '${actual}', expected '${expected}'`);
-    }
+    return testData("pleoMappingTour", "tests/test_mapping_tour.py");
 }
 
 function expectIncludes(what, actual, expected) {
@@ -56,77 +40,11 @@ function expectIncludes(what, actual, expected) {
     }
 }
 
-/** Ask the Python test for a screenshot of the whole window, once nothing moves. */
-function screenshot(name, trigger = "body") {
-    return [
-        {
-            content: `Take the screenshot "${name}"`,
-            trigger,
-            async run() {
-                for (const button of document.querySelectorAll(".o_notification_close")) {
-                    await hoot.click(button);
-                }
-                await hoot.animationFrame();
-                askTheTest("screenshot", { name, clip: null });
-            },
-        },
-        {
-            content: `Wait until the screenshot "${name}" is saved`,
-            trigger: `body[data-pleo-screenshot='${name}']`,
-        },
-    ];
-}
-
-/** Open the app `app`, then the menu `menu` of its section `section` (xmlids). */
-function openMenu(app, section, menu) {
-    return [
-        {
-            content: "Open the apps menu",
-            trigger: ".o_navbar_apps_menu button:enabled",
-            run: "click",
-        },
-        {
-            content: `Open the app ${app}`,
-            trigger: `.o_app[data-menu-xmlid='${app}']`,
-            run: "click",
-        },
-        {
-            content: `Open the menu ${section}`,
-            trigger: `.o_main_navbar [data-menu-xmlid='${section}']`,
-            run: "click",
-        },
-        {
-            content: `Open ${menu}`,
-            trigger: `.dropdown-menu [data-menu-xmlid='${menu}']`,
-            run: "click",
-        },
-    ];
-}
-
 function steps() {
     return [
-        {
-            content: "Ask the test for what to check",
-            trigger: "body",
-            run() {
-                askTheTest("data", {});
-            },
-        },
-        {
-            content: "The data is there",
-            trigger: "body[data-pleo-data='ready']",
-        },
+        ...askForTheData(),
         // ------------------------------------------------------------ the connection
-        ...openMenu(
-            "account.menu_finance",
-            "account.menu_finance_configuration",
-            "pleo_connector.pleo_connection_menu"
-        ),
-        {
-            content: "Open the company's Pleo connection",
-            trigger: ".o_list_view .o_data_row:contains(Connected) td.o_data_cell",
-            run: "click",
-        },
+        ...openTheConnection(),
         {
             content: "The Export tab states the wallet rule",
             trigger: `${TAB} .o_pleo_wallet_rule`,
