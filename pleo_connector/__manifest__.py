@@ -23,6 +23,7 @@
         "views/pleo_setup_sync_views.xml",
         "views/export_payables_views.xml",
         "wizards/pleo_rotate_key_views.xml",
+        "wizards/pleo_map_code_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -41,9 +41,25 @@ from .pleo_connection import _ca_bundle_option, _number_option, _receipt_allowed
 TRUE_WORDS = ("1", "true", "yes", "on")
 
 
-def book_error(summary, code, message):
-    """The item values that record a failure."""
-    return {**summary, "state": "failed", "failure_type": code, "failure_reason": message}
+def book_error(summary, code, message, data=None):
+    """The item values that record a failure; a failure for want of a mapping (an unknown or
+    mismatched account, tax code or tag) also records the Pleo code to map and what Pleo said
+    of it (``data`` of the :class:`ItemError`), for the mapping tabs and "Map and re-export"."""
+    data = data or {}
+    values = {**summary, "state": "failed", "failure_type": code, "failure_reason": message}
+    if data.get("mapping_kind") and data.get("pleo_code"):
+        values.update(
+            {
+                "missing_kind": data["mapping_kind"],
+                "missing_code": data["pleo_code"],
+                "missing_details": {
+                    key: value
+                    for key, value in data.items()
+                    if key not in ("mapping_kind", "pleo_code") and value is not None
+                },
+            }
+        )
+    return values
 
 
 class Booker:
@@ -758,6 +774,20 @@ class Booker:
         if account:
             return account
         label = f"{code} '{name}'" if name else code
+        data = {"mapping_kind": "account", "pleo_code": code, "pleo_name": name}
+        if self._archived_account(code):
+            raise ItemError(
+                "account_unknown",
+                self.env._(
+                    "Pleo account %(account)s: the Odoo account %(code)s exists in %(company)s "
+                    "but is archived: unarchive it or map it in Pleo Connections › %(company)s "
+                    "› Accounts.",
+                    account=label,
+                    code=code,
+                    company=self.company.name,
+                ),
+                data,
+            )
         raise ItemError(
             "account_unknown",
             self.env._(
@@ -767,11 +797,32 @@ class Booker:
                 code=code,
                 company=self.company.name,
             ),
+            data,
+        )
+
+    def _archived_account(self, code):
+        """The company's archived account of ``code``, if any (it takes no entries: a failure
+        names it, so that the bookkeeper unarchives it rather than create a twin)."""
+        Account = self.env["account.account"].with_company(self.company)
+        return Account.with_context(active_test=False).search(
+            [
+                *Account._check_company_domain(self.company),
+                ("code", "=", code),
+                ("active", "=", False),
+            ],
+            limit=1,
         )
 
     def _tax(self, ref, posting):
         code = ref.code
         tax = self._cached(("tax", code), lambda: self._find_tax(code))
+        # What a mapping of this code needs to know (the proposal's rate and type).
+        data = {
+            "mapping_kind": "tax",
+            "pleo_code": code,
+            "rate": None if ref.rate is None else str(ref.rate),
+            "tax_type": ref.type,
+        }
         if not tax:
             raise ItemError(
                 "tax_code_unknown",
@@ -781,6 +832,7 @@ class Booker:
                     code=code or "?",
                     company=self.company.name,
                 ),
+                data if code else None,
             )
         if tax.amount_type == "percent" and ref.rate is not None:
             pleo_percent = Decimal(ref.rate) * 100
@@ -797,6 +849,7 @@ class Booker:
                         odoo=f"{tax.amount:g}",
                         company=self.company.name,
                     ),
+                    data,
                 )
         reverse = bool(
             tax.invoice_repartition_line_ids.filtered(
@@ -827,7 +880,7 @@ class Booker:
                     "its type in Pleo.",
                     **names,
                 )
-            raise ItemError("invalid_configuration", message)
+            raise ItemError("invalid_configuration", message, data)
         return tax
 
     def _find_tax(self, code):
@@ -891,6 +944,12 @@ class Booker:
                     group=tag.group_code,
                     company=self.company.name,
                 ),
+                {
+                    "mapping_kind": "tag",
+                    "pleo_code": f"{tag.group_code}/{tag.code}" if tag.group_code else tag.code,
+                    "pleo_name": tag.code,
+                    "group": tag.group_code,
+                },
             )
         return analytic
 

@@ -15,7 +15,12 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..pleolib import errors
-from ..pleolib.export_api import ExportApi, ExportJobStateError, MissingContraAccountsError
+from ..pleolib.export_api import (
+    ExportAlreadyInProgressError,
+    ExportApi,
+    ExportJobStateError,
+    MissingContraAccountsError,
+)
 from .ir_cron import due_before, press_domain, run_due_connections
 from .messages import EXPORTS_MENU, menu_path
 from .pleo_export_job import FINAL_STATES, MAX_ATTEMPTS, TRANSIENT_ERRORS, _pleo_datetime
@@ -42,6 +47,18 @@ def _mapping_rows(kind, string):
         string=string,
         domain=[("kind", "=", kind)],
         context={"default_kind": kind},
+    )
+
+
+def _unmapped_codes(kind, string):
+    """The Pleo codes of one ``kind`` still unmapped, shown above that kind's mapping rows."""
+    return fields.One2many(
+        "pleo.unmapped.code",
+        "connection_id",
+        string=string,
+        compute="_compute_export_unmapped",
+        help="Pleo codes no Odoo record was found for, from the failed items (with how many "
+        "wait for each) and from the setup sync: press Map to choose the Odoo record.",
     )
 
 
@@ -100,6 +117,9 @@ class PleoConnection(models.Model):
     export_tax_mapping_ids = _mapping_rows("tax", "Taxes")
     export_tag_mapping_ids = _mapping_rows("tag", "Tags")
     export_user_mapping_ids = _mapping_rows("user", "Users")
+    export_unmapped_account_ids = _unmapped_codes("account", "Pleo accounts to map")
+    export_unmapped_tax_ids = _unmapped_codes("tax", "Pleo tax codes to map")
+    export_unmapped_tag_ids = _unmapped_codes("tag", "Pleo tags to map")
     export_job_ids = fields.One2many("pleo.export.job", "connection_id", string="Exports")
     export_job_count = fields.Integer(compute="_compute_export_job_count", string="Exports count")
     is_pleo_manager = fields.Boolean(compute="_compute_is_pleo_manager")
@@ -116,6 +136,20 @@ class PleoConnection(models.Model):
         is_manager = self.env.user.has_group("pleo_connector.group_pleo_manager")
         for connection in self:
             connection.is_pleo_manager = is_manager
+
+    @api.depends("export_mapping_ids")
+    def _compute_export_unmapped(self):
+        """Each connection's unmapped Pleo codes by kind (see ``pleo.unmapped.code``), without
+        the codes the export now finds a fitting record for by itself."""
+        rows = self.env["pleo.unmapped.code"].search(
+            [("connection_id", "in", [c._origin.id for c in self if c._origin.id])]
+        )
+        rows = rows.filtered(lambda row: not row._resolved_by_default())
+        for connection in self:
+            mine = rows.filtered(lambda row, c=connection: row.connection_id.id == c._origin.id)
+            connection.export_unmapped_account_ids = mine.filtered(lambda r: r.kind == "account")
+            connection.export_unmapped_tax_ids = mine.filtered(lambda r: r.kind == "tax")
+            connection.export_unmapped_tag_ids = mine.filtered(lambda r: r.kind == "tag")
 
     def _compute_export_job_count(self):
         counts = dict(
@@ -318,6 +352,48 @@ class PleoConnection(models.Model):
         else:
             message += self.env._("; nothing else waiting in Pleo.")
         return message, "warning" if tally["failed"] else "success"
+
+    def _export_again(self, items):
+        """Have Pleo export the expenses of these failed ``items`` again, then fetch and book
+        them now, as "Fetch exports now" does.
+
+        Pleo's items of a finished job can no longer be read nor reported (422 [spec]), so a
+        failed expense is booked again the way Pleo re-exports it: a new export job of its
+        accounting entry (``POST /v3/export-jobs``), which the export claims, books (exactly
+        once: the expense's id is the key), reports to Pleo and finishes; the earlier failure
+        is then marked booked later and its activity closed (``_resolve_earlier_failures``).
+        The request must not have written anything the export needs: the export runs in the
+        scheduler's cursor, which sees only what is committed (the mapping wizard calls this in
+        a request of its own).
+        """
+        self.ensure_one()
+        self._check_manager()
+        self._check_enabled()
+        problems = self._export_configuration_problems()
+        if problems:
+            raise UserError(problems[0][1])
+        title = self.env._("Export again")
+        entries = list(dict.fromkeys(items.mapped("entry_uuid")))
+        try:
+            with self._open_client() as client:
+                ExportApi(client).create_job(self.pleo_company_uuid, entries)
+        except ExportAlreadyInProgressError:
+            message = self.env._(
+                "Pleo has an export of %(company)s under way already, so the expenses were not "
+                "sent again: press Fetch exports now, then export them again.",
+                company=self.company_id.name,
+            )
+            return self._notification(title, message, "warning")
+        except MissingContraAccountsError:
+            message = self.env._(
+                "Pleo refused to export again: its contra accounts are not fully set. Set "
+                "them in Pleo's accounting settings, then export again."
+            )
+            return self._notification(title, message, "warning")
+        except errors.PleoError as error:
+            return self._notification(title, self._user_message(error), "warning")
+        press = self.env.ref(EXPORT_CRON_XMLID).sudo()._pleo_press(self.ids)
+        return self._notification(title, *self._press_message(press))
 
     def action_open_export_jobs(self):
         self.ensure_one()

@@ -16,6 +16,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..pleolib.items import ItemError
 from .export_booking import book_error
+from .pleo_export_mapping import MAPPING_KINDS
 
 _logger = logging.getLogger(__name__)
 
@@ -109,6 +110,23 @@ class PleoExportItem(models.Model):
         string="Missing Receipt",
         help="Its entry is a purchase or an invoice without a receipt attached.",
     )
+    missing_kind = fields.Selection(
+        MAPPING_KINDS,
+        string="Kind of code to map",
+        readonly=True,
+        help="The kind of the Pleo code this item failed on for want of a mapping.",
+    )
+    missing_code = fields.Char(
+        string="Pleo code to map",
+        readonly=True,
+        help="The Pleo code (account, tax code, tag) no Odoo record was found for, or whose "
+        "Odoo record did not fit.",
+    )
+    missing_details = fields.Json(
+        string="Details from Pleo",
+        readonly=True,
+        help="What Pleo sent about the code: its name, a tax's rate and type.",
+    )
     resolved_by_id = fields.Many2one(
         "pleo.export.item",
         string="Booked by",
@@ -136,6 +154,31 @@ class PleoExportItem(models.Model):
             "view_mode": "form",
         }
 
+    # ------------------------------------------------------------------ fixing a failure
+
+    def action_map_and_reexport(self):
+        """Map the Pleo code this item failed on (the wizard proposes the Odoo record), then
+        have Pleo export the expense again and book it now."""
+        self.ensure_one()
+        if self.state != "failed" or not self.missing_code:
+            raise UserError(
+                self.env._("Only an item that failed for want of a mapping can be mapped here.")
+            )
+        return self.env["pleo.map.code"]._open(
+            self.job_id.connection_id, self.missing_kind, self.missing_code, items=self
+        )
+
+    def action_reexport(self):
+        """Have Pleo export these failed expenses again (once what made them fail is fixed in
+        Odoo), and book them now: see ``pleo.connection._export_again``."""
+        items = self.filtered(lambda item: item.state == "failed")
+        if not items:
+            raise UserError(self.env._("Only failed items can be exported again."))
+        connection = items.job_id.connection_id
+        if len(connection) != 1:
+            raise UserError(self.env._("Export again the failed items of one company at a time."))
+        return connection._export_again(items)
+
     # ------------------------------------------------------------------ booking and report
 
     def _book(self, booker, data, receipts):
@@ -151,7 +194,9 @@ class PleoExportItem(models.Model):
         except ItemError as error:  # a receipt that failed too (ReceiptError)
             # Pleo knows its own failure types only: a code it does not list is unexpected.
             code = error.code if error.code in FAILURE_CODES else "unexpected_failure"
-            self.write(book_error(self._safe_summary(booker, data), code, error.message))
+            self.write(
+                book_error(self._safe_summary(booker, data), code, error.message, error.data)
+            )
             return
         except (UserError, ValidationError) as error:
             reason = self.env._(

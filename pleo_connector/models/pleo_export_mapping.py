@@ -11,10 +11,18 @@ rule is checked on the row *before* a write only, so moving a row would plant it
 company), and every record it points at belongs to that company (or is shared). The ORM checks
 a written field against the row's company only for the fields written; the constraint below
 checks them all, whoever writes (the booker uses the targets as superuser).
+
+A code the export found no record for is listed until it is mapped (``pleo.unmapped.code``,
+from the failed items that recorded it and from the setup sync's rows whose Odoo record is
+gone), and ``_propose`` says which record it likely means: the mapping wizard
+(``pleo.map.code``) starts from that proposal.
 """
+
+from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL
 
 MAPPING_KINDS = [
     ("account", "Account"),
@@ -103,3 +111,260 @@ class PleoExportMapping(models.Model):
         """The Odoo record this mapping points at."""
         self.ensure_one()
         return self[TARGET_FIELDS[self.kind]]
+
+    # ------------------------------------------------------------------ proposals
+
+    @api.model
+    def _propose(self, connection, kind, code, details=None):
+        """The Odoo record a Pleo ``code`` of ``kind`` likely means, and a note that says why
+        (or why there is none): ``(record or an empty recordset, note)``.
+
+        An account: the company's account of the same code, else (when the code's account is
+        archived) none, with a note naming the archived account, else the account of the
+        Pleo name. A tax code: the purchase tax of that name, else one of the same rate and
+        type (reverse charge ⇔ a negative tax repartition line) as Pleo sent them. A tag: the
+        analytic account of that code (of the tag group's plan when several), else of that
+        name. ``details`` is what the failure recorded of the code (name, rate, type).
+        """
+        details = details or {}
+        company = connection.company_id
+        propose = getattr(self, f"_propose_{kind}", None)
+        if propose is None:
+            return self.env["res.partner"], ""
+        return propose(company, code, details)
+
+    def _propose_account(self, company, code, details):
+        Account = self.env["account.account"].with_company(company)
+        domain = Account._check_company_domain(company)
+        account = Account.search([*domain, ("code", "=", code)], limit=1)
+        if account:
+            return account, self.env._(
+                "Proposed: the Odoo account %(account)s, of the same code.",
+                account=account.display_name,
+            )
+        archived = Account.with_context(active_test=False).search(
+            [*domain, ("code", "=", code), ("active", "=", False)], limit=1
+        )
+        if archived:
+            return Account, self.env._(
+                "Account %(code)s exists but is archived: unarchive it or map it.", code=code
+            )
+        name = details.get("pleo_name")
+        account = name and Account.search([*domain, ("name", "=ilike", name)], limit=1)
+        if account:
+            return account, self.env._(
+                "Proposed: the Odoo account %(account)s, of the same name.",
+                account=account.display_name,
+            )
+        return Account, self.env._(
+            "No Odoo account has the code %(code)s: choose the account to book it on.", code=code
+        )
+
+    @staticmethod
+    def _tax_fits(tax, rate, tax_type):
+        """Whether ``tax`` takes Pleo's ``rate`` (a fraction, or None) and ``tax_type``, as the
+        export checks them: a percentage of the same rate, and reverse charge ⇔ a negative tax
+        repartition line."""
+        if rate is not None:
+            if tax.amount_type != "percent":
+                return False
+            if abs(Decimal(repr(tax.amount)) - Decimal(rate) * 100) > Decimal("0.0001"):
+                return False
+        if tax_type:
+            reverse = bool(
+                tax.invoice_repartition_line_ids.filtered(
+                    lambda r: r.repartition_type == "tax" and r.factor < 0
+                )
+            )
+            if (tax_type == "reverse") != reverse:
+                return False
+        return True
+
+    def _propose_tax(self, company, code, details):
+        Tax = self.env["account.tax"].with_company(company)
+        taxes = Tax.search(
+            [*Tax._check_company_domain(company), ("type_tax_use", "=", "purchase")],
+            order="sequence, id",
+        )
+        rate, tax_type = details.get("rate"), details.get("tax_type")
+        fitting = taxes.filtered(lambda tax: self._tax_fits(tax, rate, tax_type))
+        named = fitting.filtered(lambda tax: tax.name == code)[:1]
+        if named:
+            return named, self.env._(
+                "Proposed: the purchase tax %(tax)s, of the same name, rate and type.",
+                tax=named.display_name,
+            )
+        if rate is None:  # nothing to compare but the name
+            return Tax, self.env._(
+                "No purchase tax is named %(code)s: choose the tax Pleo's code stands for.",
+                code=code,
+            )
+        percent = f"{(Decimal(rate) * 100).normalize():f}"
+        kind = self._tax_type_label(tax_type)
+        if not fitting:
+            return Tax, self.env._(
+                "No purchase tax of %(percent)s%% (%(kind)s) in %(company)s: create it, then "
+                "map the code to it.",
+                percent=percent,
+                kind=kind,
+                company=company.name,
+            )
+        # Among taxes of the same rate and type, one of the same price inclusion first.
+        inclusive = tax_type == "inclusive"
+        tax = (fitting.filtered(lambda t: t.price_include == inclusive) or fitting)[:1]
+        if len(fitting) == 1:
+            return tax, self.env._(
+                "Proposed: %(tax)s, the only purchase tax of %(percent)s%% (%(kind)s).",
+                tax=tax.display_name,
+                percent=percent,
+                kind=kind,
+            )
+        return tax, self.env._(
+            "Proposed: %(tax)s, one of %(count)s purchase taxes of %(percent)s%% (%(kind)s): "
+            "check it is the right one.",
+            tax=tax.display_name,
+            count=len(fitting),
+            percent=percent,
+            kind=kind,
+        )
+
+    def _tax_type_label(self, tax_type):
+        return {
+            "reverse": self.env._("reverse charge"),
+            "inclusive": self.env._("VAT included"),
+            "exclusive": self.env._("VAT on top"),
+        }.get(tax_type, tax_type or self.env._("any type"))
+
+    def _propose_tag(self, company, code, details):
+        group, _slash, tag = code.rpartition("/")
+        Analytic = self.env["account.analytic.account"]
+        domain = [("company_id", "in", (False, company.id))]
+        for field in ("code", "name"):
+            found = Analytic.search([*domain, (field, "=", tag)])
+            if len(found) > 1 and group:
+                found = found.filtered(lambda a: a.plan_id.name == group)
+            if len(found) == 1:
+                return found, (
+                    self.env._(
+                        "Proposed: the analytic account %(analytic)s, of the same reference.",
+                        analytic=found.display_name,
+                    )
+                    if field == "code"
+                    else self.env._(
+                        "Proposed: the analytic account %(analytic)s, of the same name.",
+                        analytic=found.display_name,
+                    )
+                )
+        return Analytic, self.env._(
+            "No analytic account has the reference %(code)s: choose the one this tag stands for.",
+            code=tag,
+        )
+
+
+class PleoUnmappedCode(models.Model):
+    """A Pleo code Odoo has no record for yet, once per company: from the failed items that
+    wait for it (their failure recorded the code) and from the setup sync's rows whose Odoo
+    record is gone while Pleo still uses the code. A code with a mapping row is no longer
+    listed; its failed items still wait to be exported again ("Map and re-export").
+
+    Read-only (an SQL query); the row's "Map" opens the mapping wizard.
+    """
+
+    _name = "pleo.unmapped.code"
+    _description = "Pleo code to map"
+    _order = "waiting_count desc, kind, pleo_code"
+    _auto = False
+
+    connection_id = fields.Many2one("pleo.connection", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    kind = fields.Selection(MAPPING_KINDS, readonly=True)
+    pleo_code = fields.Char(string="Pleo code", readonly=True)
+    pleo_name = fields.Char(string="Name in Pleo", readonly=True)
+    details = fields.Json(string="Details from Pleo", readonly=True)
+    waiting_count = fields.Integer(
+        string="Failed items", readonly=True, help="Failed expenses that wait for this code."
+    )
+    note = fields.Char(string="Proposal", compute="_compute_proposal")
+    proposal_ref = fields.Reference(
+        string="Proposed record",
+        selection=[
+            ("account.account", "Account"),
+            ("account.tax", "Tax"),
+            ("account.analytic.account", "Analytic account"),
+        ],
+        compute="_compute_proposal",
+    )
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            WITH codes AS (
+                SELECT job.connection_id, item.missing_kind AS kind, item.missing_code AS code,
+                       item.missing_details AS details, item.entry_uuid AS entry,
+                       item.id * 2 AS row_id
+                  FROM pleo_export_item item
+                  JOIN pleo_export_job job ON job.id = item.job_id
+                 WHERE item.state = 'failed' AND item.missing_code IS NOT NULL
+                   AND item.missing_kind IN ('account', 'tax', 'tag')
+                UNION ALL
+                SELECT rec.connection_id, rec.kind,
+                       CASE WHEN rec.kind = 'tag' AND grp.code IS NOT NULL
+                            THEN grp.code || '/' || rec.code ELSE rec.code END,
+                       jsonb_build_object('pleo_name', rec.name), NULL, rec.id * 2 + 1
+                  FROM pleo_setup_record rec
+                  LEFT JOIN pleo_setup_record grp ON grp.id = rec.group_record_id
+                 WHERE rec.kind IN ('account', 'tax', 'tag') AND rec.code IS NOT NULL
+                   AND rec.archived IS NOT TRUE AND rec.account_id IS NULL
+                   AND rec.tax_id IS NULL AND rec.analytic_account_id IS NULL
+            )
+            SELECT MIN(codes.row_id) AS id, codes.connection_id, conn.company_id, codes.kind,
+                   codes.code AS pleo_code,
+                   (ARRAY_AGG(codes.details->>'pleo_name' ORDER BY codes.row_id DESC)
+                        FILTER (WHERE codes.details->>'pleo_name' IS NOT NULL))[1] AS pleo_name,
+                   (ARRAY_AGG(codes.details ORDER BY codes.entry IS NULL, codes.row_id DESC))[1]
+                        AS details,
+                   COUNT(DISTINCT codes.entry) AS waiting_count
+              FROM codes
+              JOIN pleo_connection conn ON conn.id = codes.connection_id
+             WHERE NOT EXISTS (
+                    SELECT 1 FROM pleo_export_mapping mapping
+                     WHERE mapping.connection_id = codes.connection_id
+                       AND mapping.kind = codes.kind
+                       AND (mapping.pleo_code = codes.code
+                            OR (codes.kind = 'tag'
+                                AND mapping.pleo_code = SPLIT_PART(codes.code, '/', 2))))
+             GROUP BY codes.connection_id, conn.company_id, codes.kind, codes.code
+            """
+        )
+
+    @api.depends("connection_id", "kind", "pleo_code", "details")
+    def _compute_proposal(self):
+        Mapping = self.env["pleo.export.mapping"]
+        for row in self:
+            record, note = Mapping._propose(
+                row.connection_id, row.kind, row.pleo_code, row.details or {}
+            )
+            row.note = note
+            row.proposal_ref = record and f"{record._name},{record.id}"
+
+    def _resolved_by_default(self):
+        """Whether the export now finds a fitting Odoo record for this code without a mapping
+        (the account was created or unarchived since, the tax renamed): then it is not listed
+        as unmapped, though its failed items still wait to be exported again."""
+        self.ensure_one()
+        record, _note = self.env["pleo.export.mapping"]._propose(
+            self.connection_id, self.kind, self.pleo_code, self.details or {}
+        )
+        if not record:
+            return False
+        if self.kind == "account":
+            return record.code == self.pleo_code
+        if self.kind == "tax":
+            return record.name == self.pleo_code
+        return record.code == self.pleo_code.rpartition("/")[2]
+
+    def action_map(self):
+        """Open the mapping wizard for this code, with its proposal."""
+        self.ensure_one()
+        return self.env["pleo.map.code"]._open(self.connection_id, self.kind, self.pleo_code)

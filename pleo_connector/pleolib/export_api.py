@@ -299,6 +299,22 @@ class ExportApi:
             jobs.extend(parse_job(job, f"data[{len(jobs) + i}].") for i, job in enumerate(page))
         return jobs
 
+    def create_job(self, company_id, entry_ids, is_interactive=True):
+        """Ask Pleo for a new ``pending`` export job of these accounting entries (a re-export
+        of expenses that failed, started from Odoo) and return it as an :class:`ExportJob`.
+
+        Raises :class:`ExportAlreadyInProgressError` (409: the company has an open job) and
+        :class:`MissingContraAccountsError` (400). Never retried (a POST): a timeout leaves the
+        job to be found by the next fetch, if Pleo made it.
+        """
+        body = {
+            "companyId": str(company_id),
+            "accountingEntryIds": [str(entry) for entry in entry_ids],
+            "isInteractive": bool(is_interactive),
+        }
+        payload = self._call("POST", JOBS_PATH, "creating an export job", json_body=body)
+        return parse_job(_object(payload, "the answer").get("data"))
+
     def get_job(self, job_id):
         """Return the :class:`ExportJob` ``job_id`` (:class:`NotFoundError` if Pleo has none)."""
         payload = self._call(

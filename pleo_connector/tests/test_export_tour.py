@@ -74,11 +74,15 @@ RECEIPT = receipt_pdf(
 )
 
 
-@tagged("post_install", "-at_install", "pleo_browser")
-class TestExportTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
+class ExportTourSetup:
+    """The company of an export tour (for a ``PleoSandboxMixin`` ``HttpCase``): named, with the
+    admin seeing the full accounting menus, the accounts of ``codes``, the employee E001, a
+    Pleo journal, and connected to a sandbox Pleo company on the server side (the tour never
+    sees a key), with exports on; and the export run before the tour (:meth:`_book_exports`).
+    """
+
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def _setup_export_company(cls, codes):
         env = cls.env
         cls.company = env.company
         cls.company.name = "Nordlys DK"
@@ -87,7 +91,7 @@ class TestExportTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
         cls.admin.group_ids |= env.ref("account.group_account_user")
         Account = env["account.account"]
         cls.accounts = {}
-        for code in ("6810", "6840", "5850", "6320", "6330"):
+        for code in codes:
             name, kind = ACCOUNTS[code]
             cls.accounts[code] = Account.search(
                 [*Account._check_company_domain(cls.company), ("code", "=", code)], limit=1
@@ -104,8 +108,6 @@ class TestExportTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
                 "default_account_id": cls.accounts["5850"].id,
             }
         )
-
-        # Connected on the server side: the tour never sees a key.
         cls.pleo_company = cls.sandbox.add_company("Nordlys Trading ApS")
         cls.key = cls.sandbox.mint_key(cls.pleo_company)
         redaction.register_secret(cls.key)
@@ -113,6 +115,21 @@ class TestExportTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
         cls.connection = env["pleo.connection"]._get_for_company(cls.company)
         cls.connection._connect(cls.key)
         cls.connection.write({"export_enabled": True, "export_journal_id": cls.journal.id})
+
+    @classmethod
+    def _book_exports(cls, options=None):
+        """Run the export cron in ``setUpClass`` (server ``options`` set meanwhile): the
+        browser's requests share this cursor, so ``_commit_progress`` only flushes (the cron
+        would commit) and the cron is never triggered for real."""
+        run_export_in_class_setup(cls.env, options)
+
+
+@tagged("post_install", "-at_install", "pleo_browser")
+class TestExportTour(ExportTourSetup, BrowserTourMixin, PleoSandboxMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_export_company(("6810", "6840", "5850", "6320", "6330"))
 
         # The job: printer paper with its receipt (booked), a 9999 expense (failed).
         cls.booked_uuid, cls.failed_uuid = str(uuid.uuid4()), str(uuid.uuid4())
@@ -135,14 +152,13 @@ class TestExportTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
                 ),
             ],
         )
-        run_export_in_class_setup(
-            env,
+        cls._book_exports(
             {
                 "pleo_receipts_allow_http": "1",
                 "pleo_receipt_allowed_hosts": urlsplit(receipt["url"]).netloc,
-            },
+            }
         )
-        cls.job = env["pleo.export.job"].search([("pleo_job_uuid", "=", cls.job_uuid)])
+        cls.job = cls.env["pleo.export.job"].search([("pleo_job_uuid", "=", cls.job_uuid)])
         cls.booked = cls.job.item_ids.filtered(lambda item: item.entry_uuid == cls.booked_uuid)
         cls.failed = cls.job.item_ids - cls.booked
 

@@ -169,6 +169,21 @@ def test_already_in_progress(sandbox, api, company):
     assert caught.value.status == 409
 
 
+def test_create_job(sandbox, api, company):
+    entry = str(uuid.uuid4())
+    job = api.create_job(company, [entry])
+    assert isinstance(job, ExportJob) and job.status == "pending" and job.number_of_items == 1
+    assert job.is_interactive
+    assert [item["accountingEntryId"] for item in sandbox.export_items(job.id)] == [entry]
+    with pytest.raises(ExportAlreadyInProgressError):
+        api.create_job(company, [str(uuid.uuid4())])
+    api.send_event(job.id, "started")
+    api.send_event(job.id, "completed")
+    sandbox.set_missing_contra_accounts(company)
+    with pytest.raises(MissingContraAccountsError):
+        api.create_job(company, [entry])
+
+
 def test_items_after_the_end(sandbox, api, company):
     job_id = sandbox.add_export_job(company, n=1, status="in_progress", with_files=False)
     entry = sandbox.export_items(job_id)[0]["accountingEntryId"]

@@ -148,6 +148,27 @@ def test_create_job_and_409(sandbox, key, company):
     assert call(sandbox, "POST", JOBS, key, json=body).status_code == 201  # re-export allowed
 
 
+def test_a_reexport_serves_the_entry_again(sandbox, key, company):
+    """Pleo re-exports an entry already exported as the same expense (pleo-export.md §1): a
+    job made for its id serves its data again; an id never exported is generated."""
+    job_id = sandbox.add_export_job(company, n=2, with_files=False, seed="re")
+    first = sandbox.export_items(job_id)
+    event(sandbox, key, job_id, "started")
+    event(sandbox, key, job_id, "completed_with_errors")
+    new = str(uuid.uuid4())
+    body = {"companyId": company, "accountingEntryIds": [first[1]["accountingEntryId"], new]}
+    response = call(sandbox, "POST", JOBS, key, json=body)
+    assert response.status_code == 201
+    again = sandbox.export_items(response.json()["data"]["id"])
+    assert again[0] == first[1]
+    assert again[1]["accountingEntryId"] == new and again[1] != first[0]
+    other = sandbox.add_company("Other ApS")
+    body = {"companyId": other, "accountingEntryIds": [first[0]["accountingEntryId"]]}
+    response = call(sandbox, "POST", JOBS, sandbox.mint_key(other), json=body)
+    served = sandbox.export_items(response.json()["data"]["id"])[0]
+    assert served["companyId"] != first[0]["companyId"], "another company's entries stay its own"
+
+
 def test_missing_contra_accounts(sandbox, key, company):
     job_id = sandbox.add_export_job(company, n=1)
     sandbox.set_missing_contra_accounts(company)

@@ -681,6 +681,8 @@ class ExportState:
                 )
             self._job_counter += 1
             seed = f"{company_id}:{self._job_counter}"
+            known = self._exported_entries(company_id, entry_ids)
+        new_ids = [entry for entry in entry_ids if entry not in known]
         generator = ExportItemGenerator(
             company_id,
             seed=seed,
@@ -688,7 +690,8 @@ class ExportState:
             refund_sign="positive",
             file_factory=self._file_factory() if self.file_host.running else None,
         )
-        items = generator.items(len(entry_ids), entry_ids=entry_ids)
+        generated = iter(generator.items(len(new_ids), entry_ids=new_ids) if new_ids else ())
+        items = [known[entry] if entry in known else next(generated) for entry in entry_ids]
         with self._lock:
             if self._open_job(company_id) is not None:  # another request won the race
                 raise ExportError(
@@ -700,6 +703,23 @@ class ExportState:
                 company_id, items, "pending", is_interactive, vendor_based_bookkeeping, employee_id
             )
             return self._job_api(self._jobs[job_id])
+
+    def _exported_entries(self, company_id: str, entry_ids: Iterable[str]) -> dict:
+        """The accounting entries among ``entry_ids`` that an earlier job of the company held,
+        as that job's newest one holds them (call with the lock held).
+
+        Pleo lets users re-export entries already exported: the same ``accountingEntryId``
+        arrives again in a later job [docs] (``pleo-export.md`` §1), and it is the same
+        expense, so a re-export serves the entry's data again (its files' links renewed when
+        served); only an entry the sandbox never exported is generated.
+        """
+        wanted, found = set(entry_ids), {}
+        for job in sorted(self._jobs.values(), key=lambda j: j.created_at):
+            if job.company_id != company_id:
+                continue
+            for entry in wanted & job.items.keys():
+                found[entry] = copy.deepcopy(job.items[entry])
+        return found
 
     def api_get_job(self, key, job_id: str) -> dict:
         """``GET /v3/export-jobs/{jobId}``."""

@@ -17,114 +17,31 @@
  */
 import * as hoot from "@odoo/hoot-dom";
 import { registry } from "@web/core/registry";
+import {
+    MODAL,
+    STEP_TIMEOUT,
+    askForTheData,
+    cell,
+    expectEqual,
+    labelText,
+    openApp,
+    openMenu,
+    openTheConnection,
+    screenshot,
+    testData,
+    text,
+} from "@pleo_connector/../tests/tours/pleo_tour_tools";
 
-/** The machine running the tests is busy: every step may wait this long (ms). */
-const STEP_TIMEOUT = 30000;
-const MODAL = ".modal:not(.o_inactive_modal)";
 const JOB_ITEMS = ".o_form_view .o_field_widget[name='item_ids'] .o_data_row";
 
+/** The names and ids the tour checks, from tests/test_export_tour.py. */
 function tourData() {
-    const data = window.pleoExportTour;
-    if (!data || !data.bookedEntry) {
-        throw new Error(
-            "window.pleoExportTour is missing: start this tour from tests/test_export_tour.py " +
-                "(a page reload during the tour would also lose it)."
-        );
-    }
-    return data;
-}
-
-/** Ask the Python test for something: it answers by setting `<body data-pleo-{what}>`. */
-function askTheTest(what, payload) {
-    console.log(`pleo-test:${JSON.stringify({ what, ...payload })}`);
-}
-
-function text(element) {
-    return (element?.textContent || "").replace(/\s+/g, " ").trim();
-}
-
-/** The text of a field's label, without its help tooltip's "?". */
-function labelText(selector) {
-    return text(document.querySelector(selector)).replace(/\?$/, "").trim();
-}
-
-function cell(row, name) {
-    return text(row.querySelector(`td[name='${name}']`));
-}
-
-function expectEqual(what, actual, expected) {
-    if (actual !== expected) {
-        throw new Error(`${what}: '${actual}', expected '${expected}'`);
-    }
-}
-
-/** Ask the Python test for a screenshot of the whole window, once nothing moves. */
-function screenshot(name, trigger = "body") {
-    return [
-        {
-            content: `Take the screenshot "${name}"`,
-            trigger,
-            async run() {
-                for (const button of document.querySelectorAll(".o_notification_close")) {
-                    await hoot.click(button);
-                }
-                await hoot.animationFrame();
-                askTheTest("screenshot", { name, clip: null });
-            },
-        },
-        {
-            content: `Wait until the screenshot "${name}" is saved`,
-            trigger: `body[data-pleo-screenshot='${name}']`,
-        },
-    ];
-}
-
-/** Open the app `app` (its menu's xmlid) from the apps menu. */
-function openApp(app) {
-    return [
-        {
-            content: "Open the apps menu",
-            trigger: ".o_navbar_apps_menu button:enabled",
-            run: "click",
-        },
-        {
-            content: `Open the app ${app}`,
-            trigger: `.o_app[data-menu-xmlid='${app}']`,
-            run: "click",
-        },
-    ];
-}
-
-/** Open the app `app`, then the menu `menu` of its section `section` (xmlids). */
-function openMenu(app, section, menu) {
-    return [
-        ...openApp(app),
-        {
-            content: `Open the menu ${section}`,
-            trigger: `.o_main_navbar [data-menu-xmlid='${section}']`,
-            run: "click",
-        },
-        {
-            content: `Open ${menu}`,
-            trigger: `.dropdown-menu [data-menu-xmlid='${menu}']`,
-            run: "click",
-        },
-    ];
+    return testData("pleoExportTour", "tests/test_export_tour.py");
 }
 
 function steps() {
     return [
-        {
-            content: "Ask the test for what to check",
-            trigger: "body",
-            run() {
-                askTheTest("data", {});
-            },
-        },
-        {
-            content: "The data is there",
-            trigger: "body[data-pleo-data='ready']",
-        },
+        ...askForTheData(),
         // ------------------------------------------------------------ Pleo › Pleo Exports
         ...openMenu(
             "account.menu_finance",
@@ -314,16 +231,7 @@ function steps() {
             },
         },
         // ------------------------------------------------------------ the Pleo connection
-        ...openMenu(
-            "account.menu_finance",
-            "account.menu_finance_configuration",
-            "pleo_connector.pleo_connection_menu"
-        ),
-        {
-            content: "Open the company's Pleo connection",
-            trigger: ".o_list_view .o_data_row:contains(Connected) td.o_data_cell",
-            run: "click",
-        },
+        ...openTheConnection(),
         {
             content: "The Export tab: Book Pleo exports is on",
             trigger:
