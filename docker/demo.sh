@@ -174,6 +174,14 @@ else
 fi
 "${odoo_cmd[@]}" -c "$conf" -d "$db" "${init[@]}" --stop-after-init --no-http >"$dir/install.log" 2>&1 &
 odoo_pid=$!
+started=$SECONDS
+while running "$odoo_pid"; do  # a line every 15 s, not a minute of silence (UX walk, item 2)
+    sleep 1
+    if (( (SECONDS - started) % 15 == 0 )); then
+        module=$(grep -o 'loading [a-z_0-9]*/' "$dir/install.log" 2>/dev/null | tail -n 1)
+        say "still installing: $((SECONDS - started)) s${module:+, now ${module%/}}"
+    fi
+done
 wait "$odoo_pid"
 install_rc=$?
 odoo_pid=""
