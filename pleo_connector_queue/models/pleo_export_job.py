@@ -1,0 +1,15 @@
+# Copyright 2026 The pleo_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""An export shows the state of its company's queue job while it is open."""
+
+from odoo import fields, models
+
+
+class PleoExportJob(models.Model):
+    _inherit = "pleo.export.job"
+
+    queue_state = fields.Char(
+        string="Export queue",
+        related="connection_id.export_queue_state",
+        help="The state of the company's export job in Odoo's job queue.",
+    )
