@@ -136,17 +136,18 @@ class PleoConnection(models.Model):
     @api.model
     def _cron_pleo_export(self):
         """With the job queue, the export cron only enqueues one job per company due."""
-        due = self.sudo().search(self._export_due_domain(), order=POLL_ORDER)
-        queued = due._queue_enqueue("export")
-        _logger.info("Pleo exports: %s companies due, %s jobs queued", len(due), len(queued))
-        return True
+        return self._queue_enqueue_due("export", self._export_due_domain(), POLL_ORDER)
 
     @api.model
     def _cron_pleo_setup_sync(self):
         """With the job queue, the setup-sync cron only enqueues one job per company due."""
-        due = self.sudo().search(self._setup_due_domain(), order=SETUP_ORDER)
-        queued = due._queue_enqueue("setup")
-        _logger.info("Pleo setup sync: %s companies due, %s jobs queued", len(due), len(queued))
+        return self._queue_enqueue_due("setup", self._setup_due_domain(), SETUP_ORDER)
+
+    @api.model
+    def _queue_enqueue_due(self, kind, due_domain, order):
+        due = self.sudo().search(due_domain, order=order)
+        queued = due._queue_enqueue(kind)
+        _logger.info("Pleo %s: %s companies due, %s jobs queued", kind, len(due), len(queued))
         return True
 
     def _press_message(self, press):

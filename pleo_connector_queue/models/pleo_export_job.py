@@ -8,8 +8,5 @@ from odoo import fields, models
 class PleoExportJob(models.Model):
     _inherit = "pleo.export.job"
 
-    queue_state = fields.Char(
-        string="Export queue",
-        related="connection_id.export_queue_state",
-        help="The state of the company's export job in Odoo's job queue.",
-    )
+    #: Its label and help are the connection's field's.
+    queue_state = fields.Char(related="connection_id.export_queue_state")
