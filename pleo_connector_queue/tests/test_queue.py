@@ -135,6 +135,15 @@ class TestQueue(ExportCase):
         # The scheduler's round enqueues nothing more for A.
         self.assertEqual(self.records(self.run_cron()), self.conn_a | self.conn_b)
 
+    def test_sync_setup_to_pleo_queues_and_says_so(self):
+        self.conn_a.sync_taxes = True
+        action = self.press(self.conn_a.with_user(self.manager_a).action_sync_setup, *LOGGERS)
+        job = self.jobs("_queue_setup_sync")
+        self.assertEqual(self.records(job), self.conn_a)
+        self.assertEqual(job.priority, PRESS_PRIORITY)
+        self.assertIn("Queued: the setup of Odoo Company A", action["params"]["message"])
+        self.assertFalse(self.sandbox.requests, "the press asks nothing of Pleo itself")
+
     # ------------------------------------------------------------------ the jobs
 
     def test_a_job_books_the_export_as_the_cron_does(self):
