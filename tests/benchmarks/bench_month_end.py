@@ -141,6 +141,17 @@ def check_booked(settings_pg, database, sandbox, jobs):
     return completed, len(entries), moves, distinct, moves - distinct, len(entries) - found
 
 
+def drop_database(pg, name):
+    """Drop ``name`` (its connections closed); Odoo's ``exp_drop`` only sees ``db_name``."""
+    import psycopg2
+
+    params = {k: v for k, v in pg.items() if v not in ("", None)}
+    with contextlib.closing(psycopg2.connect(dbname="postgres", **params)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cr:
+            cr.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def wait_jobs(sandbox, jobs, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -477,8 +488,7 @@ def main():
                 for database in created:
                     with contextlib.suppress(Exception):
                         Registry.delete(database)
-                    with contextlib.suppress(Exception):
-                        db_service.exp_drop(database)
+                    drop_database(pg, database)
     return report(args, results, orm_per_item, floor_queries / args.items, cores)
 
 
