@@ -4,7 +4,9 @@
 # the end-to-end suite (tests/e2e: real odoo-bin servers with their scheduler, on copies of the
 # freshly installed database, driven over JSON-RPC), then the Odoo suite again by Odoo's own runner
 # (odoo-bin -i pleo_connector --test-enable) on a copy of the addon folder alone on the addons path,
-# as Runbot, odoo.sh and OCA's CI run it.
+# as Runbot, odoo.sh and OCA's CI run it. The glue addon pleo_connector_queue runs its own Odoo
+# tests on a database of its own where OCA's queue_job (from PyPI, tests/queue_job_env.sh) and
+# the glue are installed: the main suite's database never has them, so that it tests the crons.
 #
 #   ODOO_PATH     an Odoo 19 source tree (holding odoo-bin); default: the `odoo` importable by ODOO_PYTHON
 #   ODOO_PYTHON   the Python that runs Odoo and the tests (default: python3 on the PATH)
@@ -37,6 +39,7 @@ db="pleo_test_$(date +%s)_$$"
 db_created=0
 db_alone="${db}_alone"
 db_e2e="${db}_e2e"  # the end-to-end suite's template: the addon installed, nothing else done
+db_queue="${db}_queue"  # pleo_connector_queue's tests: queue_job and the glue installed
 
 say() { printf '\n==> %s\n' "$*"; }
 loud() { printf '\n%s\n%s\n%s\n' "$(printf '!%.0s' {1..78})" "$*" "$(printf '!%.0s' {1..78})"; }
@@ -45,6 +48,7 @@ cleanup() {
         dropdb --if-exists "$db" >/dev/null 2>&1 && echo "dropped database $db"
         dropdb --if-exists "$db_alone" >/dev/null 2>&1 && echo "dropped database $db_alone"
         dropdb --if-exists "$db_e2e" >/dev/null 2>&1 && echo "dropped database $db_e2e"
+        dropdb --if-exists "$db_queue" >/dev/null 2>&1 && echo "dropped database $db_queue"
     fi
     if [ "$db_created" = 1 ]; then
         # the end-to-end suite drops its copies itself; these are those of an interrupted run
@@ -69,7 +73,7 @@ say "lint: ruff"
 "$TOOLS_PY" -m ruff check . || { echo "ruff found problems"; exit 1; }
 "$TOOLS_PY" -m ruff format --check . || { echo "ruff format: run 'ruff format .'"; exit 1; }
 say "lint: pylint-odoo (OCA checks)"
-"$TOOLS_PY" -m pylint --rcfile=setup.cfg pleo_connector || { echo "pylint-odoo found problems"; exit 1; }
+"$TOOLS_PY" -m pylint --rcfile=setup.cfg pleo_connector pleo_connector_queue || { echo "pylint-odoo found problems"; exit 1; }
 
 # ----------------------------------------------------------------- 3. find Odoo
 odoo_root=""
@@ -101,9 +105,9 @@ if [ -n "$odoo_why" ]; then
     say "Odoo-free tests (pytest)"
     "$TOOLS_PY" -m pytest -p no:odoo -p no:cacheprovider tests --ignore=tests/e2e --junitxml="$junit"
     rc=$?
-    loud "ODOO SUITE AND END-TO-END SUITE SKIPPED: $odoo_why.
-Only the Odoo-free tests ran. Set ODOO_PATH to an Odoo 19 tree (see README.md) to run the Odoo suite
-and the end-to-end suite (tests/e2e)."
+    loud "ODOO SUITE, PLEO_CONNECTOR_QUEUE'S TESTS AND END-TO-END SUITE SKIPPED: $odoo_why.
+Only the Odoo-free tests ran. Set ODOO_PATH to an Odoo 19 tree (see README.md) to run the Odoo suite,
+the tests of pleo_connector_queue on queue_job and the end-to-end suite (tests/e2e)."
     "$TOOLS_PY" tests/junit_summary.py "$junit" --odoo-skipped
     exit $rc
 fi
@@ -163,12 +167,60 @@ say "tests: Odoo suite (pytest-odoo on $db) and Odoo-free tests, one pytest run"
     --odoo-log-level=warn pleo_connector/tests tests --ignore=tests/e2e --junitxml="$junit"
 rc=$?
 
+# ----------------------------------------------------------------- 5. the glue on queue_job
+# OCA's queue_job from PyPI, in a directory of its own (tests/queue_job_env.sh), on the addons
+# path of the glue's database and of the end-to-end servers; the glue's TransactionCase tests on
+# a copy of the untouched template ($db_e2e) with pleo_connector_queue installed.
+say "tests: pleo_connector_queue on OCA's queue_job, on a database of its own ($db_queue)"
+# shellcheck source=tests/queue_job_env.sh
+. "$repo/tests/queue_job_env.sh"
+queue_check="failed"
+queue_addons=""
+if pleo_queue_job_dir "$TOOLS_PY"; then
+    queue_addons="$QUEUE_JOB_DIR/odoo/addons"
+    export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$QUEUE_JOB_DIR"  # openupgradelib
+    conf_queue="$work/odoo-queue.conf"
+    sed -e "s#^addons_path = .*#addons_path = $addons,$queue_addons#" "$conf" > "$conf_queue"
+    queue_log="$work/install-queue.log"
+    junit_queue="$work/junit-queue.xml"
+    if [ "$e2e_template" = ok ] && createdb -T "$db_e2e" "$db_queue" \
+        && { [ ! -d "$work/data/filestore/$db" ] || cp -r "$work/data/filestore/$db" "$work/data/filestore/$db_queue"; } \
+        && "${odoo_cmd[@]}" -c "$conf_queue" -d "$db_queue" -i pleo_connector_queue --stop-after-init --no-http >"$queue_log" 2>&1 \
+        && ! grep -E ' (ERROR|CRITICAL) ' "$queue_log" >/dev/null; then
+        echo "install: queue_job and pleo_connector_queue installed on $db_queue"
+        "$TOOLS_PY" -m pytest -p no:cacheprovider --odoo-config="$conf_queue" --odoo-database="$db_queue" \
+            --odoo-http --odoo-log-level=warn pleo_connector_queue/tests --junitxml="$junit_queue"
+        queue_rc=$?
+        queue_count=$("$TOOLS_PY" -c '
+import sys, xml.etree.ElementTree as ET
+cases = {}  # test -> worst outcome of its reports (subtests report apart)
+for case in ET.parse(sys.argv[1]).getroot().iter("testcase"):
+    name = case.get("classname", "") + "." + case.get("name", "")
+    bad = "failed" if case.find("failure") is not None or case.find("error") is not None else None
+    cases[name] = cases.get(name) or bad or ("skipped" if case.find("skipped") is not None else "ok")
+n = [sum(1 for v in cases.values() if v == k) for k in ("failed", "skipped")]
+print(f"{len(cases)} tests ran ({n[0]} failed, {n[1]} skipped)")
+' "$junit_queue" 2>/dev/null || echo "no report")
+        echo "pleo_connector_queue: $queue_count"
+        if [ $queue_rc -eq 0 ] && ! grep -q "^0 tests" <<<"$queue_count"; then queue_check=ok; fi
+        queue_check_name="pleo_connector_queue tests on queue_job, $queue_count"
+    else
+        tail -n 40 "$queue_log" 2>/dev/null
+        loud "PLEO_CONNECTOR_QUEUE NOT TESTED: installing queue_job and pleo_connector_queue on $db_queue failed (log above)."
+    fi
+else
+    loud "PLEO_CONNECTOR_QUEUE NOT TESTED: OCA's queue_job could not be installed from PyPI
+(tests/requirements-queue.txt, see the message above); the glue's tests and its end-to-end test
+do not run."
+fi
+queue_check_name=${queue_check_name:-"pleo_connector_queue tests on queue_job"}
+
 say "tests: end-to-end suite (tests/e2e): odoo-bin servers with their scheduler, on copies of $db_e2e"
 junit_e2e="$work/junit-e2e.xml"
 if [ "$e2e_template" = ok ]; then
     if [ -f "$odoo_root/odoo-bin" ]; then e2e_bin="$odoo_root/odoo-bin"; else e2e_bin="-m odoo"; fi
     PLEO_E2E_ODOO_BIN="$e2e_bin" PLEO_E2E_PYTHON="$PY" PLEO_E2E_TEMPLATE_DB="$db_e2e" \
-        PLEO_E2E_TEMPLATE_FILESTORE="$work/data/filestore/$db" PLEO_E2E_ADDONS_PATH="$addons" \
+        PLEO_E2E_TEMPLATE_FILESTORE="$work/data/filestore/$db" PLEO_E2E_ADDONS_PATH="$addons${queue_addons:+,$queue_addons}" \
         PLEO_E2E_DB_PREFIX="$db_e2e" PLEO_E2E_WORKDIR="$work/e2e" \
         "$TOOLS_PY" -m pytest -p no:odoo -p no:cacheprovider tests/e2e --junitxml="$junit_e2e"
     [ $? -eq 0 ] || rc=1
@@ -216,5 +268,5 @@ fi
 
 "$TOOLS_PY" tests/junit_summary.py "$junit" --e2e "$junit_e2e" --odoo "$odoo_version at $odoo_root" \
     --check install=ok --check "odoo-bin --test-enable, addon alone=$runner" \
-    --check "uninstall=$uninstall" || rc=1
+    --check "uninstall=$uninstall" --check "$queue_check_name=$queue_check" || rc=1
 exit $rc

@@ -278,6 +278,15 @@ class PleoConnection(models.Model):
             new=other_company,
         )
 
+    def _pleo_paused(self, error):
+        """Pleo's ``error`` stopped this company's export or setup sync before its end; what
+        was done is kept and the work is left for a later run.
+
+        The crons need nothing more: their next round takes the company again. An addon that
+        runs the work elsewhere overrides it (``pleo_connector_queue`` retries its queue job at
+        Pleo's ``Retry-After`` when ``error.retryable``). Must not raise.
+        """
+
     def _raise(self, exc, environment=None, other_company=None, typed_key=False):
         raise UserError(self._user_message(exc, environment, other_company, typed_key)) from None
 

@@ -548,6 +548,7 @@ class PleoConnection(models.Model):
             reason = error.args[0]
         except errors.PleoError as error:
             reason = self._user_message(error)
+            self._pleo_paused(error)
         _logger.info("Pleo export skipped for %s: %s", self.company_id.name, reason)
         tally.fail(reason)
         return True
@@ -567,6 +568,7 @@ class PleoConnection(models.Model):
         except TRANSIENT_ERRORS as error:
             _logger.info("Pleo export %s paused: %s", job.pleo_job_uuid, error.message)
             tally.fail(error.message)
+            self._pleo_paused(error)
             return "paused"
         except errors.PleoError:
             raise

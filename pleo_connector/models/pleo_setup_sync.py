@@ -287,6 +287,7 @@ class PleoConnection(models.Model):
         try:
             return self._setup_sync_parts(slice_, stats)
         except errors.PleoError as error:
+            self._pleo_paused(error)
             text = f"{self.company_id.name}: {self._user_message(error)}"
             self.write({"setup_last_sync": fields.Datetime.now(), "setup_summary": text})
             return text, False
@@ -303,6 +304,7 @@ class PleoConnection(models.Model):
                     part_stats.problem = ("scope", PARTS[part][1])
                 except errors.PleoError as error:
                     part_stats.problem = ("error", self._user_message(error))
+                    self._pleo_paused(error)
                 self.env.flush_all()
         return self._setup_report(stats)
 

@@ -65,17 +65,20 @@ def _padded_pdf(text, size):
     return body
 
 
-def seed_company(env, sandbox):
+def seed_company(env, sandbox, company=None, shared=True):
     """A company whose connection is connected to a fresh Pleo company and books exports.
 
     The chart, taxes, tags and users are those of ``export_common.ExportCase`` (the sandbox
-    generator's default codes), so every generated item books without mapping rows.
+    generator's default codes), so every generated item books without mapping rows. ``company``
+    defaults to the main company (as the tests' company A: its tax groups, lock dates);
+    ``shared``: also the analytic plans and accounts and the partners, which every company
+    shares (seed them once for several companies).
     """
     from odoo import Command, fields
 
     from odoo.addons.pleo_connector.tests.export_common import ACCOUNTS, TAGS, TAXES, USERS
 
-    company = env.ref("base.main_company")  # as the tests' company A (its tax groups, lock dates)
+    company = company or env.ref("base.main_company")
     accounts = {
         code: env["account.account"].create(
             {"code": code, "name": name, "account_type": kind, "company_ids": [company.id]}
@@ -84,8 +87,8 @@ def seed_company(env, sandbox):
     }
     grid_base, grid_tax = env["account.account.tag"].create(
         [
-            {"name": "Pleo bench base grid", "applicability": "taxes"},
-            {"name": "Pleo bench tax grid", "applicability": "taxes"},
+            {"name": f"Pleo bench base grid {company.id}", "applicability": "taxes"},
+            {"name": f"Pleo bench tax grid {company.id}", "applicability": "taxes"},
         ]
     )
     for name, (percent, reverse) in TAXES.items():
@@ -118,14 +121,23 @@ def seed_company(env, sandbox):
                 "refund_repartition_line_ids": [Command.create(dict(r)) for r in repartition],
             }
         )
-    for group, codes in TAGS.items():
-        plan = env["account.analytic.plan"].create({"name": group})
-        env["account.analytic.account"].create(
-            [{"name": f"{group} {code}", "code": code, "plan_id": plan.id} for code in codes]
-        )
-    env["res.partner"].create([{"name": name, "ref": code} for code, name in USERS.items()])
-    for code in ("DKK", "EUR", "SEK", CURRENCY):
-        env.ref(f"base.{code}").active = True
+    if shared:
+        for group, codes in TAGS.items():
+            plan = env["account.analytic.plan"].create({"name": group})
+            env["account.analytic.account"].create(
+                [
+                    {
+                        "name": f"{group} {code}",
+                        "code": code,
+                        "plan_id": plan.id,
+                        "company_id": False,
+                    }
+                    for code in codes
+                ]
+            )
+        env["res.partner"].create([{"name": name, "ref": code} for code, name in USERS.items()])
+        for code in ("DKK", "EUR", "SEK", CURRENCY):
+            env.ref(f"base.{code}").active = True
     journal = env["account.journal"].create(
         {
             "name": "Pleo",
@@ -135,7 +147,7 @@ def seed_company(env, sandbox):
             "default_account_id": accounts["5850"].id,
         }
     )
-    pleo_company = sandbox.add_company("Pleo Benchmark ApS")
+    pleo_company = sandbox.add_company(f"Pleo {company.name}")
     key = sandbox.mint_key(company_id=pleo_company)
     installation = sandbox.set_installation_status(key, "ACTIVATED")
     connection = company.pleo_connection_ids.sudo()

@@ -17,6 +17,7 @@ its environment), as in production.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import getpass
 import itertools
@@ -213,11 +214,13 @@ class OdooServer:
     sliced job goes on in production runs its server without it.
     """
 
-    def __init__(self, settings, label, *, options=None, env=None, workers=0):
+    def __init__(self, settings, label, *, options=None, env=None, workers=0, sections=None):
         self.settings = settings
         self.label = label
         self.db = Database(settings, label)
         self.options = dict(options or {})
+        #: Other sections of ``odoo.conf``: ``{"queue_job": {"channels": "root:4"}}``.
+        self.sections = dict(sections or {})
         self.env = dict(env or {})
         self.workers = workers
         self.port = free_port()
@@ -235,15 +238,51 @@ class OdooServer:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self, timeout=120):
+        self._prepare()
+        self._spawn()
+        self.wait_ready(timeout)
+        return self
+
+    def _prepare(self):
+        """Its directory, its database (a copy of the template), filestore and ``odoo.conf``."""
         self.dir.mkdir(parents=True, exist_ok=True)
         self.db.create()
         filestore = self.settings.template_filestore
         if filestore and Path(filestore).is_dir():
             shutil.copytree(filestore, self.dir / "data" / "filestore" / self.db.name)
         self._write_conf()
-        self._spawn()
-        self.wait_ready(timeout)
-        return self
+
+    def install(self, modules, timeout=900):
+        """Install ``modules`` (``odoo-bin -i``, no server) on a fresh copy of the template;
+        returns :class:`Settings` whose template is that copy, for a suite of its own. Raises
+        :class:`ServerError` (with the log's tail) when the install fails."""
+        self._prepare()
+        odoo = self.settings.odoo_bin
+        command = [
+            self.settings.python,
+            *(odoo.split() if odoo.startswith("-m ") else [odoo]),
+            *("-c", str(self.conf_path), "-d", self.db.name, "-i", ",".join(modules)),
+            *("--stop-after-init", "--no-http"),
+        ]
+        env = {k: v for k, v in os.environ.items() if k.lower() not in NETWORK_VARIABLES}
+        with open(self.log_path, "ab") as log:
+            done = subprocess.run(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                timeout=timeout,
+                check=False,
+            )
+        errors = [line for line in self.log_text().splitlines() if " ERROR " in line]
+        if done.returncode or errors:
+            raise ServerError(f"installing {', '.join(modules)} failed\n" + self.log_tail())
+        return dataclasses.replace(
+            self.settings,
+            template_db=self.db.name,
+            template_filestore=str(self.dir / "data" / "filestore" / self.db.name),
+        )
 
     def _write_conf(self):
         pg = self.settings.pg
@@ -261,6 +300,8 @@ class OdooServer:
         if pg.get("password"):
             lines.append(f"db_password = {pg['password']}")
         lines += [f"{name} = {value}" for name, value in self.options.items()]
+        for section, values in self.sections.items():
+            lines += [f"[{section}]", *(f"{name} = {value}" for name, value in values.items())]
         self.conf_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     def _spawn(self):
@@ -484,7 +525,7 @@ def server_options(sandbox, **extra):
 
 
 @contextlib.contextmanager
-def running_server(settings, label, sandbox, *, workers=0, env=None, options=None):
+def running_server(settings, label, sandbox, *, workers=0, env=None, options=None, sections=None):
     """A started :class:`OdooServer`; stopped and its database dropped afterwards."""
     server = OdooServer(
         settings,
@@ -492,6 +533,7 @@ def running_server(settings, label, sandbox, *, workers=0, env=None, options=Non
         options=server_options(sandbox, **(options or {})),
         env=env,
         workers=workers,
+        sections=sections,
     )
     try:
         server.start()
