@@ -85,7 +85,11 @@ def setup(env):
     )
     connection = env["pleo.connection"]._get_for_company(company)
     connection.write({"export_enabled": True, "export_journal_id": journal.id})
-    env.ref("base.user_admin").tz = "Europe/Copenhagen"
+    admin = env.ref("base.user_admin")
+    admin.tz = "Europe/Copenhagen"
+    # The bookkeeper's view of the entries: journal items and account codes are shown to users
+    # with Odoo's "Show Full Accounting Features" only (the demo walk found them hidden).
+    admin.group_ids |= env.ref("account.group_account_user")
     env.cr.commit()
     say(
         f"company {company.name}: Danish chart, DKK, journal Pleo on {wallet.code}, "

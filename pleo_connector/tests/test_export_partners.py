@@ -15,6 +15,7 @@ scheduler would.
 """
 
 import uuid
+from unittest.mock import patch
 
 import psycopg2
 
@@ -103,6 +104,30 @@ class TestExportPartners(ExportCase):
         # Pleo's documented reading (ExportItemUserV3: no e-mail): the user id is enough.
         (third,) = self.book_moves(out_of_pocket(5000, "BOOK-3", carla()))
         self.assertEqual(self.on(third, "6910").partner_id, self.carla)
+
+    def test_a_partner_another_export_is_writing_is_matched_without_remembering(self):
+        """Another company's export (another worker, queue_job) writing the same shared partner
+        at this moment: the item books with the partner; its Pleo user id is remembered by a
+        later export, never waited or failed for (fault injection: the write conflicts)."""
+        partners = type(self.env["res.partner"])
+        write = partners.write
+
+        def conflicting(records, vals):
+            if "pleo_user_id" in vals:
+                raise psycopg2.errors.SerializationFailure("could not serialize access")
+            return write(records, vals)
+
+        with patch.object(partners, "write", conflicting):
+            (move,) = self.book_moves(
+                out_of_pocket(30000, "BOOK-1", carla("carla.schmidt@example.com"))
+            )
+        self.assertEqual(self.on(move, "6910").partner_id, self.carla)
+        self.assertFalse(self.carla.pleo_user_id, "left for a later export")
+        (again,) = self.book_moves(
+            out_of_pocket(12000, "BOOK-2", carla("carla.schmidt@example.com"))
+        )
+        self.assertEqual(self.on(again, "6910").partner_id, self.carla)
+        self.assertEqual(self.carla.pleo_user_id, CARLA_ID)
 
     def test_without_email_or_code_an_unknown_user_has_no_partner(self):
         """Pleo's documented item (no e-mail): a user never matched has no partner, and no
