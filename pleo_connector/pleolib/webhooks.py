@@ -51,13 +51,13 @@ def parse_subscription(data, where="data."):
     status = _get(data, "status", (str,), where)
     if status not in STATUSES:
         raise UnexpectedResponseError(f"Pleo's answer has an unknown {where}status.")
+    event_types = tuple(_list(data.get("eventTypes"), f"{where}eventTypes"))
+    if not all(isinstance(event_type, str) for event_type in event_types):
+        raise UnexpectedResponseError(f"Pleo's answer has a {where}eventTypes that is not text.")
     return Subscription(
         id=_get(data, "id", (str,), where),
         endpoint_url=_get(data, "endpointUrl", (str,), where),
-        event_types=tuple(
-            _get({"e": e}, "e", (str,), f"{where}eventTypes[]")
-            for e in _list(data.get("eventTypes"), f"{where}eventTypes")
-        ),
+        event_types=event_types,
         status=status,
     )
 

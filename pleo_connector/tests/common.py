@@ -17,6 +17,7 @@ from odoo import fields
 from odoo.tests import TransactionCase, common, new_test_user
 from odoo.tools import config, mute_logger
 
+from ..pleolib import redaction
 from . import pleo_sandbox
 
 # Re-exported: tests import these from ``.common``.
@@ -85,6 +86,19 @@ class PleoSandboxMixin:
                 },
             )
         )
+
+    @classmethod
+    def connect_server_side(cls, company, pleo_name="Nordlys Trading ApS"):
+        """Connect ``company`` to a new sandbox company on the server side (a browser tour
+        never sees a key): sets ``cls.pleo_company``, ``cls.key`` (masked in the logs until
+        the class ends) and ``cls.connection``."""
+        cls.pleo_company = cls.sandbox.add_company(pleo_name)
+        cls.key = cls.sandbox.mint_key(cls.pleo_company)
+        redaction.register_secret(cls.key)
+        cls.addClassCleanup(redaction.unregister_secret, cls.key)
+        cls.connection = cls.env["pleo.connection"]._get_for_company(company)
+        cls.connection._connect(cls.key)
+        return cls.connection
 
     @classmethod
     def _request_handler(cls, s, r, /, **kw):

@@ -29,7 +29,6 @@ from urllib.parse import urlsplit
 
 from odoo.tests import HttpCase, tagged
 
-from ..pleolib import redaction
 from .common import PleoSandboxMixin
 from .export_common import ACCOUNTS, run_export_in_class_setup
 from .test_export import item_line, make_item
@@ -108,12 +107,7 @@ class ExportTourSetup:
                 "default_account_id": cls.accounts["5850"].id,
             }
         )
-        cls.pleo_company = cls.sandbox.add_company("Nordlys Trading ApS")
-        cls.key = cls.sandbox.mint_key(cls.pleo_company)
-        redaction.register_secret(cls.key)
-        cls.addClassCleanup(redaction.unregister_secret, cls.key)
-        cls.connection = env["pleo.connection"]._get_for_company(cls.company)
-        cls.connection._connect(cls.key)
+        cls.connect_server_side(cls.company)
         cls.connection.write({"export_enabled": True, "export_journal_id": cls.journal.id})
 
     @classmethod

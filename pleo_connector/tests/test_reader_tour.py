@@ -19,7 +19,6 @@ import uuid
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..pleolib import redaction
 from .common import PleoSandboxMixin
 from .export_common import ACCOUNTS, EXPORT_LOGGERS, run_export_in_class_setup
 from .test_export import item_line, make_item
@@ -66,12 +65,7 @@ class TestReaderTour(PleoSandboxMixin, HttpCase):
             )
             for login in ("pleo_bodil", "pleo_bo")
         )
-        cls.pleo_company = cls.sandbox.add_company("Nordlys Trading ApS")
-        key = cls.sandbox.mint_key(cls.pleo_company)
-        redaction.register_secret(key)
-        cls.addClassCleanup(redaction.unregister_secret, key)
-        cls.connection = env["pleo.connection"]._get_for_company(cls.company)
-        cls.connection._connect(key)
+        cls.connect_server_side(cls.company)
         cls.connection.write({"export_enabled": True, "export_journal_id": journal.id})
 
         first = cls.sandbox.add_export_job(

@@ -17,7 +17,6 @@ as ``pleo_connect_tour`` does (see tour_tools.py).
 
 from odoo.tests import HttpCase, tagged
 
-from ..pleolib import redaction
 from .common import PleoSandboxMixin
 from .tour_tools import BrowserTourMixin, png_size
 
@@ -48,12 +47,7 @@ class TestSettingsJournalTour(BrowserTourMixin, PleoSandboxMixin, HttpCase):
             [*Journal._check_company_domain(cls.company), ("code", "=", "PLEO")]
         )
         cls.old_pleo.code = "PLEOX"  # the press must create the journal PLEO
-        cls.pleo_company = cls.sandbox.add_company("Nordlys Trading ApS")
-        cls.key = cls.sandbox.mint_key(cls.pleo_company)
-        redaction.register_secret(cls.key)
-        cls.addClassCleanup(redaction.unregister_secret, cls.key)
-        cls.connection = env["pleo.connection"]._get_for_company(cls.company)
-        cls.connection._connect(cls.key)
+        cls.connect_server_side(cls.company)
         cls.connection.write(
             {"export_enabled": False, "export_journal_id": False, "export_wallet_account_id": False}
         )
