@@ -22,7 +22,7 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..pleolib.slices import TimeSlice
-from .const import CRON_XMLID
+from ..const import CRON_XMLID
 
 _logger = logging.getLogger(__name__)
 

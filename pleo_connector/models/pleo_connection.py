@@ -24,8 +24,8 @@ from odoo.tools import config, mute_logger
 from ..pleolib import checks, errors, redaction
 from ..pleolib.auth import PleoAuth
 from ..pleolib.client import BASE_URLS, PleoClient
-from . import messages
-from .const import (
+from .. import exceptions as messages
+from ..const import (
     BOUND_STATES,
     KEY_INPUT_FIELDS,
     REDACTED_LOGGERS,

@@ -23,7 +23,7 @@ from ..pleolib import checks, errors
 from ..pleolib.auth import PleoAuth
 from ..pleolib.client import PleoClient
 from ..pleolib.slices import TimeSlice
-from .const import (
+from ..const import (
     BOUND_STATES,
     CRON_XMLID,
     HEALTH_BATCH_PER_WORKER,

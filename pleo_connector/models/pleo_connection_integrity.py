@@ -12,7 +12,7 @@ companies impossible, also when two people connect at the same moment.
 from odoo import api, models
 from odoo.exceptions import AccessError, ValidationError
 
-from .const import MANAGED_FIELDS, MAX_FAILURE_STREAK
+from ..const import MANAGED_FIELDS, MAX_FAILURE_STREAK
 
 #: Field types whose false value (0, False) is a value, not an empty one.
 NUMBERS_AND_FLAGS = ("boolean", "integer", "float", "monetary")

@@ -20,7 +20,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL, config, mute_logger
 
-from ..models.const import MANAGED_FIELDS
+from ..const import MANAGED_FIELDS
 from .common import ConnectedCase, capture_every_log
 from .pleo_sandbox import INSTALLATIONS
 

@@ -10,7 +10,7 @@ from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import PleoCase
-from .export_common import ExportCase
+from odoo.addons.pleo_connector_export.tests.common import ExportCase
 
 
 @tagged("post_install", "-at_install")
