@@ -4,9 +4,9 @@
 
 from datetime import timedelta
 
-#: Scopes the connector needs. Extension modules add theirs by overriding
-#: ``pleo.connection._required_scopes()`` and extending the returned list.
-REQUIRED_SCOPES = ("export-jobs:read", "export-jobs:write", "export-items:read", "accounts:read")
+#: Scopes the connection itself needs (none beyond a valid key): the export and the setup sync
+#: add theirs by overriding ``pleo.connection._required_scopes()`` with ``super()``.
+REQUIRED_SCOPES = ()
 
 #: States in which a connection holds a key bound to a Pleo company.
 BOUND_STATES = ("connected", "broken")
@@ -18,16 +18,26 @@ RECHECK_AFTER = timedelta(minutes=30)
 #: every worker busy until the batch's end.
 HEALTH_BATCH_PER_WORKER = 8
 CRON_XMLID = "pleo_connector.ir_cron_pleo_health_check"
+#: The export's and the setup sync's crons: records of this addon (their XML ids never change),
+#: whose methods ``pleo_connector_export`` and ``pleo_connector_setup_sync`` implement.
+EXPORT_CRON_XMLID = "pleo_connector.ir_cron_pleo_export"
+SETUP_CRON_XMLID = "pleo_connector.ir_cron_pleo_setup_sync"
 
 #: The write-only fields in which people type keys (connection, settings, rotation wizard).
 KEY_INPUT_FIELDS = ("api_key", "new_api_key", "pleo_api_key")
 #: The Odoo loggers the key-masking filter sits on, besides pleolib's and the HTTP stack's:
-#: the addon's own, and the RPC logger (it logs call arguments at DEBUG, typed keys included).
-REDACTED_LOGGERS = ("odoo.addons.pleo_connector", "odoo.service.model")
+#: the three addons' own, and the RPC logger (it logs call arguments at DEBUG, typed keys
+#: included).
+REDACTED_LOGGERS = (
+    "odoo.addons.pleo_connector",
+    "odoo.addons.pleo_connector_export",
+    "odoo.addons.pleo_connector_setup_sync",
+    "odoo.service.model",
+)
 
 #: The fields only the connector's own code sets (as superuser): Save & Test, Rotate Key,
-#: Disconnect, Enable, the health check and the setup sync (its report, and who last saved the
-#: vendor domain it runs with). ``readonly=True`` alone is only a view attribute.
+#: Disconnect, Enable and the health check; the export and the setup sync add theirs through
+#: ``pleo.connection._managed_fields()``. ``readonly=True`` alone is only a view attribute.
 MANAGED_FIELDS = (
     "state",
     "key_hint",
@@ -44,11 +54,6 @@ MANAGED_FIELDS = (
     "failure_streak",
     "key_token",
     "company_id",
-    "setup_last_sync",
-    "setup_summary",
-    "setup_missing_scopes",
-    "sync_vendor_domain_uid",
-    "export_polled_at",
 )
 #: The largest failure streak stored (the counter stops there instead of overflowing).
 MAX_FAILURE_STREAK = 1000

@@ -164,7 +164,6 @@ SETTINGS_MENU = (
     "account.menu_finance_configuration",
     "account.menu_account_config",
 )
-EXPORTS_MENU = ("pleo_connector.pleo_app_menu", "pleo_connector.pleo_app_export_job_menu")
 
 
 def menu_path(env, xmlids):

@@ -19,10 +19,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..pleolib import checks, errors
-from ..pleolib.auth import PleoAuth
-from ..pleolib.client import PleoClient
-from ..pleolib.slices import TimeSlice
 from ..const import (
     BOUND_STATES,
     CRON_XMLID,
@@ -30,6 +26,10 @@ from ..const import (
     MAX_FAILURE_STREAK,
     RECHECK_AFTER,
 )
+from ..pleolib import checks, errors
+from ..pleolib.auth import PleoAuth
+from ..pleolib.client import PleoClient
+from ..pleolib.slices import TimeSlice
 from .ir_cron import pressed
 from .pleo_connection import _number_option
 from .pleo_connection_vault import KEY_TABLE

@@ -14,6 +14,9 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.pleo_connector.const import EXPORT_CRON_XMLID
+from odoo.addons.pleo_connector.exceptions import menu_path
+from odoo.addons.pleo_connector.models.ir_cron import due_before, press_domain, run_due_connections
 from odoo.addons.pleo_connector.pleolib import errors
 from odoo.addons.pleo_connector.pleolib.export_api import (
     ExportAlreadyInProgressError,
@@ -21,13 +24,12 @@ from odoo.addons.pleo_connector.pleolib.export_api import (
     ExportJobStateError,
     MissingContraAccountsError,
 )
-from odoo.addons.pleo_connector.models.ir_cron import due_before, press_domain, run_due_connections
-from odoo.addons.pleo_connector.exceptions import EXPORTS_MENU, menu_path
+
+from ..const import EXPORT_MANAGED_FIELDS, EXPORT_SCOPES, EXPORTS_MENU
 from .pleo_export_job import FINAL_STATES, MAX_ATTEMPTS, TRANSIENT_ERRORS, _pleo_datetime
 
 _logger = logging.getLogger(__name__)
 
-EXPORT_CRON_XMLID = "pleo_connector.ir_cron_pleo_export"
 #: The order in which due connections are fetched: a connection left half-way first (it has
 #: no fetch date), then the longest unfetched.
 POLL_ORDER = "export_polled_at ASC NULLS FIRST, id"
@@ -63,7 +65,7 @@ def _unmapped_codes(kind, string):
 
 
 class PleoConnection(models.Model):
-    _inherit = "pleo.connection"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "pleo.connection"
 
     export_enabled = fields.Boolean(
         string="Book Pleo exports",
@@ -311,7 +313,7 @@ class PleoConnection(models.Model):
             notification["params"]["links"] = [
                 {
                     "label": menu_path(self.env, EXPORTS_MENU),
-                    "url": "/odoo/action-pleo_connector.pleo_export_job_action",
+                    "url": "/odoo/action-pleo_connector_export.pleo_export_job_action",
                 }
             ]
         return notification
@@ -398,7 +400,7 @@ class PleoConnection(models.Model):
     def action_open_export_jobs(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "pleo_connector.pleo_export_job_action"
+            "pleo_connector_export.pleo_export_job_action"
         )
         action["domain"] = [("connection_id", "=", self.id)]
         return action
@@ -442,6 +444,17 @@ class PleoConnection(models.Model):
                 )
             )
         return problems
+
+    # ------------------------------------------------------------------ the base's hooks
+
+    @api.model
+    def _required_scopes(self):
+        scopes = super()._required_scopes()
+        return scopes + [scope for scope in EXPORT_SCOPES if scope not in scopes]
+
+    @api.model
+    def _managed_fields(self):
+        return [*super()._managed_fields(), *EXPORT_MANAGED_FIELDS]
 
     # ------------------------------------------------------------------ the cron
 

@@ -15,6 +15,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.pleo_connector.pleolib.items import ItemError
+
 from ..tools.entry_booker import book_error
 from .pleo_export_mapping import MAPPING_KINDS
 

@@ -26,6 +26,7 @@ from odoo.tools import format_datetime, html_escape
 from odoo.addons.pleo_connector.pleolib import errors
 from odoo.addons.pleo_connector.pleolib.export_api import ExportJobStateError
 from odoo.addons.pleo_connector.pleolib.receipts import download_all
+
 from ..tools.entry_booker import Booker
 from .pleo_export_item import MAX_REASON
 

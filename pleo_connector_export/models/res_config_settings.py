@@ -1,6 +1,6 @@
 # Copyright 2026 The pleo_connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The export's and the setup sync's settings in Settings › Accounting › Pleo: the connection's
+"""The export's settings in Settings › Accounting › Pleo: the connection's
 fields, for the current company (saving the settings writes them to the connection)."""
 
 from odoo import fields, models
@@ -25,21 +25,6 @@ class ResConfigSettings(models.TransientModel):
     pleo_export_locked_period = fields.Selection(
         related="pleo_connection_id.export_locked_period", readonly=False
     )
-
-    # the setup sync (Keep Pleo in step with Odoo)
-    pleo_sync_accounts = fields.Boolean(related="pleo_connection_id.sync_accounts", readonly=False)
-    pleo_sync_account_types = fields.Selection(
-        related="pleo_connection_id.sync_account_types", readonly=False
-    )
-    pleo_sync_account_tag_ids = fields.Many2many(
-        related="pleo_connection_id.sync_account_tag_ids", readonly=False
-    )
-    pleo_sync_excluded_account_ids = fields.Many2many(
-        related="pleo_connection_id.sync_excluded_account_ids", readonly=False
-    )
-    pleo_sync_taxes = fields.Boolean(related="pleo_connection_id.sync_taxes", readonly=False)
-    pleo_sync_tags = fields.Boolean(related="pleo_connection_id.sync_tags", readonly=False)
-    pleo_sync_vendors = fields.Boolean(related="pleo_connection_id.sync_vendors", readonly=False)
 
     def action_pleo_create_export_journal(self):
         """Create the Pleo journal from the settings, on the first press.

@@ -19,9 +19,9 @@ from odoo.tools import config, mute_logger
 from odoo.addons.pleo_connector.tests.common import PleoCase
 
 EXPORT_LOGGERS = (
-    "odoo.addons.pleo_connector.models.pleo_connection_export",
-    "odoo.addons.pleo_connector.models.pleo_export_job",
-    "odoo.addons.pleo_connector.models.pleo_export_item",
+    "odoo.addons.pleo_connector_export.models.pleo_connection",
+    "odoo.addons.pleo_connector_export.models.pleo_export_job",
+    "odoo.addons.pleo_connector_export.models.pleo_export_item",
 )
 
 ACCOUNTS = {

@@ -17,6 +17,7 @@ from odoo.tests import tagged
 from odoo.tools import config
 
 from odoo.addons.pleo_connector.pleolib.posting import ITEM_TYPES
+
 from .common import ExportCase
 
 TYPES = tuple(sorted(ITEM_TYPES))

@@ -17,9 +17,10 @@ import polib
 from odoo.tests import tagged
 
 from odoo.addons.pleo_connector.exceptions import CURRENCIES_MENU, menu_path
+
 from .common import ExportCase
 from .test_export import item_line, make_item
-from odoo.addons.pleo_connector.tests.test_i18n import MODULE, POT
+from .test_i18n import MODULE, POT
 
 
 def danish(msgid):

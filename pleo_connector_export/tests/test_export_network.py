@@ -17,10 +17,11 @@ from odoo.tests import tagged
 from odoo.tools import config
 
 from odoo.addons.pleo_connector.pleolib.network import CA_BUNDLE_VARIABLES, PROXY_VARIABLES
-from .common import ExportCase
 from odoo.addons.pleo_connector.tests.pleo_sandbox.proxy import ConnectProxy
-from .test_export import item_line, make_item
 from odoo.addons.pleo_connector.tests.tls_tools import make_pki
+
+from .common import ExportCase
+from .test_export import item_line, make_item
 
 PDF = b"%PDF-1.4 receipt of the train ticket, fetched through the proxy"
 

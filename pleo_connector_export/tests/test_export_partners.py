@@ -22,8 +22,9 @@ import psycopg2
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import ExportCase
 from odoo.addons.pleo_connector.tests.pleo_sandbox.generator import user_email
+
+from .common import ExportCase
 from .test_export import item_line, make_item
 from .test_export_payables import VENDOR
 

@@ -12,10 +12,11 @@ from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 
 from odoo.addons.pleo_connector.models.ir_cron import Press
-from ..models.pleo_connection import EXPORT_CRON_XMLID
 from odoo.addons.pleo_connector.pleolib import export_api, slices
 from odoo.addons.pleo_connector.pleolib.client import PleoClient
 from odoo.addons.pleo_connector.tests.common import LeakHunter, capture_every_log, database_texts
+
+from ..models.pleo_connection import EXPORT_CRON_XMLID
 from .common import ExportCase
 from .test_export import item_line, make_item
 
@@ -169,7 +170,7 @@ class TestExportPipeline(ExportCase):
         )
         self.assertEqual(params["links"][0]["label"], "Pleo › Exports")
         self.assertEqual(
-            params["links"][0]["url"], "/odoo/action-pleo_connector.pleo_export_job_action"
+            params["links"][0]["url"], "/odoo/action-pleo_connector_export.pleo_export_job_action"
         )
 
     def test_create_pleo_journal(self):

@@ -214,10 +214,12 @@ class TestExportReceiptTrail(ExportCase):
         domain = self.filter_domain("account.view_account_move_filter", "pleo_missing_receipt")
         self.assertEqual(Move.search(domain), bare)
         domain = self.filter_domain(
-            "pleo_connector.pleo_export_item_view_search", "missing_receipt"
+            "pleo_connector_export.pleo_export_item_view_search", "missing_receipt"
         )
         self.assertEqual(self.env["pleo.export.item"].search(domain).move_id, bare)
-        domain = self.filter_domain("pleo_connector.pleo_export_job_view_search", "missing_receipt")
+        domain = self.filter_domain(
+            "pleo_connector_export.pleo_export_job_view_search", "missing_receipt"
+        )
         jobs = self.env["pleo.export.job"].search(domain)
         self.assertEqual(
             jobs, self.env["pleo.export.item"].search([("move_id", "=", bare.id)]).job_id

@@ -30,9 +30,10 @@ from urllib.parse import urlsplit
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.pleo_connector.tests.common import PleoSandboxMixin
+from odoo.addons.pleo_connector.tests.tour_tools import BrowserTourMixin, png_size
+
 from .common import ACCOUNTS, run_export_in_class_setup
 from .test_export import item_line, make_item
-from odoo.addons.pleo_connector.tests.tour_tools import BrowserTourMixin, png_size
 
 SCREENSHOTS = ("export_job", "export_entry", "export_settings")
 #: The tour asks for "data", gets it as window.pleoExportTour, is told by data-pleo-data.

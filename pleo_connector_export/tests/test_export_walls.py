@@ -28,16 +28,17 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from ..tools.entry_booker import Booker
 from odoo.addons.pleo_connector.pleolib.posting import posting_from_item
 from odoo.addons.pleo_connector.tests.common import PleoCase
-from .common import ExportCase
 from odoo.addons.pleo_connector.tests.pleo_sandbox.scripted import RawAnswer, Script
+
+from ..tools.entry_booker import Booker
+from .common import ExportCase
 from .test_export import item_line, make_item
 
 EXPORT_ITEMS = "/v3/export-items"
 EXPORT_API_LOGGER = "odoo.addons.pleo_connector.pleolib.export_api"
-SETUP_LOGGERS = ("odoo.addons.pleo_connector.models.pleo_setup_sync",)
+SETUP_LOGGERS = ("odoo.addons.pleo_connector_setup_sync.models.pleo_connection",)
 
 
 def _refused(test):

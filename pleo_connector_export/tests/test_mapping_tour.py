@@ -27,10 +27,11 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.pleo_connector.tests.common import PleoSandboxMixin
+from odoo.addons.pleo_connector.tests.tour_tools import BrowserTourMixin, png_size
+
 from .common import EXPORT_LOGGERS
 from .test_export import item_line, make_item
 from .test_export_tour import ExportTourSetup
-from odoo.addons.pleo_connector.tests.tour_tools import BrowserTourMixin, png_size
 
 SCREENSHOTS = ("mapping_unmapped", "mapping_wizard", "mapping_reexported")
 TOUR_DATA = ("data", "pleoMappingTour", "pleoData")

@@ -20,6 +20,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.pleo_connector.tests.common import PleoSandboxMixin
+
 from .common import ACCOUNTS, EXPORT_LOGGERS, run_export_in_class_setup
 from .test_export import item_line, make_item
 

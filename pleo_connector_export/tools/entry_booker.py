@@ -26,10 +26,26 @@ from markupsafe import Markup
 from odoo import fields
 from odoo.tools import SQL, config, email_normalize
 
-from odoo.addons.pleo_connector.pleolib.currency import currency_exponent, minor_to_float, spread, to_company_currency
+from odoo.addons.pleo_connector.exceptions import CURRENCIES_MENU, TAXES_MENU, menu_path
+from odoo.addons.pleo_connector.models.pleo_connection import (
+    _ca_bundle_option,
+    _number_option,
+    _receipt_allowed_hosts_option,
+)
+from odoo.addons.pleo_connector.pleolib.currency import (
+    currency_exponent,
+    minor_to_float,
+    spread,
+    to_company_currency,
+)
 from odoo.addons.pleo_connector.pleolib.items import ItemError
-from odoo.addons.pleo_connector.pleolib.posting import WALLET_TYPES, posting_from_item, wallet_on_lines
+from odoo.addons.pleo_connector.pleolib.posting import (
+    WALLET_TYPES,
+    posting_from_item,
+    wallet_on_lines,
+)
 from odoo.addons.pleo_connector.pleolib.receipts import ReceiptError
+
 from .payables_booker import (
     BILL_TYPES,
     CREDIT_NOTE_TYPES,
@@ -37,8 +53,6 @@ from .payables_booker import (
     PayablesBooker,
     is_payable,
 )
-from odoo.addons.pleo_connector.exceptions import CURRENCIES_MENU, TAXES_MENU, menu_path
-from odoo.addons.pleo_connector.models.pleo_connection import _ca_bundle_option, _number_option, _receipt_allowed_hosts_option
 
 TRUE_WORDS = ("1", "true", "yes", "on")
 
@@ -81,7 +95,7 @@ class Booker:
             (row.kind, row.pleo_code): row._target() for row in self.connection.export_mapping_ids
         }
         # What the setup sync pushed to Pleo (externalId, codes): after the mapping rows.
-        self._synced = self.connection._setup_sync_lookup()
+        self._synced = self.connection._pleo_synced_lookup()
         self._cache = {}
         self._postings = {}
         self._notes = {}  # entry uuid -> notes for its move's chatter (see _note)

@@ -39,9 +39,9 @@ from typing import NamedTuple
 from odoo import Command
 from odoo.tools import SQL, html_escape
 
+from odoo.addons.pleo_connector.exceptions import CURRENCIES_MENU, JOURNALS_MENU, menu_path
 from odoo.addons.pleo_connector.pleolib.currency import currency_exponent, minor_to_float, spread
 from odoo.addons.pleo_connector.pleolib.items import ItemError
-from odoo.addons.pleo_connector.exceptions import CURRENCIES_MENU, JOURNALS_MENU, menu_path
 
 BILL_TYPES = frozenset({"invoice", "card_invoice"})
 CREDIT_NOTE_TYPES = frozenset({"refund", "chargeback"})

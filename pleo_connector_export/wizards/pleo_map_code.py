@@ -16,7 +16,7 @@ from odoo.exceptions import UserError
 
 from ..models.pleo_export_mapping import MAPPING_KINDS, TARGET_FIELDS
 
-REEXPORT_ACTION = "pleo_connector.pleo_export_item_action_reexport"
+REEXPORT_ACTION = "pleo_connector_export.pleo_export_item_action_reexport"
 
 
 def _target(comodel, string, **kwargs):

@@ -9,7 +9,7 @@ from odoo.tools import mute_logger
 from odoo.addons.pleo_connector_export.tests.common import ExportCase
 from odoo.addons.pleo_connector_export.tests.test_vat_return import DanishExportCase
 
-SETUP_LOGGERS = ("odoo.addons.pleo_connector.models.pleo_setup_sync",)
+SETUP_LOGGERS = ("odoo.addons.pleo_connector_setup_sync.models.pleo_connection",)
 WRITE_SCOPES = ("tax-codes:write", "tag-groups:write")
 #: the accounts the sync sends by default (less those kept out: salaries and taxes)
 EXPENSE_TYPES = ("expense", "expense_direct_cost")

@@ -14,8 +14,9 @@ from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.pleo_connector_export.tests.common import ExportCase
-from .test_setup_sync import SETUP_LOGGERS, WRITE_SCOPES
 from odoo.addons.pleo_connector_export.tests.test_vat_return import DanishExportCase
+
+from .test_setup_sync import SETUP_LOGGERS, WRITE_SCOPES
 
 
 class SelectionMixin:

@@ -45,8 +45,8 @@ function steps() {
         // ------------------------------------------------------------ Pleo › Pleo Exports
         ...openMenu(
             "account.menu_finance",
-            "pleo_connector.pleo_menu_root",
-            "pleo_connector.pleo_export_job_menu"
+            "pleo_connector_export.pleo_menu_root",
+            "pleo_connector_export.pleo_export_job_menu"
         ),
         {
             content: "The job is listed: completed with errors, 2 items, 1 booked, 1 failed",

@@ -78,8 +78,8 @@ function steps() {
         // ------------------------------------------------------------ the failed item
         ...openMenu(
             "account.menu_finance",
-            "pleo_connector.pleo_menu_root",
-            "pleo_connector.pleo_export_item_menu"
+            "pleo_connector_export.pleo_menu_root",
+            "pleo_connector_export.pleo_export_item_menu"
         ),
         {
             content: "Open the failed item",

@@ -9,8 +9,9 @@ from lxml import etree
 from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .common import PleoCase
-from odoo.addons.pleo_connector_export.tests.common import ExportCase
+from odoo.addons.pleo_connector.tests.common import PleoCase
+
+from .common import ExportCase
 
 
 @tagged("post_install", "-at_install")
@@ -65,11 +66,11 @@ class TestPleoDrafts(ExportCase):
         drafts = booked - posted
 
         # the Pleo menu opens the drafts, and a bookkeeper may open it
-        menu = self.env.ref("pleo_connector.pleo_draft_move_menu")
-        self.assertEqual(menu.parent_id, self.env.ref("pleo_connector.pleo_menu_root"))
-        self.assertEqual(menu.action, self.env.ref("pleo_connector.pleo_draft_move_action"))
+        menu = self.env.ref("pleo_connector_export.pleo_draft_move_menu")
+        self.assertEqual(menu.parent_id, self.env.ref("pleo_connector_export.pleo_menu_root"))
+        self.assertEqual(menu.action, self.env.ref("pleo_connector_export.pleo_draft_move_action"))
         self.assertIn(self.accountant_a, menu.group_ids.all_user_ids)
-        shown = self.opened("pleo_connector.pleo_draft_move_action", self.accountant_a)
+        shown = self.opened("pleo_connector_export.pleo_draft_move_action", self.accountant_a)
         self.assertEqual(shown.filtered(lambda m: m.company_id == self.company_a), drafts)
         self.assertNotIn(manual, shown)
 
