@@ -1,8 +1,62 @@
 # Copyright 2026 The pleo_connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The connector's constants: scopes, states, health-check pacing, what the logs must mask."""
+"""The connector's constants: scopes, states, health-check pacing, what the logs must mask, and
+the one table of the server options (odoo.conf) the three addons read, with their defaults."""
 
+import logging
 from datetime import timedelta
+
+from odoo.tools import config
+
+from .pleolib.setup_api import DEFAULT_PER_MINUTE
+
+_logger = logging.getLogger(__name__)
+
+#: The server options of odoo.conf the addons read: ``name: (default, kind)``. Every option is
+#: read through :func:`read_option`, so that a default is written once (README's configuration
+#: table lists the same).
+OPTIONS = {
+    # where Pleo is (the sandbox in tests and demos)
+    "pleo_api_url": (None, str),
+    "pleo_api_url_staging": (None, str),
+    # calls to Pleo
+    "pleo_http_timeout": (20.0, float),
+    "pleo_max_retry_wait": (10.0, float),
+    "pleo_http_workers": (8, int),
+    "pleo_ca_bundle": (None, str),
+    # the health check
+    "pleo_scope_check_hours": (24.0, float),
+    "pleo_failure_threshold": (3, int),
+    # receipts of the export
+    "pleo_receipts_allow_http": (False, bool),
+    "pleo_receipt_allowed_hosts": ("", str),
+    # the setup sync's pace
+    "pleo_setup_requests_per_minute": (DEFAULT_PER_MINUTE, int),
+    # the vault (the PLEO_ENCRYPTION_KEYS environment variable too: pleolib.vault)
+    "pleo_encryption_keys": ("", str),
+}
+#: What a boolean option counts as true.
+TRUE_WORDS = ("1", "true", "yes", "on")
+
+
+def read_option(name):
+    """The value of the server option ``name`` (a key of :data:`OPTIONS`), of its kind.
+
+    Numbers: an empty or invalid value falls back to the default (an invalid one is logged).
+    Texts: stripped, empty means the default. Booleans: one of :data:`TRUE_WORDS`.
+    """
+    default, kind = OPTIONS[name]
+    raw = config.get(name)
+    if kind is bool:
+        return str(raw).strip().lower() in TRUE_WORDS if raw not in (None, "") else default
+    if kind is str:
+        return str(raw or "").strip() or default
+    try:
+        return kind(raw or default)
+    except (TypeError, ValueError):
+        _logger.warning("Ignoring the invalid value of the server option %s", name)
+        return default
+
 
 #: Scopes the connection itself needs (none beyond a valid key): the export and the setup sync
 #: add theirs by overriding ``pleo.connection._required_scopes()`` with ``super()``.

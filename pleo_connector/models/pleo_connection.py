@@ -24,7 +24,7 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, LockError, UserError, ValidationError
-from odoo.tools import config, mute_logger
+from odoo.tools import mute_logger
 
 from .. import exceptions as messages
 from ..const import (
@@ -34,6 +34,7 @@ from ..const import (
     MAX_FAILURE_STREAK,
     REDACTED_LOGGERS,
     REQUIRED_SCOPES,
+    read_option,
 )
 from ..pleolib import checks, errors, redaction
 from ..pleolib.auth import PleoAuth
@@ -46,28 +47,6 @@ _logger = logging.getLogger(__name__)
 NUMBERS_AND_FLAGS = ("boolean", "integer", "float", "monetary")
 
 redaction.install(logger_names=REDACTED_LOGGERS, key_fields=KEY_INPUT_FIELDS)
-
-
-def _number_option(name, default, kind=float):
-    """A numeric server option of odoo.conf (invalid values fall back to the default)."""
-    try:
-        return kind(config.get(name) or default)
-    except (TypeError, ValueError):
-        _logger.warning("Ignoring the invalid value of the server option %s", name)
-        return default
-
-
-def _ca_bundle_option():
-    """The server option ``pleo_ca_bundle``: the CA bundle (a path) to verify Pleo and its file
-    host with, before the environment's (``REQUESTS_CA_BUNDLE``...); ``None`` if not set."""
-    return str(config.get("pleo_ca_bundle") or "").strip() or None
-
-
-def _receipt_allowed_hosts_option():
-    """The server option ``pleo_receipt_allowed_hosts``: comma-separated ``host`` or
-    ``host:port`` that receipt downloads may reach although they are not public addresses (the
-    sandbox's file host on loopback); empty by default (``pleolib.receipts``)."""
-    return str(config.get("pleo_receipt_allowed_hosts") or "").strip()
 
 
 class _StoredKeyRejected(Exception):
@@ -232,8 +211,8 @@ class PleoConnection(models.Model):
 
     def _base_url(self, environment=None):
         environment = environment or self.environment
-        override = environment == "staging" and config.get("pleo_api_url_staging")
-        return override or config.get("pleo_api_url") or BASE_URLS[environment]
+        override = environment == "staging" and read_option("pleo_api_url_staging")
+        return override or read_option("pleo_api_url") or BASE_URLS[environment]
 
     @api.model
     def _client_options(self, interactive=True):
@@ -242,10 +221,10 @@ class PleoConnection(models.Model):
         Interactive calls (a person waits for the button) retry once; background calls more.
         """
         return {
-            "timeout": (5, _number_option("pleo_http_timeout", 20.0)),
+            "timeout": (5, read_option("pleo_http_timeout")),
             "max_retries": 1 if interactive else 3,
-            "max_retry_wait": _number_option("pleo_max_retry_wait", 10.0),
-            "ca_bundle": _ca_bundle_option(),
+            "max_retry_wait": read_option("pleo_max_retry_wait"),
+            "ca_bundle": read_option("pleo_ca_bundle"),
         }
 
     def _make_client(self, auth, environment=None):

@@ -24,14 +24,10 @@ import pytz
 from markupsafe import Markup
 
 from odoo import fields
-from odoo.tools import SQL, config, email_normalize
+from odoo.tools import SQL, email_normalize
 
+from odoo.addons.pleo_connector.const import read_option
 from odoo.addons.pleo_connector.exceptions import CURRENCIES_MENU, TAXES_MENU, menu_path
-from odoo.addons.pleo_connector.models.pleo_connection import (
-    _ca_bundle_option,
-    _number_option,
-    _receipt_allowed_hosts_option,
-)
 from odoo.addons.pleo_connector.pleolib.currency import (
     currency_exponent,
     minor_to_float,
@@ -53,8 +49,6 @@ from .payables_booker import (
     PayablesBooker,
     is_payable,
 )
-
-TRUE_WORDS = ("1", "true", "yes", "on")
 
 
 def book_error(summary, code, message, data=None):
@@ -86,11 +80,15 @@ class Booker:
         self.env = self.connection.env
         self.company = self.connection.company_id
         self.journal = self.connection.export_journal_id
-        self.workers = _number_option("pleo_http_workers", 8, int)
+        self.workers = read_option("pleo_http_workers")
         # Receipts come over https only, unless the server allows plain http (the sandbox).
-        self.allow_http = str(config.get("pleo_receipts_allow_http") or "").lower() in TRUE_WORDS
-        self.ca_bundle = _ca_bundle_option()  # as the Pleo client's (network.py: proxies too)
-        self.allowed_hosts = _receipt_allowed_hosts_option()  # through the public-address check
+        self.allow_http = read_option("pleo_receipts_allow_http")
+        self.ca_bundle = read_option(
+            "pleo_ca_bundle"
+        )  # as the Pleo client's (network.py: proxies too)
+        self.allowed_hosts = read_option(
+            "pleo_receipt_allowed_hosts"
+        )  # through the public-address check
         self._mappings = {
             (row.kind, row.pleo_code): row._target() for row in self.connection.export_mapping_ids
         }

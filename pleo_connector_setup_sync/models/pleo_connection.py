@@ -37,14 +37,13 @@ from collections.abc import Collection
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, config
+from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
-from odoo.addons.pleo_connector.const import SETUP_CRON_XMLID
+from odoo.addons.pleo_connector.const import SETUP_CRON_XMLID, read_option
 from odoo.addons.pleo_connector.models.ir_cron import due_before, press_domain, run_due_connections
 from odoo.addons.pleo_connector.pleolib import errors
 from odoo.addons.pleo_connector.pleolib.setup_api import (
-    DEFAULT_PER_MINUTE,
     ConflictError,
     Pacer,
     SetupApi,
@@ -365,12 +364,7 @@ class PleoConnection(models.Model):
         return [part for part, (flag, _scope) in PARTS.items() if self[flag]]
 
     def _setup_pacer(self, client):
-        raw = config.get("pleo_setup_requests_per_minute")
-        try:
-            per_minute = int(raw) if raw not in (None, "", False) else DEFAULT_PER_MINUTE
-        except (TypeError, ValueError):
-            per_minute = DEFAULT_PER_MINUTE
-        return Pacer(per_minute, sleep=client._sleep)
+        return Pacer(read_option("pleo_setup_requests_per_minute"), sleep=client._sleep)
 
     def _setup_sync(self, slice_=None):
         """Run the enabled parts; return ``(summary, everything went well)``.
