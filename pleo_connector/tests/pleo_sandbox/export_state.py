@@ -105,6 +105,14 @@ class ExportError(Exception):
         self.status, self.type, self.message = status, error_type, message
 
 
+class BadRequest(ExportError):
+    """A request Pleo answers with 400 ``BAD_REQUEST``; the message says what is wrong. Every
+    route module raises this one (the API's answer is the same whichever module parses)."""
+
+    def __init__(self, message: str):
+        super().__init__(400, "BAD_REQUEST", message)
+
+
 def _check_choice(name: str, value: object, choices: tuple) -> None:
     if value not in choices:
         raise SandboxError(f"{name} must be one of {choices}, not {value!r}")
