@@ -105,7 +105,8 @@ if [ "${1:-}" = "--quick" ]; then
     fi
 
     say "quick: Odoo-free tests"
-    "$TOOLS_PY" -m pytest -p no:odoo -p no:cacheprovider tests --ignore=tests/e2e -q || exit 1
+    "$TOOLS_PY" -m pytest -p no:odoo -p no:cacheprovider tests --ignore=tests/e2e -q
+    quick_free_rc=$?  # the Odoo test module runs all the same: its result is the one awaited
 
     if [ -n "${ODOO_PATH:-}" ]; then quick_odoo="$ODOO_PATH"; export PYTHONPATH="$ODOO_PATH${PYTHONPATH:+:$PYTHONPATH}"
     else quick_odoo=$("$PY" -c "import odoo.release, os; print(os.path.dirname(os.path.dirname(odoo.release.__file__)))" 2>/dev/null) \
@@ -153,7 +154,10 @@ CONF
     say "quick: ${modules[0]} on $quick_db"
     "$TOOLS_PY" -m pytest -p no:cacheprovider --odoo-config="$quick_conf" --odoo-database="$quick_db" \
         --odoo-http --odoo-log-level=warn "${modules[0]}" -q "$@"
-    exit $?
+    quick_rc=$?
+    [ $quick_free_rc -eq 0 ] || loud "quick: the Odoo-free tests FAILED (above), ${modules[0]} $([ $quick_rc -eq 0 ] && echo passed || echo failed)"
+    [ $quick_free_rc -eq 0 ] && exit $quick_rc
+    exit 1
 fi
 
 # ----------------------------------------------------------------- 2. lint

@@ -41,7 +41,7 @@ from contextlib import contextmanager
 from functools import wraps
 from unittest.mock import patch
 
-from common import odoo_env
+from common import connect, odoo_env
 
 #: Wallet and company currency of the generated items (no conversion: the company's is USD).
 CURRENCY = "USD"
@@ -145,25 +145,15 @@ def seed_company(env, sandbox, company=None, shared=True):
             "default_account_id": accounts["5850"].id,
         }
     )
-    pleo_company = sandbox.add_company(f"Pleo {company.name}")
-    key = sandbox.mint_key(company_id=pleo_company)
-    installation = sandbox.set_installation_status(key, "ACTIVATED")
-    connection = company.pleo_connection_ids.sudo()
     now = fields.Datetime.now()
-    connection.write(
-        {
-            "state": "connected",
-            "pleo_company_uuid": pleo_company,
-            "installation_uuid": installation["id"],
-            "installation_status": "ACTIVATED",
-            "key_token": env["pleo.connection"]._vault().encrypt(key),
-            "last_check_date": now,
-            "last_scope_check_date": now,
-            "export_enabled": True,
-            "export_journal_id": journal.id,
-        }
+    return connect(
+        company,
+        sandbox,
+        last_check_date=now,
+        last_scope_check_date=now,
+        export_enabled=True,
+        export_journal_id=journal.id,
     )
-    return connection, pleo_company
 
 
 def make_items(sandbox, pleo_company, count, receipt_kb, latency):

@@ -19,7 +19,7 @@ import sys
 import time
 from datetime import timedelta
 
-from common import REPO, _odoo_config, odoo_env  # noqa: F401  (bench_month_end imports them here)
+from common import REPO, _odoo_config, connect, odoo_env  # noqa: F401  (bench_month_end imports two)
 
 
 def seed_connections(env, sandbox, count):
@@ -34,21 +34,12 @@ def seed_connections(env, sandbox, count):
     companies = env["res.company"].create(
         [{"name": f"Benchmark Company {number}"} for number in range(count)]
     )
-    vault = env["pleo.connection"]._vault()
     for company in companies:
-        pleo_company = sandbox.add_company(f"Pleo {company.name}")
-        key = sandbox.mint_key(company_id=pleo_company)
-        installation = sandbox.set_installation_status(key, "ACTIVATED")
-        company.pleo_connection_ids.sudo().write(
-            {
-                "state": "connected",
-                "pleo_company_uuid": pleo_company,
-                "installation_uuid": installation["id"],
-                "installation_status": "ACTIVATED",
-                "key_token": vault.encrypt(key),
-                "last_check_date": now - timedelta(hours=2),
-                "last_scope_check_date": now,
-            }
+        connect(
+            company,
+            sandbox,
+            last_check_date=now - timedelta(hours=2),
+            last_scope_check_date=now,
         )
     return companies.pleo_connection_ids
 

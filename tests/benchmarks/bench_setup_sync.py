@@ -19,7 +19,7 @@ import os
 import sys
 import time
 
-from common import odoo_env
+from common import connect, odoo_env
 
 SETUP_SCOPES = ("tax-codes:write", "tag-groups:write")
 
@@ -27,23 +27,14 @@ SETUP_SCOPES = ("tax-codes:write", "tag-groups:write")
 def seed(env, sandbox, n_accounts, n_vendors):
     """Connect the main company and give it the accounts and suppliers; return the connection."""
     company = env.company
-    pleo_company = sandbox.add_company("Pleo Benchmark ApS")
-    key = sandbox.mint_key(company_id=pleo_company)
-    sandbox.set_scopes(key, [*sandbox.key_info(key)["scopes"], *SETUP_SCOPES])
-    installation = sandbox.set_installation_status(key, "ACTIVATED")
-    connection = company.pleo_connection_ids.sudo()
-    connection.write(
-        {
-            "state": "connected",
-            "pleo_company_uuid": pleo_company,
-            "installation_uuid": installation["id"],
-            "installation_status": "ACTIVATED",
-            "key_token": env["pleo.connection"]._vault().encrypt(key),
-            "sync_accounts": True,
-            "sync_taxes": True,
-            "sync_tags": True,
-            "sync_vendors": True,
-        }
+    connection, _pleo_company = connect(
+        company,
+        sandbox,
+        SETUP_SCOPES,
+        sync_accounts=True,
+        sync_taxes=True,
+        sync_tags=True,
+        sync_vendors=True,
     )
     env["account.account"].create(
         [

@@ -81,3 +81,26 @@ def odoo_env(database, options=None, keep=False):
             if not keep:
                 Registry.delete(database)
                 db_service.exp_drop(database)
+
+
+def connect(company, sandbox, scopes=(), **values):
+    """Connect ``company`` to a new Pleo company of the sandbox as Save & Test leaves it: a key
+    minted (with ``scopes`` beyond the default ones) and stored encrypted, the installation
+    activated; ``values`` are written with it. Return ``(connection, Pleo company id)``."""
+    pleo_company = sandbox.add_company(f"Pleo {company.name}")
+    key = sandbox.mint_key(company_id=pleo_company)
+    if scopes:
+        sandbox.set_scopes(key, [*sandbox.key_info(key)["scopes"], *scopes])
+    installation = sandbox.set_installation_status(key, "ACTIVATED")
+    connection = company.pleo_connection_ids.sudo()
+    connection.write(
+        {
+            "state": "connected",
+            "pleo_company_uuid": pleo_company,
+            "installation_uuid": installation["id"],
+            "installation_status": "ACTIVATED",
+            "key_token": connection._vault().encrypt(key),
+            **values,
+        }
+    )
+    return connection, pleo_company

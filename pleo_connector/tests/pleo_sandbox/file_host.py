@@ -162,23 +162,13 @@ class FileHost:
             context.load_cert_chain(certfile, keyfile)
         self.stopping.clear()
         self._server = _FileServer((self.host, self._port), self, context)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="pleo-sandbox-files",
-            daemon=True,
-        )
-        self._thread.start()
+        self._thread = self._server.serve_in_thread("pleo-sandbox-files")
 
     def stop(self) -> None:
         """Stop serving; slow answers are cut short."""
         self.stopping.set()
         if self._server is not None:
-            self._server.shutdown()
-            self._server.close_connections()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._server.stop_serving(self._thread)
         self._server = self._thread = None
 
     @property

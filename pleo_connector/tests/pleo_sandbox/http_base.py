@@ -55,6 +55,22 @@ class TrackingHTTPServer(ThreadingHTTPServer):
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
 
+    def serve_in_thread(self, name: str) -> threading.Thread:
+        """Serve in a daemon thread ``name`` (polling for shutdown every 50 ms); return it."""
+        thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
+        )
+        thread.start()
+        return thread
+
+    def stop_serving(self, thread: threading.Thread | None = None) -> None:
+        """Stop serving, end every open connection, close the socket; wait for ``thread``."""
+        self.shutdown()
+        self.close_connections()
+        self.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
     def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
         """Log handler errors quietly: clients hanging up early is routine in fault tests."""
         _logger.debug(

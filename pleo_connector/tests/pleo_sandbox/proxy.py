@@ -131,24 +131,14 @@ class ConnectProxy:
             raise SandboxError("the proxy is running already")
         self.stopping.clear()
         self._server = _ProxyServer((self.host, self._port), self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="pleo-sandbox-proxy",
-            daemon=True,
-        )
-        self._thread.start()
+        self._thread = self._server.serve_in_thread("pleo-sandbox-proxy")
         return self
 
     def stop(self) -> None:
         """Stop serving and end every tunnel."""
         self.stopping.set()
         if self._server is not None:
-            self._server.shutdown()
-            self._server.close_connections()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._server.stop_serving(self._thread)
         self._server = self._thread = None
 
     def __enter__(self) -> ConnectProxy:

@@ -169,14 +169,7 @@ class PleoSandbox(SandboxState):
             for environment in ENVIRONMENTS:
                 server = _Server((self.host, self._ports[environment]), self, environment)
                 self._servers[environment] = server
-                thread = threading.Thread(
-                    target=server.serve_forever,
-                    kwargs={"poll_interval": 0.05},
-                    name=f"pleo-sandbox-{environment}",
-                    daemon=True,
-                )
-                thread.start()
-                self._threads.append(thread)
+                self._threads.append(server.serve_in_thread(f"pleo-sandbox-{environment}"))
             self.file_host.start()
         except OSError:
             self.stop()
@@ -189,9 +182,7 @@ class PleoSandbox(SandboxState):
         if self.file_host.running:
             self.file_host.stop()
         for server in self._servers.values():
-            server.shutdown()
-            server.close_connections()
-            server.server_close()
+            server.stop_serving()
         for thread in self._threads:
             thread.join(timeout=5)
         self._servers.clear()
