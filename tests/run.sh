@@ -72,6 +72,98 @@ pleo_tools_python "$PY" || { loud "TEST TOOLS MISSING: see the message above. No
 # three on a database with account (the other two are auto_install).
 ADDONS="pleo_connector pleo_connector_export pleo_connector_setup_sync"
 
+# ----------------------------------------------------------------- --quick PATTERN: the loop for one change
+#   tests/run.sh --quick PATTERN [pytest options...]
+# Lint of the files changed since PLEO_QUICK_BASE (default HEAD; untracked files count), the
+# Odoo-free tests, and the one Odoo test module of the addons whose file name matches PATTERN
+# (test_PATTERN.py first, else the one test_*PATTERN*.py), on a kept database: PLEO_QUICK_DB
+# (default pleo_quick), created with pleo_connector and l10n_dk on the first run, updated
+# (-u pleo_connector) only when a file of the addons outside tests/ changed since, then reused.
+# Its data directory is ${XDG_CACHE_HOME:-~/.cache}/pleo_connector/quick. The full run stays
+# `tests/run.sh` without --quick: it alone installs from scratch, runs e2e and uninstalls.
+if [ "${1:-}" = "--quick" ]; then
+    pattern=${2:-}
+    [ -n "$pattern" ] || { echo "usage: tests/run.sh --quick PATTERN [pytest options...]"; exit 2; }
+    shift 2
+    quick_base=${PLEO_QUICK_BASE:-HEAD}
+    say "quick: lint of the files changed since $quick_base"
+    mapfile -t changed < <({ git diff --name-only --diff-filter=d "$quick_base" -- '*.py'
+        git ls-files --others --exclude-standard -- '*.py'; } | sort -u)
+    if [ ${#changed[@]} -eq 0 ]; then
+        echo "no Python file changed"
+    else
+        printf '  %s\n' "${changed[@]}"
+        "$TOOLS_PY" -m ruff check "${changed[@]}" || { echo "ruff found problems"; exit 1; }
+        "$TOOLS_PY" -m ruff format --check "${changed[@]}" || { echo "ruff format: run 'ruff format' on them"; exit 1; }
+        mapfile -t addon_files < <(printf '%s\n' "${changed[@]}" | grep -E '^pleo_connector[a-z_]*/' || true)
+        if [ ${#addon_files[@]} -gt 0 ]; then
+            "$TOOLS_PY" -m pylint --rcfile=setup.cfg "${addon_files[@]}" || { echo "pylint-odoo found problems"; exit 1; }
+        fi
+    fi
+
+    mapfile -t modules < <(ls pleo_connector*/tests/test_"$pattern".py 2>/dev/null)
+    [ ${#modules[@]} -eq 1 ] || mapfile -t modules < <(ls pleo_connector*/tests/test_*"$pattern"*.py 2>/dev/null)
+    if [ ${#modules[@]} -ne 1 ]; then
+        echo "quick: PATTERN '$pattern' must name exactly one Odoo test module; it matches ${#modules[@]}:"
+        printf '  %s\n' "${modules[@]}"; exit 2
+    fi
+
+    say "quick: Odoo-free tests"
+    "$TOOLS_PY" -m pytest -p no:odoo -p no:cacheprovider tests --ignore=tests/e2e -q
+    quick_free_rc=$?  # the Odoo test module runs all the same: its result is the one awaited
+
+    if [ -n "${ODOO_PATH:-}" ]; then quick_odoo="$ODOO_PATH"; export PYTHONPATH="$ODOO_PATH${PYTHONPATH:+:$PYTHONPATH}"
+    else quick_odoo=$("$PY" -c "import odoo.release, os; print(os.path.dirname(os.path.dirname(odoo.release.__file__)))" 2>/dev/null) \
+        || { loud "quick: no Odoo (set ODOO_PATH): the Odoo test module did not run"; exit 1; }
+    fi
+    if [ -f "$quick_odoo/odoo-bin" ]; then quick_bin=("$PY" "$quick_odoo/odoo-bin"); else quick_bin=("$PY" -m odoo); fi
+    quick_dir=${XDG_CACHE_HOME:-$HOME/.cache}/pleo_connector/quick
+    quick_db=${PLEO_QUICK_DB:-pleo_quick}
+    mkdir -p "$quick_dir"
+    quick_addons="$repo"
+    for d in "$quick_odoo/addons" "$quick_odoo/odoo/addons"; do [ -d "$d" ] && quick_addons="$quick_addons,$d"; done
+    quick_port=$("$PY" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+    quick_conf="$quick_dir/odoo.conf"
+    cat > "$quick_conf" <<CONF
+[options]
+db_host = $PGHOST
+db_port = $PGPORT
+db_user = $PGUSER
+addons_path = $quick_addons
+data_dir = $quick_dir/data
+http_interface = 127.0.0.1
+http_port = $quick_port
+CONF
+    if [ -n "${PGPASSWORD:-}" ]; then echo "db_password = $PGPASSWORD" >> "$quick_conf"; fi
+    # what an update would change: every file of the addons outside their tests
+    quick_stamp=$(find pleo_connector* -path '*/tests' -prune -o -type f ! -name '*.pyc' -print0 \
+        | sort -z | xargs -0 sha1sum | sha1sum | cut -c1-40)
+    quick_stamp_file="$quick_dir/$quick_db.stamp"
+    quick_log="$quick_dir/$quick_db.log"
+    if ! psql -d postgres -Atc "select 1 from pg_database where datname = '$quick_db'" | grep -q 1; then
+        say "quick: creating the kept database $quick_db (pleo_connector, l10n_dk; once)"
+        "${quick_bin[@]}" -c "$quick_conf" -d "$quick_db" -i pleo_connector,l10n_dk \
+            --stop-after-init --no-http >"$quick_log" 2>&1 \
+            || { tail -n 40 "$quick_log"; loud "quick: installing on $quick_db failed"; exit 1; }
+        echo "$quick_stamp" > "$quick_stamp_file"
+    elif [ "$(cat "$quick_stamp_file" 2>/dev/null)" != "$quick_stamp" ]; then
+        say "quick: the addons changed outside tests/: updating $quick_db (-u pleo_connector)"
+        "${quick_bin[@]}" -c "$quick_conf" -d "$quick_db" -u pleo_connector \
+            --stop-after-init --no-http >"$quick_log" 2>&1 \
+            || { tail -n 40 "$quick_log"; loud "quick: updating $quick_db failed"; exit 1; }
+        echo "$quick_stamp" > "$quick_stamp_file"
+    else
+        echo "quick: reusing $quick_db (the addons are unchanged since its last update)"
+    fi
+    say "quick: ${modules[0]} on $quick_db"
+    "$TOOLS_PY" -m pytest -p no:cacheprovider --odoo-config="$quick_conf" --odoo-database="$quick_db" \
+        --odoo-http --odoo-log-level=warn "${modules[0]}" -q "$@"
+    quick_rc=$?
+    [ $quick_free_rc -eq 0 ] || loud "quick: the Odoo-free tests FAILED (above), ${modules[0]} $([ $quick_rc -eq 0 ] && echo passed || echo failed)"
+    [ $quick_free_rc -eq 0 ] && exit $quick_rc
+    exit 1
+fi
+
 # ----------------------------------------------------------------- 2. lint
 say "lint: ruff"
 "$TOOLS_PY" -m ruff check . || { echo "ruff found problems"; exit 1; }

@@ -1,4 +1,4 @@
-# Sourced by tests/run.sh (and by tests/unit/test_newcomer.py): picks the Python that runs the test
+# Sourced by tests/run.sh (and by tests/repository/test_newcomer.py): picks the Python that runs the test
 # tools (pytest, ruff, pylint-odoo, ...), without ever pip-installing into the Odoo Python.
 #
 #   pleo_tools_python PY    sets TOOLS_PY; returns non-zero (with a message on stderr) on failure

@@ -3,7 +3,7 @@
 """Receipts behind a company proxy and a CA of the server's: the export books an expense whose
 receipt comes over https from a file host that only the ``pleo_ca_bundle`` server option makes
 trusted, through the proxy that ``HTTPS_PROXY`` names; without the option the expense fails with
-the certificate reason. The Odoo-free ``tests/unit/test_network.py`` covers the settings one by
+the certificate reason. The Odoo-free ``tests/pleolib/test_network.py`` covers the settings one by
 one (environment variables, ``NO_PROXY``, proxy credentials, the Pleo API client).
 """
 

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.pleo_connector.tests.common import PleoSandboxMixin
+from odoo.addons.pleo_connector.tests.pleo_sandbox.generator import receipt_pdf
 from odoo.addons.pleo_connector.tests.tour_tools import BrowserTourMixin, png_size
 
 from .common import ACCOUNTS, run_export_in_class_setup
@@ -38,35 +39,6 @@ from .test_export import item_line, make_item
 SCREENSHOTS = ("export_job", "export_entry", "export_settings")
 #: The tour asks for "data", gets it as window.pleoExportTour, is told by data-pleo-data.
 TOUR_DATA = ("data", "pleoExportTour", "pleoData")
-
-
-def receipt_pdf(*lines):
-    """A small, valid one-page PDF showing ``lines`` (the browser renders it in the preview)."""
-    text = " ".join(
-        f"BT /F1 {18 if i == 0 else 12} Tf 56 {780 - 28 * i} Td ({line}) Tj ET"
-        for i, line in enumerate(lines)
-    )
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text.encode()),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    pdf = b"%PDF-1.4\n"
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(pdf))
-        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(pdf)
-    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return pdf
 
 
 RECEIPT = receipt_pdf(

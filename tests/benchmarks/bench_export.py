@@ -29,12 +29,10 @@ queries per item <= the ORM floor's queries per move + 3, peak memory flat in N 
 import argparse
 import base64
 import cProfile
-import logging
 import os
 import pstats
 import re
 import sys
-import tempfile
 import threading
 import time
 import tracemalloc
@@ -43,7 +41,7 @@ from contextlib import contextmanager
 from functools import wraps
 from unittest.mock import patch
 
-from bench_health import REPO, _odoo_config  # noqa: F401  (sets sys.path as bench_health does)
+from common import connect, odoo_env
 
 #: Wallet and company currency of the generated items (no conversion: the company's is USD).
 CURRENCY = "USD"
@@ -147,25 +145,15 @@ def seed_company(env, sandbox, company=None, shared=True):
             "default_account_id": accounts["5850"].id,
         }
     )
-    pleo_company = sandbox.add_company(f"Pleo {company.name}")
-    key = sandbox.mint_key(company_id=pleo_company)
-    installation = sandbox.set_installation_status(key, "ACTIVATED")
-    connection = company.pleo_connection_ids.sudo()
     now = fields.Datetime.now()
-    connection.write(
-        {
-            "state": "connected",
-            "pleo_company_uuid": pleo_company,
-            "installation_uuid": installation["id"],
-            "installation_status": "ACTIVATED",
-            "key_token": env["pleo.connection"]._vault().encrypt(key),
-            "last_check_date": now,
-            "last_scope_check_date": now,
-            "export_enabled": True,
-            "export_journal_id": journal.id,
-        }
+    return connect(
+        company,
+        sandbox,
+        last_check_date=now,
+        last_scope_check_date=now,
+        export_enabled=True,
+        export_journal_id=journal.id,
     )
-    return connection, pleo_company
 
 
 def make_items(sandbox, pleo_company, count, receipt_kb, latency):
@@ -418,70 +406,48 @@ def main():
     if args.quick:
         args.n = 50
 
-    from cryptography.fernet import Fernet
-    from pleo_sandbox import PleoSandbox
-
-    logging.getLogger("pleo_sandbox").setLevel(logging.WARNING)
     database = f"pleo_bench_export_{os.getpid()}"
-    with tempfile.TemporaryDirectory(prefix="pleo-bench-") as data_dir:
-        version, odoo_root = _odoo_config(database, data_dir)
+    options = {
+        "pleo_http_workers": str(args.workers),
+        "pleo_receipts_allow_http": "1",  # the sandbox's file host is plain http
+        "pleo_receipt_allowed_hosts": "127.0.0.1",  # ... and listens on loopback
+    }
+    with odoo_env(database, options, args.keep) as (registry, sandbox):
         from odoo import SUPERUSER_ID, api
-        from odoo.modules.registry import Registry
-        from odoo.service import db as db_service
-        from odoo.tools import config
 
-        print(f"Odoo {version} from {odoo_root}; database {database}", flush=True)
-        print("creating the database and installing pleo_connector ...", flush=True)
-        db_service._create_empty_database(database)  # pylint: disable=protected-access
-        registry = Registry.new(database, update_module=True, install_modules=["pleo_connector"])
-        options = {
-            "pleo_encryption_keys": Fernet.generate_key().decode(),
-            "pleo_http_workers": str(args.workers),
-            "pleo_receipts_allow_http": "1",  # the sandbox's file host is plain http
-            "pleo_receipt_allowed_hosts": "127.0.0.1",  # ... and listens on loopback
-        }
-        try:
-            with PleoSandbox() as sandbox, patch.dict(config.options, options):
-                config["pleo_api_url"] = sandbox.url("production")
-                with registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    connection, pleo_company = seed_company(env, sandbox)
-                    connection_id = connection.id
-                    cr.commit()
-                print(f"generating {args.n} items and receipts ...", flush=True)
-                items, receipts = make_items(
-                    sandbox, pleo_company, args.n, args.receipt_kb, args.latency
-                )
-                job_uuid = sandbox.add_export_job(pleo_company, items=items)
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            connection, pleo_company = seed_company(env, sandbox)
+            connection_id = connection.id
+            cr.commit()
+        print(f"generating {args.n} items and receipts ...", flush=True)
+        items, receipts = make_items(sandbox, pleo_company, args.n, args.receipt_kb, args.latency)
+        job_uuid = sandbox.add_export_job(pleo_company, items=items)
 
-                print("ORM floor (one batched create, rolled back) ...", flush=True)
-                floor_orm, floor_queries = orm_floor(registry, connection_id, items, receipts)
+        print("ORM floor (one batched create, rolled back) ...", flush=True)
+        floor_orm, floor_queries = orm_floor(registry, connection_id, items, receipts)
 
-                print("the export ...", flush=True)
-                sandbox.set_latency(args.latency)
-                sandbox.reset_requests()
-                sandbox.reset_file_requests()
-                memory = PeakMemory(args.tracemalloc)
-                counter = QueryCounter()
-                wall = run_export(registry, args, memory, counter)
-                calls = Counter(f"{r.method} {_ID.sub('{id}', r.path)}" for r in sandbox.requests)
-                pleo_calls = sum(calls.values())
-                downloads = len(sandbox.file_requests)
-                pleo_state = sandbox.export_job(job_uuid)["status"]
-                with registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    job = env["pleo.export.job"].search([("pleo_job_uuid", "=", job_uuid)])
-                    job_state, booked, failed = job.state, job.booked_count, job.failed_count
-                    attachments = env["ir.attachment"].search_count(
-                        [
-                            ("res_model", "=", "account.move"),
-                            ("res_id", "in", job.item_ids.move_id.ids),
-                        ]
-                    )
-        finally:
-            if not args.keep:
-                Registry.delete(database)
-                db_service.exp_drop(database)
+        print("the export ...", flush=True)
+        sandbox.set_latency(args.latency)
+        sandbox.reset_requests()
+        sandbox.reset_file_requests()
+        memory = PeakMemory(args.tracemalloc)
+        counter = QueryCounter()
+        wall = run_export(registry, args, memory, counter)
+        calls = Counter(f"{r.method} {_ID.sub('{id}', r.path)}" for r in sandbox.requests)
+        pleo_calls = sum(calls.values())
+        downloads = len(sandbox.file_requests)
+        pleo_state = sandbox.export_job(job_uuid)["status"]
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            job = env["pleo.export.job"].search([("pleo_job_uuid", "=", job_uuid)])
+            job_state, booked, failed = job.state, job.booked_count, job.failed_count
+            attachments = env["ir.attachment"].search_count(
+                [
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "in", job.item_ids.move_id.ids),
+                ]
+            )
 
     n = args.n
     network = (pleo_calls + downloads) * args.latency / args.workers

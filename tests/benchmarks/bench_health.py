@@ -14,21 +14,12 @@ per connection.
 """
 
 import argparse
-import getpass
-import logging
 import os
 import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
-from unittest.mock import patch
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "pleo_connector" / "tests"))  # the pleo_sandbox package
-if os.environ.get("ODOO_PATH"):
-    sys.path.insert(0, os.environ["ODOO_PATH"])
+from common import REPO, _odoo_config, connect, odoo_env  # noqa: F401  (bench_month_end imports two)
 
 
 def seed_connections(env, sandbox, count):
@@ -43,21 +34,12 @@ def seed_connections(env, sandbox, count):
     companies = env["res.company"].create(
         [{"name": f"Benchmark Company {number}"} for number in range(count)]
     )
-    vault = env["pleo.connection"]._vault()
     for company in companies:
-        pleo_company = sandbox.add_company(f"Pleo {company.name}")
-        key = sandbox.mint_key(company_id=pleo_company)
-        installation = sandbox.set_installation_status(key, "ACTIVATED")
-        company.pleo_connection_ids.sudo().write(
-            {
-                "state": "connected",
-                "pleo_company_uuid": pleo_company,
-                "installation_uuid": installation["id"],
-                "installation_status": "ACTIVATED",
-                "key_token": vault.encrypt(key),
-                "last_check_date": now - timedelta(hours=2),
-                "last_scope_check_date": now,
-            }
+        connect(
+            company,
+            sandbox,
+            last_check_date=now - timedelta(hours=2),
+            last_scope_check_date=now,
         )
     return companies.pleo_connection_ids
 
@@ -73,30 +55,6 @@ def measure(env, connections, batch_size=None):
     return time.perf_counter() - started, env.cr.sql_log_count - queries_before
 
 
-def _odoo_config(database, data_dir):
-    import odoo.release
-    from odoo.tools import config
-
-    odoo_root = Path(odoo.release.__file__).resolve().parents[1]
-    addons = [str(REPO)] + [
-        str(path) for path in (odoo_root / "addons", odoo_root / "odoo" / "addons") if path.is_dir()
-    ]
-    config.parse_config(
-        [
-            f"--database={database}",
-            f"--db_host={os.environ.get('PGHOST', '127.0.0.1')}",
-            f"--db_port={os.environ.get('PGPORT', '5432')}",
-            f"--db_user={os.environ.get('PGUSER', getpass.getuser())}",
-            f"--addons-path={','.join(addons)}",
-            f"--data-dir={data_dir}",
-            "--log-level=warn",
-        ]
-    )
-    if os.environ.get("PGPASSWORD"):
-        config["db_password"] = os.environ["PGPASSWORD"]
-    return odoo.release.version, odoo_root
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=200, help="connections (default 200)")
@@ -105,44 +63,20 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the created database")
     args = parser.parse_args()
 
-    from cryptography.fernet import Fernet
-    from pleo_sandbox import PleoSandbox
-
-    logging.getLogger("pleo_sandbox").setLevel(logging.WARNING)
     database = f"pleo_bench_{os.getpid()}"
-    with tempfile.TemporaryDirectory(prefix="pleo-bench-") as data_dir:
-        version, odoo_root = _odoo_config(database, data_dir)
-        from odoo.modules.registry import Registry
-        from odoo.service import db as db_service
-        from odoo.tools import config
+    options = {"pleo_http_workers": str(args.workers)}
+    with odoo_env(database, options, args.keep) as (registry, sandbox), registry.cursor() as cr:
+        from odoo import SUPERUSER_ID, api
 
-        print(f"Odoo {version} from {odoo_root}; database {database}", flush=True)
-        print("creating the database and installing pleo_connector ...", flush=True)
-        db_service._create_empty_database(database)  # pylint: disable=protected-access
-        registry = Registry.new(database, update_module=True, install_modules=["pleo_connector"])
-        try:
-            with PleoSandbox() as sandbox, registry.cursor() as cr:
-                options = {
-                    "pleo_api_url": sandbox.url("production"),
-                    "pleo_encryption_keys": Fernet.generate_key().decode(),
-                    "pleo_http_workers": str(args.workers),
-                }
-                with patch.dict(config.options, options):
-                    from odoo import SUPERUSER_ID, api
-
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    connections = seed_connections(env, sandbox, args.n)
-                    cr.commit()
-                    sandbox.set_latency(args.latency)
-                    sandbox.reset_requests()
-                    wall, queries = measure(env, connections)
-                    states = dict(env["pleo.connection"]._read_group([], ["state"], ["__count"]))
-                    calls = sandbox.count()
-                cr.rollback()
-        finally:
-            if not args.keep:
-                Registry.delete(database)
-                db_service.exp_drop(database)
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        connections = seed_connections(env, sandbox, args.n)
+        cr.commit()
+        sandbox.set_latency(args.latency)
+        sandbox.reset_requests()
+        wall, queries = measure(env, connections)
+        states = dict(env["pleo.connection"]._read_group([], ["state"], ["__count"]))
+        calls = sandbox.count()
+        cr.rollback()
 
     floor = args.n * args.latency
     ideal = floor / args.workers

@@ -15,20 +15,11 @@ PostgreSQL (PG* variables, default 127.0.0.1:5432); the database is dropped afte
 """
 
 import argparse
-import logging
 import os
 import sys
-import tempfile
 import time
-from pathlib import Path
-from unittest.mock import patch
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "pleo_connector" / "tests"))  # the pleo_sandbox package
-sys.path.insert(0, str(REPO / "tests" / "benchmarks"))
-if os.environ.get("ODOO_PATH"):
-    sys.path.insert(0, os.environ["ODOO_PATH"])
+from common import connect, odoo_env
 
 SETUP_SCOPES = ("tax-codes:write", "tag-groups:write")
 
@@ -36,23 +27,14 @@ SETUP_SCOPES = ("tax-codes:write", "tag-groups:write")
 def seed(env, sandbox, n_accounts, n_vendors):
     """Connect the main company and give it the accounts and suppliers; return the connection."""
     company = env.company
-    pleo_company = sandbox.add_company("Pleo Benchmark ApS")
-    key = sandbox.mint_key(company_id=pleo_company)
-    sandbox.set_scopes(key, [*sandbox.key_info(key)["scopes"], *SETUP_SCOPES])
-    installation = sandbox.set_installation_status(key, "ACTIVATED")
-    connection = company.pleo_connection_ids.sudo()
-    connection.write(
-        {
-            "state": "connected",
-            "pleo_company_uuid": pleo_company,
-            "installation_uuid": installation["id"],
-            "installation_status": "ACTIVATED",
-            "key_token": env["pleo.connection"]._vault().encrypt(key),
-            "sync_accounts": True,
-            "sync_taxes": True,
-            "sync_tags": True,
-            "sync_vendors": True,
-        }
+    connection, _pleo_company = connect(
+        company,
+        sandbox,
+        SETUP_SCOPES,
+        sync_accounts=True,
+        sync_taxes=True,
+        sync_tags=True,
+        sync_vendors=True,
     )
     env["account.account"].create(
         [
@@ -96,51 +78,26 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the created database")
     args = parser.parse_args()
 
-    from bench_health import _odoo_config
-    from cryptography.fernet import Fernet
-    from pleo_sandbox import PleoSandbox
-
-    logging.getLogger("pleo_sandbox").setLevel(logging.WARNING)
     database = f"pleo_bench_setup_{os.getpid()}"
     results = []
-    with tempfile.TemporaryDirectory(prefix="pleo-bench-") as data_dir:
-        version, odoo_root = _odoo_config(database, data_dir)
-        from odoo.modules.registry import Registry
-        from odoo.service import db as db_service
-        from odoo.tools import config
+    options = {"pleo_setup_requests_per_minute": str(args.per_minute)}
+    with odoo_env(database, options, args.keep) as (registry, sandbox), registry.cursor() as cr:
+        from odoo import SUPERUSER_ID, api
 
-        print(f"Odoo {version} from {odoo_root}; database {database}", flush=True)
-        print("creating the database and installing pleo_connector ...", flush=True)
-        db_service._create_empty_database(database)  # pylint: disable=protected-access
-        registry = Registry.new(database, update_module=True, install_modules=["pleo_connector"])
-        try:
-            with PleoSandbox() as sandbox, registry.cursor() as cr:
-                options = {
-                    "pleo_api_url": sandbox.url("production"),
-                    "pleo_encryption_keys": Fernet.generate_key().decode(),
-                    "pleo_setup_requests_per_minute": str(args.per_minute),
-                }
-                with patch.dict(config.options, options):
-                    from odoo import SUPERUSER_ID, api
-
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    connection = seed(env, sandbox, args.accounts, args.vendors)
-                    cr.commit()
-                    sandbox.set_latency(args.latency)
-                    for label in ("first sync", "second sync (nothing changed)"):
-                        print(f"running the {label} ...", flush=True)
-                        results.append((label, *run(env, sandbox, connection)))
-                    pleo = {
-                        "accounts": len(sandbox.accounts()),
-                        "vendors": len(sandbox.vendors()),
-                        "tax codes": len(sandbox.tax_codes()),
-                        "tags": len(sandbox.tags()),
-                    }
-                cr.rollback()
-        finally:
-            if not args.keep:
-                Registry.delete(database)
-                db_service.exp_drop(database)
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        connection = seed(env, sandbox, args.accounts, args.vendors)
+        cr.commit()
+        sandbox.set_latency(args.latency)
+        for label in ("first sync", "second sync (nothing changed)"):
+            print(f"running the {label} ...", flush=True)
+            results.append((label, *run(env, sandbox, connection)))
+        pleo = {
+            "accounts": len(sandbox.accounts()),
+            "vendors": len(sandbox.vendors()),
+            "tax codes": len(sandbox.tax_codes()),
+            "tags": len(sandbox.tags()),
+        }
+        cr.rollback()
 
     print()
     print(f"accounts (besides the generic chart)  {args.accounts}")

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 
+from .generator import JOB_OPTIONS
 from .models import (
     Response,
     SandboxError,
@@ -137,23 +138,7 @@ _JOB_FIELDS = (
     "entry_ids",
     "with_files",
     "job_id",
-    "seed",
-    "types",
-    "wallet_currency",
-    "supplier_currency",
-    "accounts",
-    "contra_account_code",
-    "tax_codes",
-    "tax_types",
-    "tax_accounts",
-    "tags",
-    "users",
-    "vendor_codes",
-    "max_lines",
-    "start_date",
-    "notes",
-    "user_email",
-    "overrides",
+    *JOB_OPTIONS,
 )
 
 

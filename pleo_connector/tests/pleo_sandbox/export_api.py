@@ -7,7 +7,6 @@ leaves undocumented are marked [unknown] and listed in README.md.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import re
@@ -18,35 +17,26 @@ from .export_state import (
     JOB_EVENTS,
     JOB_FAILURE_TYPES,
     JOB_STATUSES,
+    BadRequest,
     ExportError,
 )
 from .models import ApiKey, Response, error_response, is_uuid, json_response
+from .paging import one, paginate
 
 Query = dict[str, list[str]]
 
-DEFAULT_PAGE_SIZE = 20  # [unknown] Pleo's default and maximum page sizes for export endpoints
-MAX_PAGE_SIZE = 100
 READ, WRITE, ITEMS = "export-jobs:read", "export-jobs:write", "export-items:read"
 
 
-def _bad(message: str) -> ExportError:
-    return ExportError(400, "BAD_REQUEST", message)
-
-
 # ---------------------------------------------------------------------- parsing
-def _one(query: Query, name: str) -> str | None:
-    values = query.get(name)
-    return values[0] if values else None
-
-
 def _uuid_param(query: Query, name: str, required: bool = False) -> str | None:
-    value = _one(query, name)
+    value = one(query, name)
     if value is None:
         if required:
-            raise _bad(f"{name} is required")
+            raise BadRequest(f"{name} is required")
         return None
     if not is_uuid(value):
-        raise _bad(f"{name} must be a UUID")
+        raise BadRequest(f"{name} must be a UUID")
     return value
 
 
@@ -60,88 +50,30 @@ def _list_param(query: Query, name: str, choices: tuple[str, ...]) -> list[str]:
     ]
     for value in values:
         if value not in choices:
-            raise _bad(f"{name} must be among {', '.join(choices)}")
+            raise BadRequest(f"{name} must be among {', '.join(choices)}")
     return values
-
-
-def _int_param(query: Query, name: str) -> int | None:
-    raw = _one(query, name)
-    if raw is None:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _bad(f"{name} must be an integer") from None
-    if value < 0:
-        raise _bad(f"{name} must be >= 0")
-    return value
-
-
-def _encode_cursor(position: int) -> str:
-    """A list position as a cursor matching the spec's pattern ``^[A-Z2-7=~]+$``."""
-    return base64.b32encode(str(position).encode()).decode()
-
-
-def _decode_cursor(cursor: str, name: str) -> int:
-    try:
-        position = int(base64.b32decode(cursor.encode(), casefold=False).decode())
-    except ValueError:
-        raise _bad(f"{name} is not a valid cursor") from None
-    if position < 0:
-        raise _bad(f"{name} is not a valid cursor")
-    return position
-
-
-def paginate(rows: list, query: Query, parameters: dict[str, list[str]]) -> dict:
-    """``{"data": page, "pagination": CursorPageInfo}`` of ``rows`` per the request's
-    ``before``/``after``/``offset`` and ``limit`` (0 or absent: the default page size)."""
-    limit = min(_int_param(query, "limit") or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    before, after, offset = _one(query, "before"), _one(query, "after"), _one(query, "offset")
-    if sum(p is not None for p in (before, after, offset)) > 1:
-        raise _bad("before, after and offset cannot be used together")
-    current: dict = {"parameters": parameters, "limit": limit}
-    if after is not None:
-        start = _decode_cursor(after, "after") + 1
-        end, current["after"] = start + limit, after
-    elif before is not None:
-        end = min(_decode_cursor(before, "before"), len(rows))
-        start, current["before"] = max(0, end - limit), before
-    else:
-        start = current["offset"] = _int_param(query, "offset") or 0
-        end = start + limit
-    page = rows[start:end]
-    pagination = {
-        "currentRequestPagination": current,
-        "hasNextPage": end < len(rows),
-        "hasPreviousPage": start > 0,
-        "total": len(rows),
-    }
-    if page:
-        pagination["startCursor"] = _encode_cursor(start)
-        pagination["endCursor"] = _encode_cursor(start + len(page) - 1)
-    return {"data": page, "pagination": pagination}
 
 
 def _json(body: bytes) -> object:
     if not body:
-        raise _bad("a JSON request body is required")
+        raise BadRequest("a JSON request body is required")
     try:
         return json.loads(body)
     except ValueError:
-        raise _bad("the request body is not valid JSON") from None
+        raise BadRequest("the request body is not valid JSON") from None
 
 
 def _object(body: bytes) -> dict:
     payload = _json(body)
     if not isinstance(payload, dict):
-        raise _bad("the request body must be a JSON object")
+        raise BadRequest("the request body must be a JSON object")
     return payload
 
 
 def _optional(payload: dict, name: str, kind: type, label: str) -> object:
     value = payload.get(name)
     if value is not None and not isinstance(value, kind):
-        raise _bad(f"{name} must be {label}")
+        raise BadRequest(f"{name} must be {label}")
     return value
 
 
@@ -149,10 +81,10 @@ def _choice(payload: dict, name: str, choices: tuple[str, ...], required: bool) 
     value = payload.get(name)
     if value is None:
         if required:
-            raise _bad(f"{name} is required")
+            raise BadRequest(f"{name} is required")
         return None
     if value not in choices:
-        raise _bad(f"{name} must be one of {', '.join(choices)}")
+        raise BadRequest(f"{name} must be one of {', '.join(choices)}")
     return value
 
 
@@ -162,7 +94,7 @@ def _date_time(payload: dict, name: str) -> str | None:
         try:
             dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise _bad(f"{name} must be an ISO 8601 date-time") from None
+            raise BadRequest(f"{name} must be an ISO 8601 date-time") from None
     return value
 
 
@@ -200,7 +132,7 @@ def create_job(state, key: ApiKey, query: Query, body: bytes) -> Response:
     payload = _object(body)
     company_id = payload.get("companyId")
     if not is_uuid(company_id):
-        raise _bad("companyId is required and must be a UUID")
+        raise BadRequest("companyId is required and must be a UUID")
     entry_ids = payload.get("accountingEntryIds")
     if (
         not isinstance(entry_ids, list)
@@ -208,10 +140,10 @@ def create_job(state, key: ApiKey, query: Query, body: bytes) -> Response:
         or not all(is_uuid(e) for e in entry_ids)
         or len(set(entry_ids)) != len(entry_ids)
     ):
-        raise _bad("accountingEntryIds must be a non-empty list of distinct UUIDs")
+        raise BadRequest("accountingEntryIds must be a non-empty list of distinct UUIDs")
     employee_id = payload.get("employeeId")
     if employee_id is not None and not is_uuid(employee_id):
-        raise _bad("employeeId must be a UUID")
+        raise BadRequest("employeeId must be a UUID")
     interactive = _optional(payload, "isInteractive", bool, "true or false")
     options = _optional(payload, "options", dict, "an object") or {}
     vendor_based = _optional(options, "vendorBasedBookkeeping", bool, "true or false")
@@ -238,7 +170,7 @@ def job_event(state, key: ApiKey, query: Query, body: bytes) -> Response:
     payload = _object(body)
     job_id = payload.get("jobId")
     if not is_uuid(job_id):
-        raise _bad("jobId is required and must be a UUID")
+        raise BadRequest("jobId is required and must be a UUID")
     event = _choice(payload, "event", JOB_EVENTS, required=True)
     reason = _optional(payload, "failureReason", str, "a string")
     reason_type = _choice(payload, "failureReasonType", JOB_FAILURE_TYPES, required=False)
@@ -249,18 +181,18 @@ def job_event(state, key: ApiKey, query: Query, body: bytes) -> Response:
 @_answer
 def job_items(state, key: ApiKey, query: Query, body: bytes, job_id: str) -> Response:
     """``GET /v3/export-jobs/{jobId}/items[?status=]``: the control list."""
-    status = _one(query, "status")
+    status = one(query, "status")
     if status is not None and status not in ITEM_STATUSES:
-        raise _bad(f"status must be one of {', '.join(ITEM_STATUSES)}")
+        raise BadRequest(f"status must be one of {', '.join(ITEM_STATUSES)}")
     rows = state.api_job_items(key, job_id, status)
     return json_response(200, paginate(rows, query, {"status": [status]} if status else {}))
 
 
 def _item_update(update: object) -> dict:
     if not isinstance(update, dict):
-        raise _bad("each item update must be an object")
+        raise BadRequest("each item update must be an object")
     if not is_uuid(update.get("accountingEntryId")):
-        raise _bad("accountingEntryId is required and must be a UUID")
+        raise BadRequest("accountingEntryId is required and must be a UUID")
     _choice(update, "status", ITEM_STATUSES, required=True)
     _date_time(update, "exportedAt")
     for name in ("externalId", "externalUrl", "failureReason"):
@@ -274,7 +206,7 @@ def update_items(state, key: ApiKey, query: Query, body: bytes, job_id: str) -> 
     """``PUT /v3/export-jobs/{jobId}/items``: ≤100 updates; 413 beyond; 422 unless running."""
     payload = _json(body)
     if not isinstance(payload, list):
-        raise _bad("the request body must be a JSON array of item updates")
+        raise BadRequest("the request body must be a JSON array of item updates")
     updates = [_item_update(update) for update in payload]
     data, errors = state.api_update_items(key, job_id, updates)
     return json_response(200, {"data": data, "errors": errors})

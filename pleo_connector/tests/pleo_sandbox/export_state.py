@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from .demo_scenario import scenario_items
 from .file_host import FileHost, FileRequest
 from .generator import (
+    JOB_OPTIONS,
     ExportItemGenerator,
     receipt_bytes,
     with_invoice_payment_currency,
@@ -74,27 +75,6 @@ ITEM_FAILURE_TYPES = (
 )
 MAX_ITEM_UPDATES = 100  # per PUT [spec]
 EXPIRED_REASON = "Job not updated within expiry time limit."
-_GENERATOR_NAMES = frozenset(
-    {
-        "seed",
-        "types",
-        "wallet_currency",
-        "supplier_currency",
-        "accounts",
-        "contra_account_code",
-        "tax_codes",
-        "tax_types",
-        "tax_accounts",
-        "tags",
-        "users",
-        "vendor_codes",
-        "max_lines",
-        "start_date",
-        "notes",
-        "user_email",
-        "overrides",
-    }
-)
 
 
 class ExportError(Exception):
@@ -103,6 +83,14 @@ class ExportError(Exception):
     def __init__(self, status: int, error_type: str, message: str):
         super().__init__(message)
         self.status, self.type, self.message = status, error_type, message
+
+
+class BadRequest(ExportError):
+    """A request Pleo answers with 400 ``BAD_REQUEST``; the message says what is wrong. Every
+    route module raises this one (the API's answer is the same whichever module parses)."""
+
+    def __init__(self, message: str):
+        super().__init__(400, "BAD_REQUEST", message)
 
 
 def _check_choice(name: str, value: object, choices: tuple) -> None:
@@ -395,7 +383,7 @@ class ExportState:
         abandoned); ``job_id`` chooses the job's id. At most one open job per company, as at Pleo.
         """
         _check_choice("status", status, JOB_STATUSES)
-        unknown = sorted(set(generator_options) - _GENERATOR_NAMES)
+        unknown = sorted(set(generator_options) - set(JOB_OPTIONS))
         if unknown:
             raise SandboxError(f"unknown option(s): {', '.join(unknown)}")
         if items is not None and n is not None:

@@ -40,9 +40,10 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from .http_base import TrackingHTTPServer
 from .models import SandboxError, UnknownEntityError
 
 _logger = logging.getLogger("pleo_sandbox")
@@ -161,23 +162,13 @@ class FileHost:
             context.load_cert_chain(certfile, keyfile)
         self.stopping.clear()
         self._server = _FileServer((self.host, self._port), self, context)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="pleo-sandbox-files",
-            daemon=True,
-        )
-        self._thread.start()
+        self._thread = self._server.serve_in_thread("pleo-sandbox-files")
 
     def stop(self) -> None:
         """Stop serving; slow answers are cut short."""
         self.stopping.set()
         if self._server is not None:
-            self._server.shutdown()
-            self._server.close_connections()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._server.stop_serving(self._thread)
         self._server = self._thread = None
 
     @property
@@ -357,14 +348,12 @@ _ERROR_MESSAGES = {
 }
 
 
-class _FileServer(ThreadingHTTPServer):
-    daemon_threads = True
+class _FileServer(TrackingHTTPServer):
+    label = "file host"
 
     def __init__(self, address: tuple[str, int], host: FileHost, tls: ssl.SSLContext | None = None):
         self.file_host = host
         self.tls = tls
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         super().__init__(address, _FileHandler)
 
     def finish_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
@@ -373,43 +362,16 @@ class _FileServer(ThreadingHTTPServer):
             super().finish_request(request, client_address)
             return
         request.settimeout(_HANDSHAKE_SECONDS)
-        with self._connections_lock:
-            self._connections.discard(request)  # wrapping moves its descriptor to the TLS socket
+        self.forget(request)  # wrapping moves its descriptor to the TLS socket
         secure = self.tls.wrap_socket(request, server_side=True)  # a failed handshake raises
-        with self._connections_lock:
-            self._connections.add(secure)
+        self.track(secure)
         try:
             super().finish_request(secure, client_address)
         finally:
-            with self._connections_lock:
-                self._connections.discard(secure)
+            self.forget(secure)
             with contextlib.suppress(OSError):
                 secure.shutdown(socket.SHUT_RDWR)
             secure.close()
-
-    def process_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
-        """Track the connection so that :meth:`close_connections` can end it."""
-        with self._connections_lock:
-            self._connections.add(request)
-        return super().process_request(request, client_address)
-
-    def shutdown_request(self, request: socket.socket) -> None:
-        """Forget a finished connection."""
-        with self._connections_lock:
-            self._connections.discard(request)
-        return super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """End every open connection."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
-        """Clients hanging up early is routine in fault tests: log quietly."""
-        _logger.debug("file host: error while answering %s", client_address)
 
 
 class _FileHandler(BaseHTTPRequestHandler):

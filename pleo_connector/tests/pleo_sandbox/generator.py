@@ -69,6 +69,27 @@ SUB_TYPES = (
     "invoice_payment_sent",
     "interest",
 )
+#: The generator's options an export job may be given, by ``add_export_job`` or the control API
+#: (they go to :class:`ExportItemGenerator`, ``overrides`` to its ``items()``).
+JOB_OPTIONS = (
+    "seed",
+    "types",
+    "wallet_currency",
+    "supplier_currency",
+    "accounts",
+    "contra_account_code",
+    "tax_codes",
+    "tax_types",
+    "tax_accounts",
+    "tags",
+    "users",
+    "vendor_codes",
+    "max_lines",
+    "start_date",
+    "notes",
+    "user_email",
+    "overrides",
+)
 #: Types whose money flows back to the company: their sign follows ``refund_sign``.
 REVERSAL_TYPES = ("refund", "chargeback", "cashback", "wallet_unload")
 TAX_TYPES = ("inclusive", "exclusive", "reverse")
@@ -236,31 +257,40 @@ def with_invoice_payment_currency(item: dict, reading: str) -> dict:
 
 
 # ---------------------------------------------------------------------- receipts
+def receipt_pdf(*lines: str) -> bytes:
+    """A small, valid one-page A4 PDF showing ``lines`` (the first as a title), which a browser
+    renders in a preview."""
+    text = " ".join(
+        f"BT /F1 {18 if i == 0 else 12} Tf 56 {780 - 28 * i} Td ({line}) Tj ET"
+        for i, line in enumerate(lines)
+    ).encode("latin-1", "replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    pdf = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return pdf
+
+
 def receipt_bytes(mimetype: str, text: str = "Receipt") -> bytes:
     """A small valid document of ``mimetype`` (PDF or PNG; other types get plain text)."""
     if mimetype == "application/pdf":
-        stream = f"BT /F1 10 Tf 10 100 Td ({text[:60]}) Tj ET".encode("latin-1", "replace")
-        objects = [
-            b"<</Type/Catalog/Pages 2 0 R>>",
-            b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
-            b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]/Contents 4 0 R"
-            b"/Resources<</Font<</F1 5 0 R>>>>>>",
-            b"<</Length %d>>stream\n" % len(stream) + stream + b"\nendstream",
-            b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
-        ]
-        body = b"%PDF-1.4\n"
-        offsets = []
-        for number, obj in enumerate(objects, 1):
-            offsets.append(len(body))
-            body += b"%d 0 obj" % number + obj + b"endobj\n"
-        xref = len(body)
-        body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-        body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-        body += b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (
-            len(objects) + 1,
-            xref,
-        )
-        return body
+        return receipt_pdf(text[:60])
     if mimetype == "image/png":
 
         def chunk(kind: bytes, data: bytes) -> bytes:

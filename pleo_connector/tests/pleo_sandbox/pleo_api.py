@@ -7,13 +7,13 @@ Choices for what Pleo leaves undocumented are marked [unknown] and listed in REA
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import re
 from collections.abc import Callable
 
 from . import export_api, setup_api, webhooks_api
+from .export_state import BadRequest
 from .models import (
     HTML_CONTENT_TYPE,
     INSTALLATION_ERROR_CODES,
@@ -27,48 +27,25 @@ from .models import (
     json_response,
     method_not_allowed,
 )
+from .paging import one, paginate
 from .state import AuthResult, SandboxState
 
 Query = dict[str, list[str]]
 Handler = Callable[..., Response]
 
-DEFAULT_PAGE_SIZE = 20  # [unknown] Pleo's default and maximum page sizes
-MAX_PAGE_SIZE = 100
 DEFAULT_INSTALLATION_STATUS = "ACTIVATED"  # [unknown] status of a POST without one
 
 
-class _BadRequest(Exception):
-    """A request Pleo would answer with 400; the message says what is wrong."""
-
-
 # ---------------------------------------------------------------------- parsing helpers
-def _one(query: Query, name: str) -> str | None:
-    values = query.get(name)
-    return values[0] if values else None
-
-
-def _int_param(query: Query, name: str, default: int, minimum: int) -> int:
-    raw = _one(query, name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _BadRequest(f"{name} must be an integer") from None
-    if value < minimum:
-        raise _BadRequest(f"{name} must be >= {minimum}")
-    return value
-
-
 def _json_object(body: bytes) -> dict:
     if not body:
-        raise _BadRequest("a JSON request body is required")
+        raise BadRequest("a JSON request body is required")
     try:
         payload = json.loads(body)
     except ValueError:
-        raise _BadRequest("the request body is not valid JSON") from None
+        raise BadRequest("the request body is not valid JSON") from None
     if not isinstance(payload, dict):
-        raise _BadRequest("the request body must be a JSON object")
+        raise BadRequest("the request body must be a JSON object")
     return payload
 
 
@@ -77,7 +54,7 @@ def _enum(payload: dict, name: str, choices: tuple[str, ...], default: str | Non
     if value is None:  # absent or null: Pleo's Kotlin/Jackson stack treats both as missing
         return default
     if value not in choices:
-        raise _BadRequest(f"{name} must be one of {', '.join(choices)}")
+        raise BadRequest(f"{name} must be one of {', '.join(choices)}")
     return value
 
 
@@ -87,23 +64,8 @@ def _metadata(payload: dict) -> dict | None:
         return None
     # spec: metadata.additionalProperties is {type: object}, so every value must be an object
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        raise _BadRequest("metadata must be an object whose values are objects")
+        raise BadRequest("metadata must be an object whose values are objects")
     return value
-
-
-def _encode_cursor(position: int) -> str:
-    """Encode a list position as a cursor matching the spec's pattern ``^[A-Z2-7=~]+$``."""
-    return base64.b32encode(str(position).encode()).decode()
-
-
-def _decode_cursor(cursor: str, name: str) -> int:
-    try:
-        position = int(base64.b32decode(cursor.encode(), casefold=False).decode())
-    except ValueError:
-        raise _BadRequest(f"{name} is not a valid cursor") from None
-    if position < 0:
-        raise _BadRequest(f"{name} is not a valid cursor")
-    return position
 
 
 # ---------------------------------------------------------------------- endpoints
@@ -131,9 +93,9 @@ def _missing_installation(behaviour: Behaviour) -> Response:
 
 def get_installation(state: SandboxState, key: ApiKey, query: Query, body: bytes) -> Response:
     """``GET /v1/installations/me[?company_id=]``."""
-    company_id = _one(query, "company_id")
+    company_id = one(query, "company_id")
     if company_id is not None and not is_uuid(company_id):
-        raise _BadRequest("company_id must be a UUID")
+        raise BadRequest("company_id must be a UUID")
     installation = state.find_installation(key, company_id)
     if installation is None:
         return _missing_installation(state.behaviour)
@@ -158,7 +120,7 @@ def update_installation(state: SandboxState, key: ApiKey, query: Query, body: by
     payload = _json_object(body)
     status = _enum(payload, "status", INSTALLATION_STATUSES, None)
     if status is None:
-        raise _BadRequest("status is required")
+        raise BadRequest("status is required")
     error_code = _enum(payload, "errorCode", INSTALLATION_ERROR_CODES, None)
     installation = state.update_installation(key, status, error_code, _metadata(payload))
     if installation is None:
@@ -200,39 +162,15 @@ def list_companies(state: SandboxState, key: ApiKey, query: Query, body: bytes) 
 
     ``sorting_keys``/``sorting_order`` are accepted and ignored (always name, then id).
     """
-    organization_id = _one(query, "organization_id")
+    organization_id = one(query, "organization_id")
     if organization_id is not None and not is_uuid(organization_id):
-        raise _BadRequest("organization_id must be a UUID")
-    limit = min(_int_param(query, "limit", DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE)
-    before, after = _one(query, "before"), _one(query, "after")
-    if sum(p is not None for p in (before, after, _one(query, "offset"))) > 1:
-        raise _BadRequest("before, after and offset cannot be used together")
+        raise BadRequest("organization_id must be a UUID")
+    companies = state.visible_companies(key)
+    parameters = {} if organization_id is None else {"organization_id": [organization_id]}
+    page = paginate(companies, query, parameters, min_limit=1)  # its 400s come before the 403
     if organization_id is not None and organization_id != state.organization_of(key):
         return error_response(403, "FORBIDDEN", "this key may not search that organization")
-    companies = state.visible_companies(key)
-    current: dict = {"parameters": {}, "limit": limit}
-    if organization_id is not None:
-        current["parameters"]["organization_id"] = [organization_id]
-    if after is not None:
-        start = _decode_cursor(after, "after") + 1
-        end, current["after"] = start + limit, after
-    elif before is not None:
-        end = min(_decode_cursor(before, "before"), len(companies))
-        start, current["before"] = max(0, end - limit), before
-    else:
-        start = current["offset"] = _int_param(query, "offset", 0, 0)
-        end = start + limit
-    page = companies[start:end]
-    pagination = {
-        "currentRequestPagination": current,
-        "hasNextPage": end < len(companies),
-        "hasPreviousPage": start > 0,
-        "total": len(companies),
-    }
-    if page:
-        pagination["startCursor"] = _encode_cursor(start)
-        pagination["endCursor"] = _encode_cursor(start + len(page) - 1)
-    return json_response(200, {"data": page, "pagination": pagination})
+    return json_response(200, page)
 
 
 # ---------------------------------------------------------------------- routing
@@ -319,5 +257,5 @@ def dispatch(
         return error_response(403, "FORBIDDEN", f"the key lacks the scope {scope}")
     try:
         return handler(state, auth.key, query, body, **match.groupdict())
-    except _BadRequest as exc:
+    except BadRequest as exc:
         return error_response(400, "BAD_REQUEST", str(exc))

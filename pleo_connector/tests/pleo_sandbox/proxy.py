@@ -29,7 +29,6 @@ included: it is a test tool, it logs nothing.
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
 import http.client
 import ipaddress
@@ -38,9 +37,10 @@ import select
 import socket
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
+from .http_base import TrackingHTTPServer
 from .models import SandboxError
 
 _logger = logging.getLogger("pleo_sandbox")
@@ -131,24 +131,14 @@ class ConnectProxy:
             raise SandboxError("the proxy is running already")
         self.stopping.clear()
         self._server = _ProxyServer((self.host, self._port), self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="pleo-sandbox-proxy",
-            daemon=True,
-        )
-        self._thread.start()
+        self._thread = self._server.serve_in_thread("pleo-sandbox-proxy")
         return self
 
     def stop(self) -> None:
         """Stop serving and end every tunnel."""
         self.stopping.set()
         if self._server is not None:
-            self._server.shutdown()
-            self._server.close_connections()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._server.stop_serving(self._thread)
         self._server = self._thread = None
 
     def __enter__(self) -> ConnectProxy:
@@ -221,38 +211,12 @@ def _loopback(host: str | None) -> bool:
         return False
 
 
-class _ProxyServer(ThreadingHTTPServer):
-    daemon_threads = True
+class _ProxyServer(TrackingHTTPServer):
+    label = "proxy"
 
     def __init__(self, address: tuple[str, int], proxy: ConnectProxy):
         self.proxy = proxy
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         super().__init__(address, _ProxyHandler)
-
-    def process_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
-        """Track the connection so that :meth:`close_connections` can end it."""
-        with self._connections_lock:
-            self._connections.add(request)
-        return super().process_request(request, client_address)
-
-    def shutdown_request(self, request: socket.socket) -> None:
-        """Forget a finished connection."""
-        with self._connections_lock:
-            self._connections.discard(request)
-        return super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """End every open connection (tunnels included)."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
-        """Clients hanging up early is routine: log quietly."""
-        _logger.debug("proxy: error while serving %s", client_address)
 
 
 class _ProxyHandler(BaseHTTPRequestHandler):

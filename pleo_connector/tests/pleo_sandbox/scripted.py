@@ -19,9 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from .http_base import send
 from .models import JSON_CONTENT_TYPE, SandboxError
-
-_CHUNK = b" " * 65536
 
 
 @dataclass
@@ -87,29 +86,10 @@ class Script:
             answer = answer(handler)
         if answer is None:
             return False
-        send_raw(handler, answer)
+        send(
+            handler, answer.status, answer.body, answer.content_type, answer.headers, answer.stream
+        )
         return True
-
-
-def send_raw(handler: BaseHTTPRequestHandler, answer: RawAnswer) -> None:
-    """Send ``answer`` on ``handler``; a client that stops reading ends the answer."""
-    try:
-        handler.send_response(answer.status)
-        if answer.content_type:
-            handler.send_header("Content-Type", answer.content_type)
-        for name, value in answer.headers.items():
-            handler.send_header(name, value)
-        if answer.stream:
-            handler.send_header("Connection", "close")
-            handler.close_connection = True
-        else:
-            handler.send_header("Content-Length", str(len(answer.body)))
-        handler.end_headers()
-        handler.wfile.write(answer.body)
-        for _sent in range(0, answer.stream, len(_CHUNK)):
-            handler.wfile.write(_CHUNK)
-    except (BrokenPipeError, ConnectionResetError):  # the client stopped reading: good
-        handler.close_connection = True
 
 
 class _ScriptedHandler(BaseHTTPRequestHandler):
@@ -123,7 +103,7 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
             self.rfile.read(length)
         script = self.server.script  # type: ignore[attr-defined]
         if not script.answer(self, unquote(urlsplit(self.path).path)):
-            send_raw(self, RawAnswer(404))
+            send(self, 404, b"{}", JSON_CONTENT_TYPE)
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET
 

@@ -6,16 +6,14 @@ The handler applies latency and faults, records requests on Pleo paths, and hand
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-import socket
-import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import control_api, pleo_api
+from .http_base import TrackingHTTPServer, send
 from .models import (
     ENVIRONMENTS,
     HTML_CONTENT_TYPE,
@@ -57,41 +55,13 @@ def fault_response(fault: Fault, target: str) -> Response | None:
     return None  # truncated, slow and drop act on the real answer
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(TrackingHTTPServer):
     """A threading HTTP server bound to one environment of one sandbox."""
-
-    daemon_threads = True
 
     def __init__(self, address: tuple[str, int], sandbox: PleoSandbox, environment: str):
         self.sandbox = sandbox
         self.environment = environment
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
-
-    def process_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
-        """Track the connection, so that :meth:`close_connections` can end keep-alives."""
-        with self._connections_lock:
-            self._connections.add(request)
-        return super().process_request(request, client_address)
-
-    def shutdown_request(self, request: socket.socket) -> None:
-        """Forget a connection the server is done with."""
-        with self._connections_lock:
-            self._connections.discard(request)
-        return super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """End every open connection (idle keep-alives included): a stopped sandbox answers none."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
-        """Log handler errors quietly: clients hanging up early is routine in fault tests."""
-        _logger.debug("error while answering %s: %r", client_address, sys.exc_info()[1])
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -156,17 +126,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(response)
 
     def _send(self, response: Response) -> None:
-        try:
-            self.send_response(response.status)
-            if response.content_type:
-                self.send_header("Content-Type", response.content_type)
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            self.wfile.write(response.body)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (e.g. timed out)
-            self.close_connection = True
+        send(self, response.status, response.body, response.content_type, response.headers)
 
 
 class PleoSandbox(SandboxState):
@@ -209,14 +169,7 @@ class PleoSandbox(SandboxState):
             for environment in ENVIRONMENTS:
                 server = _Server((self.host, self._ports[environment]), self, environment)
                 self._servers[environment] = server
-                thread = threading.Thread(
-                    target=server.serve_forever,
-                    kwargs={"poll_interval": 0.05},
-                    name=f"pleo-sandbox-{environment}",
-                    daemon=True,
-                )
-                thread.start()
-                self._threads.append(thread)
+                self._threads.append(server.serve_in_thread(f"pleo-sandbox-{environment}"))
             self.file_host.start()
         except OSError:
             self.stop()
@@ -229,9 +182,7 @@ class PleoSandbox(SandboxState):
         if self.file_host.running:
             self.file_host.stop()
         for server in self._servers.values():
-            server.shutdown()
-            server.close_connections()
-            server.server_close()
+            server.stop_serving()
         for thread in self._threads:
             thread.join(timeout=5)
         self._servers.clear()

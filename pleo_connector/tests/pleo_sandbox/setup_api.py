@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 
-from .export_api import _answer, _bad, _object, _one, _uuid_param, paginate
+from .export_api import _answer, _object, _uuid_param
+from .export_state import BadRequest
 from .models import ApiKey, Response, is_uuid, json_response
+from .paging import one, paginate
 from .setup_state import MAX_BATCH, TAX_TYPES, VENDOR_STATES
 
 Query = dict[str, list[str]]
@@ -26,12 +28,12 @@ def _text(payload: dict, name: str, required: bool = False, max_length: int | No
     value = payload.get(name)
     if value is None:
         if required:
-            raise _bad(f"{name} is required")
+            raise BadRequest(f"{name} is required")
         return None
     if not isinstance(value, str):
-        raise _bad(f"{name} must be a string")
+        raise BadRequest(f"{name} must be a string")
     if max_length is not None and len(value) > max_length:
-        raise _bad(f"{name} is longer than {max_length} characters")
+        raise BadRequest(f"{name} is longer than {max_length} characters")
     return value
 
 
@@ -39,17 +41,17 @@ def _flag(payload: dict, name: str, required: bool = False):
     value = payload.get(name)
     if value is None:
         if required:
-            raise _bad(f"{name} is required")
+            raise BadRequest(f"{name} is required")
         return None
     if not isinstance(value, bool):
-        raise _bad(f"{name} must be true or false")
+        raise BadRequest(f"{name} must be true or false")
     return value
 
 
 def _company(payload: dict) -> str:
     company_id = payload.get("companyId")
     if not is_uuid(company_id):
-        raise _bad("companyId is required and must be a UUID")
+        raise BadRequest("companyId is required and must be a UUID")
     return company_id
 
 
@@ -58,9 +60,9 @@ def _strings(payload: dict, name: str, limit: int | None = None) -> list | None:
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _bad(f"{name} must be a list of strings")
+        raise BadRequest(f"{name} must be a list of strings")
     if limit is not None and len(value) > limit:
-        raise _bad(f"{name} takes at most {limit} values")
+        raise BadRequest(f"{name} takes at most {limit} values")
     return value
 
 
@@ -74,13 +76,13 @@ def _account_fields(payload: dict, with_external: bool) -> dict:
     if with_external:
         fields["externalId"] = _text(payload, "externalId", required=True, max_length=255)
         if not fields["externalId"]:
-            raise _bad("externalId must not be empty")
+            raise BadRequest("externalId must not be empty")
     metadata = payload.get("metadata")
     if metadata is not None:
         if not isinstance(metadata, dict) or not all(
             v is None or isinstance(v, dict) for v in metadata.values()
         ):
-            raise _bad("metadata must be an object whose values are objects")
+            raise BadRequest("metadata must be an object whose values are objects")
         fields["metadata"] = metadata
     return fields
 
@@ -88,10 +90,10 @@ def _account_fields(payload: dict, with_external: bool) -> dict:
 def _tax_fields(payload: dict) -> dict:
     rate = payload.get("rate")
     if isinstance(rate, bool) or not isinstance(rate, int | float):
-        raise _bad("rate is required and must be a number")
+        raise BadRequest("rate is required and must be a number")
     kind = payload.get("type")
     if kind not in TAX_TYPES:
-        raise _bad(f"type is required and must be one of {', '.join(TAX_TYPES)}")
+        raise BadRequest(f"type is required and must be one of {', '.join(TAX_TYPES)}")
     return {
         "companyId": _company(payload),
         "name": _text(payload, "name", required=True),
@@ -107,11 +109,11 @@ def _tax_fields(payload: dict) -> dict:
 def _group_fields(payload: dict, update: bool) -> dict:
     metadata = payload.get("metadata")
     if metadata is None and update:
-        raise _bad("metadata is required")
+        raise BadRequest("metadata is required")
     if metadata is not None and (
         not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values())
     ):
-        raise _bad("metadata must be an object of strings")
+        raise BadRequest("metadata must be an object of strings")
     return {
         "code": _text(payload, "code", required=True),
         "name": _text(payload, "name", required=True),
@@ -140,13 +142,13 @@ def _vendor_fields(payload: dict, update: bool) -> dict:
         "taxRegistrationNumber": _text(payload, "taxRegistrationNumber"),
     }
     if not _CURRENCY.match(fields["defaultCurrency"]):
-        raise _bad("defaultCurrency must be an ISO 4217 code")
+        raise BadRequest("defaultCurrency must be an ISO 4217 code")
     if fields["country"] is not None and not _COUNTRY.match(fields["country"]):
-        raise _bad("country must be an ISO 3166 alpha-2 code")
+        raise BadRequest("country must be an ISO 3166 alpha-2 code")
     if update:
         state = payload.get("state")
         if state not in VENDOR_STATES:
-            raise _bad(f"state is required and must be one of {', '.join(VENDOR_STATES)}")
+            raise BadRequest(f"state is required and must be one of {', '.join(VENDOR_STATES)}")
         fields["state"] = state
     return fields
 
@@ -174,16 +176,16 @@ def batch_accounts(state, key: ApiKey, query: Query, body: bytes) -> Response:
     company_id = _company(payload)
     items = payload.get("items")
     if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
-        raise _bad(f"items must be a list of 1 to {MAX_BATCH} accounts")
+        raise BadRequest(f"items must be a list of 1 to {MAX_BATCH} accounts")
     checked = []
     for item in items:
         if not isinstance(item, dict):
-            raise _bad("each item must be an object")
+            raise BadRequest("each item must be an object")
         if not isinstance(item.get("archived"), bool):
-            raise _bad("archived is required in each item")
+            raise BadRequest("archived is required in each item")
         for name in ("externalId", "name"):
             if not isinstance(item.get(name), str):
-                raise _bad(f"{name} is required in each item")
+                raise BadRequest(f"{name} is required in each item")
         checked.append({k: item.get(k) for k in _BATCH_KEYS if k in item})
     return json_response(201, {"data": state.setup_batch_accounts(key, company_id, checked)})
 
@@ -265,7 +267,7 @@ def search_tax_codes(state, key: ApiKey, query: Query, body: bytes) -> Response:
     payload = _object(body) if body else {}
     kind = payload.get("type")
     if kind is not None and kind not in TAX_TYPES:
-        raise _bad(f"type must be one of {', '.join(TAX_TYPES)}")
+        raise BadRequest(f"type must be one of {', '.join(TAX_TYPES)}")
     filters = {
         "archived": _flag(payload, "archived"),
         "type": kind,
@@ -315,9 +317,9 @@ def delete_group(state, key: ApiKey, query: Query, body: bytes, group_id: str) -
 def list_tags(state, key: ApiKey, query: Query, body: bytes, group_id: str) -> Response:
     """``GET /v0/tag-groups/{groupId}/tags[?include_archived=]``: [unknown] archived ones only
     with ``include_archived=true``; cursor-paginated."""
-    raw = (_one(query, "include_archived") or "false").lower()
+    raw = (one(query, "include_archived") or "false").lower()
     if raw not in ("true", "false"):
-        raise _bad("include_archived must be true or false")
+        raise BadRequest("include_archived must be true or false")
     rows = state.setup_list_tags(key, group_id, raw == "true")
     return json_response(200, paginate(rows, query, {"include_archived": [raw]}))
 
@@ -381,7 +383,7 @@ def search_vendors(state, key: ApiKey, query: Query, body: bytes) -> Response:
     payload = _object(body) if body else {}
     states = _strings(payload, "states", 4)
     if states and any(s not in VENDOR_STATES for s in states):
-        raise _bad(f"states must be among {', '.join(VENDOR_STATES)}")
+        raise BadRequest(f"states must be among {', '.join(VENDOR_STATES)}")
     filters = {
         name: _strings(payload, name, 100)
         for name in ("codes", "externalIds", "ids", "countries", "taxRegistrationNumbers")

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .export_api import _answer, _bad, _object, _one, paginate
+from .export_api import _answer, _object
+from .export_state import BadRequest
 from .models import ApiKey, Response, json_response
+from .paging import one, paginate
 from .webhook_state import AUTH_TYPES, SUBSCRIPTION_STATUSES
 
 Query = dict[str, list[str]]
@@ -27,7 +29,7 @@ def _request(body: bytes) -> dict:
         or urlsplit(url).scheme not in ("http", "https")
         or not urlsplit(url).netloc
     ):
-        raise _bad("endpointUrl is required and must be an http(s) URL")
+        raise BadRequest("endpointUrl is required and must be an http(s) URL")
     types = payload.get("eventTypes")
     if (
         not isinstance(types, list)
@@ -35,22 +37,22 @@ def _request(body: bytes) -> dict:
         or not all(isinstance(t, str) and t for t in types)
         or len(set(types)) != len(types)
     ):
-        raise _bad("eventTypes is required: a list of distinct event type names")
+        raise BadRequest("eventTypes is required: a list of distinct event type names")
     status = payload.get("status") or "ACTIVE"
     if status not in SUBSCRIPTION_STATUSES:
-        raise _bad(f"status must be one of {', '.join(SUBSCRIPTION_STATUSES)}")
+        raise BadRequest(f"status must be one of {', '.join(SUBSCRIPTION_STATUSES)}")
     headers = payload.get("customHeaders") or {}
     if not isinstance(headers, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
     ):
-        raise _bad("customHeaders must be an object of strings")
+        raise BadRequest("customHeaders must be an object of strings")
     auth = payload.get("endpointAuth")
     if auth is not None:
         if not isinstance(auth, dict) or (auth.get("type") or "NONE") not in AUTH_TYPES:
-            raise _bad(f"endpointAuth.type must be one of {', '.join(AUTH_TYPES)}")
+            raise BadRequest(f"endpointAuth.type must be one of {', '.join(AUTH_TYPES)}")
         credentials = auth.get("credentials")
         if credentials is not None and not isinstance(credentials, dict):
-            raise _bad("endpointAuth.credentials must be an object")
+            raise BadRequest("endpointAuth.credentials must be an object")
         auth = {"type": auth.get("type") or "NONE", "credentials": dict(credentials or {})}
     return {
         "endpoint_url": url,
@@ -67,9 +69,9 @@ def _list(query: Query, name: str) -> list[str]:
 
 @_answer
 def list_subscriptions(state, key: ApiKey, query: Query, body: bytes) -> Response:
-    status = _one(query, "status")
+    status = one(query, "status")
     if status is not None and status not in SUBSCRIPTION_STATUSES:
-        raise _bad(f"status must be one of {', '.join(SUBSCRIPTION_STATUSES)}")
+        raise BadRequest(f"status must be one of {', '.join(SUBSCRIPTION_STATUSES)}")
     types = _list(query, "event_types")
     rows = state.api_list_subscriptions(key, status, types)
     parameters = {"status": [status] if status else [], "event_types": types}

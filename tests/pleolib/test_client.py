@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 import pytest
 import requests
-from pleo_sandbox import DEFAULT_SCOPES, PleoSandbox
+from pleo_sandbox import DEFAULT_SCOPES
 from pleolib import (
     BASE_URLS,
     InvalidKeyError,
@@ -58,15 +58,7 @@ INSTALLATION = "/v1/installations/me"
 # --------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    with PleoSandbox() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def fresh_sandbox(sandbox):
-    sandbox.reset()
+# ``sandbox`` (emptied for each test) comes from tests/conftest.py
 
 
 @pytest.fixture

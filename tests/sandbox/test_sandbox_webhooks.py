@@ -21,10 +21,10 @@ CREATED = "v1.export-job.created"
 
 
 @pytest.fixture
-def sandbox(running):
-    running.reset()
-    running.behaviour.webhook_retry_seconds = (0.05, 0.05, 0.05)
-    return running
+def sandbox(sandbox):
+    """tests/conftest.py's emptied sandbox, retrying webhook deliveries at once."""
+    sandbox.behaviour.webhook_retry_seconds = (0.05, 0.05, 0.05)
+    return sandbox
 
 
 def call(sandbox, method, path, key, **kwargs):

@@ -4,7 +4,6 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-from pleo_sandbox import PleoSandbox
 from pleolib import NotFoundError, PleoClient, PleoError, UnexpectedResponseError
 from pleolib.export_api import (
     ExportAlreadyInProgressError,
@@ -20,17 +19,6 @@ from pleolib.export_api import (
 )
 
 JOBS, EVENTS, ITEMS = "/v3/export-jobs", "/v3/export-job-events", "/v3/export-items"
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with PleoSandbox() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def fresh(sandbox):
-    sandbox.reset()
 
 
 @pytest.fixture

@@ -55,11 +55,10 @@ def sandbox(pki):
         yield running
 
 
-@pytest.fixture(scope="module")
-def plain_sandbox():
-    """The sandbox as it is by default: everything plain http."""
-    with PleoSandbox() as running:
-        yield running
+@pytest.fixture
+def plain_sandbox(running):
+    """The sandbox as it is by default (tests/conftest.py's ``running``): everything plain http."""
+    return running
 
 
 @pytest.fixture(scope="module")

@@ -2,26 +2,19 @@
 conflicts, retries of POSTs on 429 and of repeatable POSTs on 5xx, pacing, scope switches."""
 
 import pytest
-from pleo_sandbox import DEFAULT_SCOPES, PleoSandbox, SandboxError
+from pleo_sandbox import DEFAULT_SCOPES, SandboxError
 from pleolib import MissingScopesError, PleoClient, PleoUnavailableError
 from pleolib.setup_api import ConflictError, Pacer, SetupApi
 
 SCOPES = (*DEFAULT_SCOPES, "tax-codes:write", "tag-groups:write")
 
 
-@pytest.fixture(scope="module")
-def running():
-    with PleoSandbox() as sandbox:
-        yield sandbox
-
-
 @pytest.fixture
-def ctx(running):
-    running.reset()
-    company = running.add_company("Setup ApS")
-    key = running.mint_key(company, scopes=SCOPES)
-    client = PleoClient(key, running.url(), sleep=lambda s: None, max_retry_wait=0)
-    yield running, company, key, SetupApi(client, company, pacer=Pacer(0))
+def ctx(sandbox):
+    company = sandbox.add_company("Setup ApS")
+    key = sandbox.mint_key(company, scopes=SCOPES)
+    client = PleoClient(key, sandbox.url(), sleep=lambda s: None, max_retry_wait=0)
+    yield sandbox, company, key, SetupApi(client, company, pacer=Pacer(0))
     client.close()
 
 
