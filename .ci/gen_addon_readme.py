@@ -155,6 +155,11 @@ def render(addon):
     for name, heading in SECTIONS:
         if name in fragments:
             out += [title(heading, "="), fragments[name]]
+    website = manifest.get("website")
+    tracker = f"the issues of `the project <{website}>`_" if website else "the project's issues"
+    out += [title("Bug Tracker", "=")]
+    out += [f"Bugs are tracked in {tracker}. In case of trouble, please check there if your"]
+    out += ["issue has already been reported.", ""]
     out += [title("Credits", "=")]
     authors = [a.strip() for a in manifest.get("author", "").split(",") if a.strip()]
     if authors:
@@ -174,7 +179,6 @@ def render(addon):
         plural = "s" if len(maintainers) > 1 else ""
         out += ["", f"Current maintainer{plural}:", ""]
         out += [" ".join(f"|maintainer-{login}|" for login in maintainers), ""]
-    website = manifest.get("website")
     project = f"`{website} <{website}>`_" if website else "pleo_connector"
     out += [f"This module is part of the {project} project.", ""]
     out += ["You are welcome to contribute.", ""]

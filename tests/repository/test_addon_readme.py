@@ -80,3 +80,24 @@ def test_a_changed_fragment_changes_the_readme(tmp_path):
 def test_broken_restructuredtext_is_refused():
     with pytest.raises(gen.ReadmeError, match="not valid reStructuredText"):
         gen.check_rst("Title\n=====\n\n`unclosed link <https://example.com>\n", Path("README.rst"))
+
+
+def test_manifest_keys_reach_the_readme(tmp_path):
+    """``website``, ``maintainers`` and ``development_status`` of the manifest are shown, and the
+    result still renders (the generator checks it with docutils)."""
+    addon = tmp_path / "pleo_connector_queue"
+    shutil.copytree(
+        REPO / "pleo_connector_queue", addon, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    manifest = addon / "__manifest__.py"
+    text = manifest.read_text(encoding="utf-8").replace('"Beta"', '"Alpha"')
+    text = text.replace(
+        '"license": "LGPL-3",',
+        '"license": "LGPL-3",\n    "website": "https://example.org/pleo",\n'
+        '    "maintainers": ["alice", "bob"],',
+    )
+    manifest.write_text(text, encoding="utf-8")
+    readme = gen.generate(addon)
+    assert ":alt: Alpha" in readme and ".. IMPORTANT::" in readme
+    assert "`the project <https://example.org/pleo>`_" in readme
+    assert "|maintainer-alice| |maintainer-bob|" in readme
