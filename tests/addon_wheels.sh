@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by tests/run.sh: the addons as OCA ships them. Every addon directory of the repository
 # (a __manifest__.py at its root) has a pyproject.toml whose build backend is OCA's `whool`, so
 # that `pip install ./pleo_connector ./pleo_connector_export ...` into an Odoo venv makes them
@@ -32,9 +33,8 @@ pleo_addons_from_wheels() {
     if ! "$tools_py" -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$wheels" "${addons[@]}" >"$log" 2>&1; then
         tail -n 30 "$log"; echo "wheels: 'pip wheel' of the addons failed"; return 1
     fi
-    local built
-    built=$(cd "$wheels" && ls -- *.whl 2>/dev/null | tr '\n' ' ')
-    echo "wheels: built $built"
+    local built=("$wheels"/*.whl)
+    echo "wheels: built ${built[*]##*/}"
     if ! "$tools_py" -m pip install --quiet --disable-pip-version-check --no-deps --target "$target" "$wheels"/*.whl >>"$log" 2>&1; then
         tail -n 30 "$log"; echo "wheels: 'pip install --target' of the wheels failed"; return 1
     fi
