@@ -349,6 +349,19 @@ if [ $runner_rc -ne 0 ] || ! grep -qE '^0 failed, 0 error\(s\) of [1-9][0-9]* te
     runner="failed (${runner_result:-no result})"
 fi
 
+# ----------------------------------------------------------------- the addons as wheels (whool)
+# Every addon directory built into a wheel by its pyproject.toml (OCA's whool), the wheels
+# installed into a directory of their own, and Odoo's database installed once from that directory
+# alone, as `pip install ./<addon>` gives them to an Odoo venv (tests/addon_wheels.sh).
+say "wheels: every addon built by whool, Odoo's database installed from the wheels alone"
+# shellcheck source=tests/addon_wheels.sh
+. "$repo/tests/addon_wheels.sh"
+if ! pleo_addons_from_wheels "$TOOLS_PY" "$conf" "${db}_wheels" "$work" "$queue_addons" -- "${odoo_cmd[@]}"; then
+    loud "ADDONS FROM WHEELS FAILED (see above): whool's wheels of the addons do not build, or Odoo's
+database does not install from them alone; 'pip install ./<addon>' would not give a working Odoo."
+    rc=1
+fi
+
 say "uninstall: $ADDONS"
 uninstall_log="$work/uninstall.log"
 "${odoo_cmd[@]}" module uninstall -c "$conf" -d "$db" $ADDONS >"$uninstall_log" 2>&1
