@@ -169,7 +169,7 @@ if [ "$state" = installed ]; then
     init=(-u pleo_connector)
 else
     say "installing pleo_connector in database $db (-i pleo_connector,l10n_dk; a new database takes a minute or two)"
-    init=(-i pleo_connector,l10n_dk)
+    init=(-i "pleo_connector,l10n_dk")
     if [ "${PLEO_WITH_DEMO_DATA:-0}" = 1 ]; then init+=(--with-demo); fi
 fi
 "${odoo_cmd[@]}" -c "$conf" -d "$db" "${init[@]}" --stop-after-init --no-http >"$dir/install.log" 2>&1 &

@@ -40,7 +40,7 @@ state=$(psql -d "$db" -Atc "select state from ir_module_module where name = 'ple
 init=()
 if [ "$state" != installed ]; then
     say "first start: creating database $db and installing pleo_connector (takes a minute or two)"
-    init=(-i pleo_connector,l10n_dk)
+    init=(-i "pleo_connector,l10n_dk")
     if [ "${PLEO_WITH_DEMO_DATA:-0}" = 1 ]; then init+=(--with-demo); fi
 elif [ "${PLEO_DEMO_UPDATE:-0}" = 1 ]; then
     say "updating pleo_connector in database $db"
