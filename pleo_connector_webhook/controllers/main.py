@@ -24,6 +24,8 @@ import threading
 import time
 from collections import Counter, OrderedDict, deque
 
+from werkzeug.exceptions import RequestEntityTooLarge
+
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
 
@@ -106,7 +108,7 @@ class PleoWebhookController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
-        max_content_length=MAX_BODY,
+        readonly=False,
     )
     def pleo_webhook(self, token, **_kwargs):
         address = request.httprequest.remote_addr or "?"
@@ -116,8 +118,10 @@ class PleoWebhookController(http.Controller):
         if length is not None and length > MAX_BODY:
             REFUSALS.add(address, "size")
             return _answer(413)
-        body = request.httprequest.get_data(cache=False)
-        if len(body) > MAX_BODY:
+        request.httprequest.max_content_length = MAX_BODY  # also a chunked body's
+        try:
+            body = request.httprequest.get_data(cache=False)
+        except RequestEntityTooLarge:
             REFUSALS.add(address, "size")
             return _answer(413)
         request.update_env(user=SUPERUSER_ID)
