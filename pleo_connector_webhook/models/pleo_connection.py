@@ -88,23 +88,32 @@ class PleoConnection(models.Model):
     )
     webhook_reason = fields.Selection(
         [
-            ("export_off", "Booking Pleo exports is off"),
-            ("not_connected", "Not connected"),
-            ("neutralized", "This database is a copy"),
-            ("public_url", "No public https address"),
-            ("scope", "The key lacks a permission"),
-            ("library", "The standardwebhooks package is missing"),
-            ("pleo", "Pleo refused or failed"),
+            ("export_off", "booking Pleo exports is off"),
+            ("not_connected", "not connected"),
+            (
+                "neutralized",
+                "this database is a copy: Enable or Save & Test subscribes it on purpose",
+            ),
+            ("public_url", "no public https address"),
+            (
+                "scope",
+                "the key lacks the permission to receive Pleo's webhooks; Odoo keeps fetching "
+                "the exports every 10 minutes",
+            ),
+            ("library", "the standardwebhooks Python package is missing on this server"),
+            ("pleo", "Pleo refused or failed; Odoo keeps fetching the exports every 10 minutes"),
         ],
+        string="Real-time off because",
         readonly=True,
         copy=False,
     )
-    webhook_detail = fields.Char(readonly=True, copy=False)
+    webhook_detail = fields.Char(string="Real-time problem", readonly=True, copy=False)
     webhook_label = fields.Char(string="Real-time", compute="_compute_webhook_label")
     webhook_subscription_uuid = fields.Char(
         string="Pleo Subscription ID", readonly=True, copy=False
     )
     webhook_database_uuid = fields.Char(
+        string="Subscribed from database",
         readonly=True,
         copy=False,
         help="The database the subscription was made from: a copy has another one.",
@@ -284,6 +293,9 @@ class PleoConnection(models.Model):
                 self._webhook_drop_orphans(api, base)
                 current = api.subscribe(endpoint, types)
                 stored = None  # a new subscription: a new secret
+                _logger.info(
+                    "Pleo connection %s: subscribed to Pleo's webhooks (%s)", self.id, current.id
+                )
             elif problem:
                 current = api.replace(current.id, endpoint, types)
             secret = None if stored and stored.secret_token else api.secret(current.id)
@@ -388,7 +400,9 @@ class PleoConnection(models.Model):
         """Delete the subscription at Pleo before the key is wiped."""
         self._check_manager()
         for connection in self:
-            connection._webhook_remove("not_connected")
+            problem = connection._webhook_remove("not_connected")
+            if problem:
+                connection.message_post(body=problem)
         return super().action_disconnect()
 
     def write(self, vals):
