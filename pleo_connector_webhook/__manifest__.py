@@ -13,7 +13,6 @@
     # its dependency is installed (ir.module.module.button_install → _state_update →
     # check_external_dependencies), so that `-i pleo_connector` would fail with "an external
     # dependency is not met" on every Odoo without the standardwebhooks package.
-    "auto_install": False,
     "external_dependencies": {"python": ["standardwebhooks"]},
     "data": [
         "security/ir.model.access.csv",

@@ -1,1 +1,1 @@
-from . import pleo_webhook_secret, pleo_webhook_event, pleo_connection, res_config_settings
+from . import pleo_connection, pleo_webhook_event, pleo_webhook_secret, res_config_settings

@@ -20,6 +20,8 @@ subscription, and a copy made otherwise (a new ``database.uuid``) forgets it at 
 without calling Pleo, so that it can neither repoint nor delete production's subscription.
 """
 
+import contextlib
+import importlib.util
 import logging
 import re
 import secrets
@@ -68,11 +70,7 @@ def allow_http():
 
 def verifier_available():
     """Whether the ``standardwebhooks`` package the deliveries are verified with imports."""
-    try:
-        import standardwebhooks  # noqa: F401, PLC0415
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("standardwebhooks") is not None
 
 
 class PleoConnection(models.Model):
@@ -118,9 +116,7 @@ class PleoConnection(models.Model):
         copy=False,
         help="The database the subscription was made from: a copy has another one.",
     )
-    webhook_checked_at = fields.Datetime(
-        string="Subscription checked", readonly=True, copy=False
-    )
+    webhook_checked_at = fields.Datetime(string="Subscription checked", readonly=True, copy=False)
     webhook_event_ids = fields.One2many("pleo.webhook.event", "connection_id", readonly=True)
     webhook_last_event_at = fields.Datetime(
         string="Last event received", compute="_compute_webhook_last_event"
@@ -146,8 +142,10 @@ class PleoConnection(models.Model):
     def _compute_webhook_last_event(self):
         """The last event received, read from the events (the route never writes the
         connection's row: the export cron may hold its lock for a while)."""
-        rows = self.env["pleo.webhook.event"].sudo()._read_group(
-            [("connection_id", "in", self.ids)], ["connection_id"], ["id:max"]
+        rows = (
+            self.env["pleo.webhook.event"]
+            .sudo()
+            ._read_group([("connection_id", "in", self.ids)], ["connection_id"], ["id:max"])
         )
         last = self.env["pleo.webhook.event"].sudo().browse([i for _c, i in rows])
         by_connection = {event.connection_id.id: event for event in last}
@@ -225,7 +223,9 @@ class PleoConnection(models.Model):
     def _webhook_url_problem(self, base):
         """Why Pleo could not send events to ``base`` (translated), else None."""
         parts = urlsplit(base)
-        if parts.hostname and (parts.scheme == "https" or (parts.scheme == "http" and allow_http())):
+        if parts.hostname and (
+            parts.scheme == "https" or (parts.scheme == "http" and allow_http())
+        ):
             return None
         return self.env._(
             "the public address of Odoo (%(url)s) is not an https address: set the address "
@@ -345,10 +345,8 @@ class PleoConnection(models.Model):
         made before a rolled-back transaction lost it): they would only be refused."""
         for subscription in api.list():
             if subscription.endpoint_url.startswith(base + ROUTE):
-                try:
+                with contextlib.suppress(errors.NotFoundError):
                     api.delete(subscription.id)
-                except errors.NotFoundError:
-                    pass
 
     def _webhook_remove(self, reason):
         """Delete the subscription at Pleo (when this database made it) and forget it here;
@@ -360,10 +358,11 @@ class PleoConnection(models.Model):
             try:
                 key = self._stored_key()
                 if key is not None:
-                    with self._open_client() as client:
+                    with (
+                        self._open_client() as client,
+                        contextlib.suppress(errors.NotFoundError),
+                    ):
                         SubscriptionApi(client).delete(subscription)
-            except errors.NotFoundError:
-                pass
             except (errors.PleoError, UserError) as error:
                 message = (
                     self._user_message(error)
@@ -421,7 +420,7 @@ class PleoConnection(models.Model):
 
     def _rotate_batch(self, vault, batch, report):
         """Master-key rotation: the webhook secrets and tokens are re-encrypted with the keys."""
-        super()._rotate_batch(vault, batch, report)
+        result = super()._rotate_batch(vault, batch, report)
         rows = self.env["pleo.webhook.secret"].sudo().search([("connection_id", "in", batch.ids)])
         for row in rows:
             try:
@@ -434,6 +433,7 @@ class PleoConnection(models.Model):
             except errors.UndecryptableKeyError:
                 if row.connection_id.id not in report["undecryptable"]:
                     report["undecryptable"].append(row.connection_id.id)
+        return result
 
     # ------------------------------------------------------------------ a delivery
 

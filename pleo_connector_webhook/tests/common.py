@@ -68,7 +68,9 @@ class WebhookCase(ExportCase):
         return found[0] if found else None
 
     def secret(self, connection=None):
-        return self.sandbox.subscription_secret((connection or self.conn_a).webhook_subscription_uuid)
+        return self.sandbox.subscription_secret(
+            (connection or self.conn_a).webhook_subscription_uuid
+        )
 
     def token(self, connection=None):
         return (connection or self.conn_a)._webhook_path_token()

@@ -43,7 +43,8 @@ class TestRoute(WebhookCase, HttpCase):
             flushed = self.sandbox.webhook_sender.flush(timeout=20)
         self.assertTrue(flushed, self.sandbox.webhook_sender.attempts)
         attempts = [
-            a for a in self.sandbox.webhook_sender.attempts
+            a
+            for a in self.sandbox.webhook_sender.attempts
             if a["subscription_id"] == self.conn_a.webhook_subscription_uuid
         ]
         self.assertEqual([(a["outcome"], a["status"]) for a in attempts], [("delivered", 202)])

@@ -99,10 +99,14 @@ class TestSubscription(WebhookCase):
             with self.subTest(problem=problem):
                 sub_id = self.conn_a.webhook_subscription_uuid
                 if change is None:
-                    self.assertEqual(self.pleo("DELETE", f"/v1/subscriptions/{sub_id}").status_code, 204)
+                    self.assertEqual(
+                        self.pleo("DELETE", f"/v1/subscriptions/{sub_id}").status_code, 204
+                    )
                 else:
                     body = {"endpointUrl": endpoint, "eventTypes": ["v1.export-job.created"]}
-                    answer = self.pleo("PUT", f"/v1/subscriptions/{sub_id}", json={**body, **change})
+                    answer = self.pleo(
+                        "PUT", f"/v1/subscriptions/{sub_id}", json={**body, **change}
+                    )
                     self.assertEqual(answer.status_code, 200, answer.text)
                 self.health_check()
                 subscription = self.subscription()
@@ -164,7 +168,9 @@ class TestSubscription(WebhookCase):
         self.env.invalidate_all()
         self.assertFalse(self.conn_a.webhook_subscription_uuid)
         self.assertEqual(self.conn_a.webhook_state, "off")
-        status, _reason = self.deliver(self.job_created(str(uuid.uuid4())), secret=secret, token=token)
+        status, _reason = self.deliver(
+            self.job_created(str(uuid.uuid4())), secret=secret, token=token
+        )
         self.assertEqual(status, 400)
         self.assertFalse(self.events())
 
@@ -176,7 +182,9 @@ class TestSubscription(WebhookCase):
             report = self.env["pleo.connection"].sudo()._rotate_encryption_keys()
         self.assertFalse(report["undecryptable"])
         with patch.dict(config.options, {"pleo_encryption_keys": new}):
-            self.assertEqual(self.deliver(self.job_created(str(uuid.uuid4())), secret=secret)[0], 202)
+            self.assertEqual(
+                self.deliver(self.job_created(str(uuid.uuid4())), secret=secret)[0], 202
+            )
 
     def test_save_and_test_repairs_and_rotation_keeps_one_subscription(self):
         self.conn_a.webhook_subscription_uuid = False  # lost here: a new one replaces the orphan
@@ -251,7 +259,9 @@ class TestDelivery(WebhookCase):
         with mute_logger(MODEL_LOGGER, "odoo.addons.pleo_connector.pleolib.client"):
             self.env["pleo.connection"]._cron_pleo_export()
         self.assertEqual(self.events().state, "ignored")
-        self.assertFalse(self.env["pleo.export.job"].search([("connection_id", "=", self.conn_a.id)]))
+        self.assertFalse(
+            self.env["pleo.export.job"].search([("connection_id", "=", self.conn_a.id)])
+        )
 
     def vendor_created(self, **vendor):
         data = {"id": str(uuid.uuid4()), "companyId": self.pleo_a, "state": "DRAFT", **vendor}

@@ -72,9 +72,7 @@ def run_round(site, xmlid, name):
     """Run a scheduled action now and wait for its end (the scheduler's own run)."""
     since = site.server.log_size()
     schedule_now(site.admin, xmlid)
-    wait_until(
-        lambda: cron_completions(site.server, name, since) >= 1, 120, what=f"{name} ran"
-    )
+    wait_until(lambda: cron_completions(site.server, name, since) >= 1, 120, what=f"{name} ran")
 
 
 def idle_hour(site, tenant):
@@ -154,8 +152,10 @@ def main():
 
 
 def report(args, figures):
-    print(f"\nReal-time export benchmark: {args.items} items per job, export cron every "
-          f"{args.poll_minutes} min for the polling figures")
+    print(
+        f"\nReal-time export benchmark: {args.items} items per job, export cron every "
+        f"{args.poll_minutes} min for the polling figures"
+    )
     for mode in ("webhook", "polling"):
         values = figures.get(mode) or []
         if values:
@@ -164,7 +164,10 @@ def report(args, figures):
                 f"p95 {percentile(values, 0.95):7.2f} s   mean {statistics.mean(values):7.2f} s   "
                 f"max {max(values):7.2f} s"
             )
-    for label, key in (("before (polling only)", "idle_before"), ("after (webhooks)", "idle_after")):
+    for label, key in (
+        ("before (polling only)", "idle_before"),
+        ("after (webhooks)", "idle_after"),
+    ):
         total, export = figures[key]
         print(f"  idle company, one hour, {label}: {total} Pleo calls ({export} of the export)")
 

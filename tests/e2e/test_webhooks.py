@@ -114,7 +114,9 @@ def test_a_job_is_booked_on_its_webhook_without_any_poll(site, request, figures)
     )
     assert not lists_before(calls, tenant, completed), "the company's jobs were listed first"
     attempts = [
-        a for a in site.sandbox.webhook_sender.attempts if a["subscription_id"] == subscription["id"]
+        a
+        for a in site.sandbox.webhook_sender.attempts
+        if a["subscription_id"] == subscription["id"]
     ]
     assert [(a["outcome"], a["status"]) for a in attempts] == [("delivered", 202)]
     events = site.db.rows(
@@ -195,12 +197,14 @@ def test_a_neutralized_copy_receives_nothing(webhook_settings, site, request, fi
         assert subscription_of(site, tenant) == subscription  # the copy left it alone
         assert copy.db.value("SELECT count(*) FROM pleo_webhook_event") == 0
         assert copy.db.value("SELECT count(*) FROM pleo_webhook_secret") == 0
-        assert copy.db.value(
-            "SELECT count(*) FROM pleo_export_job WHERE pleo_job_uuid = %s", (job,)
-        ) == 0
-        figures("copy_connections_disabled", copy.db.value(
-            "SELECT count(*) FROM pleo_connection WHERE state = 'disabled'"
-        ))
+        assert (
+            copy.db.value("SELECT count(*) FROM pleo_export_job WHERE pleo_job_uuid = %s", (job,))
+            == 0
+        )
+        figures(
+            "copy_connections_disabled",
+            copy.db.value("SELECT count(*) FROM pleo_connection WHERE state = 'disabled'"),
+        )
     finally:
         copy.destroy()
         if not site.server.alive():
