@@ -13,8 +13,8 @@ sandbox delivering Pleo's webhooks over loopback:
   check, run now: before each round the company's last fetch and check are moved 10 minutes
   back in the database, so that the crons' own rules decide what is due.
 
-    "$TOOLS_PY" tests/benchmarks/bench_webhooks.py --jobs 50 --polling-jobs 50      # the issue's figures
-    "$TOOLS_PY" tests/benchmarks/bench_webhooks.py --jobs 10 --polling-jobs 3 --poll-minutes 1   # quick
+    "$TOOLS_PY" tests/benchmarks/bench_webhooks.py --jobs 50 --polling-jobs 50
+    "$TOOLS_PY" tests/benchmarks/bench_webhooks.py --jobs 10 --polling-jobs 3 --poll-minutes 1
 
 It reads the end-to-end suite's settings (``PLEO_E2E_*``, see tests/run.sh) and runs Odoo with
 this Python (which must import ``standardwebhooks``). Targets (issue 25): p95 <= 5 s with
