@@ -98,6 +98,7 @@ class PleoConnection(models.Model):
                 "the key lacks the permission to receive Pleo's webhooks; Odoo keeps fetching "
                 "the exports every 10 minutes",
             ),
+            ("elsewhere", "Pleo sends the events to another address"),
             ("library", "the standardwebhooks Python package is missing on this server"),
             ("pleo", "Pleo refused or failed; Odoo keeps fetching the exports every 10 minutes"),
         ],
@@ -296,6 +297,11 @@ class PleoConnection(models.Model):
                 _logger.info(
                     "Pleo connection %s: subscribed to Pleo's webhooks (%s)", self.id, current.id
                 )
+            elif not person and not current.endpoint_url.startswith(base + ROUTE):
+                # Another address: this database's own web.base.url changed, or it is a restored
+                # copy that kept the database's uuid. Only a person points it here.
+                self._webhook_off("elsewhere", self._webhook_elsewhere(current.endpoint_url))
+                return
             elif problem:
                 current = api.replace(current.id, endpoint, types)
             secret = None if stored and stored.secret_token else api.secret(current.id)
@@ -317,6 +323,14 @@ class PleoConnection(models.Model):
                 "webhook_detail": False,
                 "webhook_checked_at": fields.Datetime.now(),
             }
+        )
+
+    def _webhook_elsewhere(self, url):
+        parts = urlsplit(url)
+        return self.env._(
+            "Pleo sends this company's events to another address (%(address)s): press Save & "
+            "Test to send them to this database",
+            address=f"{parts.scheme}://{parts.netloc}",
         )
 
     def _webhook_problem(self, current, endpoint, types):

@@ -18,6 +18,7 @@ import requests
 from cryptography.fernet import Fernet
 
 from odoo import fields
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import config, mute_logger
 
@@ -28,7 +29,8 @@ from odoo.addons.pleo_connector.tests.common import (
     database_texts,
 )
 
-from .common import VENDOR_CREATED, WebhookCase
+from ..models.pleo_connection import PUBLIC_URL_PARAM, ROUTE
+from .common import PUBLIC_URL, VENDOR_CREATED, WebhookCase
 
 MODEL_LOGGER = "odoo.addons.pleo_connector_webhook.models.pleo_connection"
 NEUTRALIZE = Path(__file__).resolve().parents[1] / "data" / "neutralize.sql"
@@ -64,10 +66,20 @@ class TestSubscription(WebhookCase):
         self.env.flush_all()
         for where, text in database_texts(self.env.cr):
             self.assertFalse(hunter.find(text), f"a webhook secret in clear in {where}")
-        # no user reads them through the ORM, not even a Pleo manager
+        # no user reads them through the ORM, not even a Pleo manager or an administrator
         row = self.conn_a._webhook_secret_row()
-        fields_read = row.with_user(self.manager_a).sudo(False)._fields
-        self.assertEqual(fields_read["secret_token"].groups, fields.NO_ACCESS)
+        for user in (self.manager_a, self.admin_a):
+            with self.assertRaises(AccessError):
+                row.with_user(user).read(["secret_token"])
+        # nor on the connection's form
+        mine = self.conn_a.with_user(self.manager_a)
+        readable = [
+            name
+            for name, field in mine._fields.items()
+            if field.type not in ("one2many", "many2many") and mine._has_field_access(field, "read")
+        ]
+        form = mine.web_read({name: {} for name in readable})
+        self.assertFalse(hunter.find(repr(form)))
 
     def test_vendors_are_subscribed_when_the_connection_creates_them(self):
         self.conn_a.export_create_vendors = True
@@ -93,7 +105,7 @@ class TestSubscription(WebhookCase):
         endpoint = self.endpoint()
         for change, problem in (
             ({"status": "INACTIVE"}, "inactive"),
-            ({"endpointUrl": "https://elsewhere.example.com/hook"}, "pointed elsewhere"),
+            ({"endpointUrl": PUBLIC_URL + ROUTE + "x" * 43}, "pointed elsewhere"),
             (None, "missing"),
         ):
             with self.subTest(problem=problem):
@@ -116,6 +128,33 @@ class TestSubscription(WebhookCase):
                 self.assertIn(problem, self.conn_a.message_ids[:1].body)
                 status, _reason = self.deliver(self.job_created(str(uuid.uuid4())))
                 self.assertEqual(status, 202)
+
+    def test_another_address_is_only_repointed_by_a_person(self):
+        """The health check never points the subscription at this database when Pleo sends
+        the events to another address (a restored copy must not take production's): it says
+        so; Save & Test, or saving a new public URL, points it here."""
+        sub_id = self.conn_a.webhook_subscription_uuid
+        body = {"endpointUrl": "https://odoo.example.com/pleo/webhook/" + "p" * 43}
+        body["eventTypes"] = ["v1.export-job.created"]
+        self.assertEqual(
+            self.pleo("PUT", f"/v1/subscriptions/{sub_id}", json=body).status_code, 200
+        )
+        self.health_check()
+        self.assertEqual(self.subscription()["endpointUrl"], body["endpointUrl"])
+        self.assertEqual(self.conn_a.webhook_reason, "elsewhere")
+        self.assertIn("https://odoo.example.com", self.conn_a.webhook_label)
+        with mute_logger(MODEL_LOGGER):
+            self.conn_a.with_user(self.manager_a).action_save_and_test()
+        self.assertEqual(self.subscription()["endpointUrl"], self.endpoint())
+        self.assertEqual(self.conn_a.webhook_state, "on")
+        settings = self.env["res.config.settings"].create(
+            {"pleo_webhook_public_url": "http://localhost:9"}
+        )
+        settings.execute()
+        self.assertEqual(
+            self.env["ir.config_parameter"].get_param(PUBLIC_URL_PARAM), "http://localhost:9"
+        )
+        self.assertTrue(self.subscription()["endpointUrl"].startswith("http://localhost:9" + ROUTE))
 
     def test_a_key_pleo_refuses_subscriptions_stays_connected_and_keeps_polling(self):
         self.conn_a.export_enabled = False
