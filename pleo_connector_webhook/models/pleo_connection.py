@@ -37,7 +37,6 @@ from odoo.fields import Domain
 from odoo.tools import config, mute_logger
 
 from odoo.addons.pleo_connector.models.export_payables import PayablesBooker
-from odoo.addons.pleo_connector.models.pleo_connection_export import EXPORT_CRON_XMLID
 from odoo.addons.pleo_connector.pleolib import errors, webhooks
 from odoo.addons.pleo_connector.pleolib.items import ItemError, Reader, read_vendor
 from odoo.addons.pleo_connector.pleolib.webhooks import (
@@ -54,6 +53,9 @@ _logger = logging.getLogger(__name__)
 ROUTE = "/pleo/webhook/"
 #: ir.config_parameter: the address Pleo reaches this Odoo at (default ``web.base.url``).
 PUBLIC_URL_PARAM = "pleo_connector_webhook.public_url"
+#: The export cron (its xml id is an interface: it stays when the export moves to an addon of
+#: its own).
+EXPORT_CRON_XMLID = "pleo_connector.ir_cron_pleo_export"
 #: How often the export cron still polls a company whose subscription is healthy.
 HEALTHY_POLL = timedelta(hours=1)
 TRUE_WORDS = ("1", "true", "yes", "on")
