@@ -14,6 +14,7 @@
     # check_external_dependencies), so that `-i pleo_connector` would fail with "an external
     # dependency is not met" on every Odoo without the standardwebhooks package.
     "external_dependencies": {"python": ["standardwebhooks"]},
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/ir.model.access.csv",
         "views/pleo_connection_views.xml",

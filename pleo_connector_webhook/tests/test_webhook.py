@@ -29,6 +29,7 @@ from odoo.addons.pleo_connector.tests.common import (
     database_texts,
 )
 
+from ..hooks import uninstall_hook
 from ..models.pleo_connection import PUBLIC_URL_PARAM, ROUTE
 from .common import PUBLIC_URL, VENDOR_CREATED, WebhookCase
 
@@ -100,6 +101,10 @@ class TestSubscription(WebhookCase):
             self.conn_a.with_user(self.manager_a).action_disconnect()
         self.assertFalse(self.sandbox.subscriptions(self.pleo_a))
         self.assertEqual(self.conn_a.webhook_state, "off")
+
+    def test_uninstalling_the_addon_deletes_the_subscriptions(self):
+        uninstall_hook(self.env)
+        self.assertFalse(self.sandbox.subscriptions(self.pleo_a))
 
     def test_the_health_check_repairs_a_missing_inactive_or_misdirected_subscription(self):
         endpoint = self.endpoint()
