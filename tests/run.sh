@@ -40,6 +40,7 @@ db_created=0
 db_alone="${db}_alone"
 db_e2e="${db}_e2e"  # the end-to-end suite's template: the addon installed, nothing else done
 db_queue="${db}_queue"  # pleo_connector_queue's tests: queue_job and the glue installed
+db_hook="${db}_hook"  # pleo_connector_webhook's tests: the real-time export installed
 
 say() { printf '\n==> %s\n' "$*"; }
 loud() { printf '\n%s\n%s\n%s\n' "$(printf '!%.0s' {1..78})" "$*" "$(printf '!%.0s' {1..78})"; }
@@ -49,6 +50,7 @@ cleanup() {
         dropdb --if-exists "$db_alone" >/dev/null 2>&1 && echo "dropped database $db_alone"
         dropdb --if-exists "$db_e2e" >/dev/null 2>&1 && echo "dropped database $db_e2e"
         dropdb --if-exists "$db_queue" >/dev/null 2>&1 && echo "dropped database $db_queue"
+        dropdb --if-exists "$db_hook" >/dev/null 2>&1 && echo "dropped database $db_hook"
     fi
     if [ "$db_created" = 1 ]; then
         # the end-to-end suite drops its copies itself; these are those of an interrupted run
@@ -169,7 +171,7 @@ say "lint: ruff"
 "$TOOLS_PY" -m ruff check . || { echo "ruff found problems"; exit 1; }
 "$TOOLS_PY" -m ruff format --check . || { echo "ruff format: run 'ruff format .'"; exit 1; }
 say "lint: pylint-odoo (OCA checks)"
-"$TOOLS_PY" -m pylint --rcfile=setup.cfg $ADDONS pleo_connector_queue || { echo "pylint-odoo found problems"; exit 1; }
+"$TOOLS_PY" -m pylint --rcfile=setup.cfg $ADDONS pleo_connector_queue pleo_connector_webhook || { echo "pylint-odoo found problems"; exit 1; }
 
 # ----------------------------------------------------------------- 3. find Odoo
 odoo_root=""
@@ -311,6 +313,25 @@ do not run."
 fi
 queue_check_name=${queue_check_name:-"pleo_connector_queue tests on queue_job"}
 
+# ----------------------------------------------------------------- 5b. the real-time export
+# pleo_connector_webhook needs the standardwebhooks package, a test tool here: Odoo installs and
+# tests it run by TOOLS_PY (which sees PY's packages), never with a package added to PY. The
+# end-to-end suite's servers for it run the same way (tests/e2e/test_webhooks.py).
+say "tests: pleo_connector_webhook on a database of its own ($db_hook), Odoo run by $TOOLS_PY"
+hook_check=failed
+hook_log="$work/install-hook.log"
+if [ "$e2e_template" = ok ] && createdb -T "$db_e2e" "$db_hook" \
+    && { [ ! -d "$work/data/filestore/$db" ] || cp -r "$work/data/filestore/$db" "$work/data/filestore/$db_hook"; } \
+    && "$TOOLS_PY" "${odoo_cmd[@]:1}" -c "$conf" -d "$db_hook" -i pleo_connector_webhook --stop-after-init --no-http >"$hook_log" 2>&1 \
+    && ! grep -E ' (ERROR|CRITICAL) ' "$hook_log" >/dev/null; then
+    "$TOOLS_PY" -m pytest -p no:cacheprovider --odoo-config="$conf" --odoo-database="$db_hook" \
+        --odoo-http --odoo-log-level=warn pleo_connector_webhook/tests --junitxml="$work/junit-hook.xml" \
+        && hook_check=ok
+else
+    tail -n 40 "$hook_log" 2>/dev/null
+    loud "PLEO_CONNECTOR_WEBHOOK NOT TESTED: installing it on $db_hook failed (log above)."
+fi
+
 say "tests: end-to-end suite (tests/e2e): odoo-bin servers with their scheduler, on copies of $db_e2e"
 junit_e2e="$work/junit-e2e.xml"
 if [ "$e2e_template" = ok ]; then
@@ -377,5 +398,6 @@ fi
 
 "$TOOLS_PY" tests/junit_summary.py "$junit" --e2e "$junit_e2e" --odoo "$odoo_version at $odoo_root" \
     --check install=ok --check "odoo-bin --test-enable, addons alone=$runner" \
-    --check "uninstall=$uninstall" --check "$queue_check_name=$queue_check" || rc=1
+    --check "uninstall=$uninstall" --check "$queue_check_name=$queue_check" \
+    --check "pleo_connector_webhook tests=$hook_check" || rc=1
 exit $rc

@@ -646,27 +646,36 @@ class PleoConnection(models.Model):
             (j for j in remote if j.status == "pending"), key=lambda j: (j.created_at or "", j.id)
         )
         for remote_job in pending:
-            job = local.get(remote_job.id) or Job.create(
-                {
-                    "connection_id": self.id,
-                    "pleo_job_uuid": remote_job.id,
-                    "number_of_items": remote_job.number_of_items or 0,
-                    "pleo_created_at": _pleo_datetime(remote_job.created_at),
-                }
-            )
-            job._commit()
-            try:
-                api.send_event(job.pleo_job_uuid, "started")
-            except ExportJobStateError as error:
-                _logger.info(
-                    "Pleo export %s could not be claimed (%s)", job.pleo_job_uuid, error.error_type
-                )
-                job.unlink()  # not Odoo's: never resume it
-                job._commit()
-                continue
-            job.write(
-                {"claimed": True, "state": "in_progress", "started_at": fields.Datetime.now()}
-            )
-            job._commit()
-            return job
+            job = self._export_claim(api, remote_job, local.get(remote_job.id))
+            if job:
+                return job
         return None
+
+    def _export_claim(self, api, remote_job, job=None):
+        """Claim Pleo's pending ``remote_job`` (an :class:`~..pleolib.export_api.ExportJob`):
+        recorded and committed first, then ``started`` sent; the claimed job, or None when
+        Pleo refused the claim (the job is then not Odoo's: its record is dropped). ``job``:
+        its record, when Odoo has one. Also the way in of a job that Pleo announced otherwise
+        than in the job list (``pleo_connector_webhook``)."""
+        Job = self.env["pleo.export.job"].sudo()
+        job = job or Job.create(
+            {
+                "connection_id": self.id,
+                "pleo_job_uuid": remote_job.id,
+                "number_of_items": remote_job.number_of_items or 0,
+                "pleo_created_at": _pleo_datetime(remote_job.created_at),
+            }
+        )
+        job._commit()
+        try:
+            api.send_event(job.pleo_job_uuid, "started")
+        except ExportJobStateError as error:
+            _logger.info(
+                "Pleo export %s could not be claimed (%s)", job.pleo_job_uuid, error.error_type
+            )
+            job.unlink()  # not Odoo's: never resume it
+            job._commit()
+            return None
+        job.write({"claimed": True, "state": "in_progress", "started_at": fields.Datetime.now()})
+        job._commit()
+        return job

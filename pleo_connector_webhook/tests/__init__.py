@@ -1,0 +1,1 @@
+from . import test_i18n, test_route, test_webhook
