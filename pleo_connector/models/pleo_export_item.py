@@ -16,6 +16,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..pleolib.items import ItemError
 from .export_booking import book_error
+from .messages import item_message
 from .pleo_export_mapping import MAPPING_KINDS
 
 _logger = logging.getLogger(__name__)
@@ -194,9 +195,8 @@ class PleoExportItem(models.Model):
         except ItemError as error:  # a receipt that failed too (ReceiptError)
             # Pleo knows its own failure types only: a code it does not list is unexpected.
             code = error.code if error.code in FAILURE_CODES else "unexpected_failure"
-            self.write(
-                book_error(self._safe_summary(booker, data), code, error.message, error.data)
-            )
+            reason = item_message(self.env, error)  # in the readers' language
+            self.write(book_error(self._safe_summary(booker, data), code, reason, error.data))
             return
         except (UserError, ValidationError) as error:
             reason = self.env._(
