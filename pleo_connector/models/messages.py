@@ -369,19 +369,13 @@ ITEM_PHRASES = {
     "note": _lt("the note"),
     "supplier": _lt("the supplier"),
     "user": _lt("the user"),
-    "team": _lt("the team"),
     "additional_information": _lt("additionalInformation"),
     "invoice_information": _lt("invoiceInformation"),
     "supplier_name": _lt("the supplier name"),
     "book_id": _lt("the book ID"),
-    "supplier_code": _lt("the supplier code"),
-    "supplier_account": _lt("the supplier account"),
-    "supplier_tax_id": _lt("the supplier tax id"),
     "user_code": _lt("the user code"),
     "user_name": _lt("the user name"),
     "user_id": _lt("the user id"),
-    "team_name": _lt("the team name"),
-    "team_code": _lt("the team code"),
     "attendees": _lt("attendees"),
     "reconciled_entries": _lt("reconciledEntries"),
     "invoice_number": _lt("the invoice number"),
@@ -418,7 +412,9 @@ def item_message(env, error):
     where = {key: env._(value) for key, value in ITEM_WHERE.items()}
     named = (error.data.get(field) for field in PHRASE_FIELDS)
     phrases = {key: env._(ITEM_PHRASES[key]) for key in named if key in ITEM_PHRASES}
-    return env._(template) % _Missing(reason_values(error.data, where, phrases))
+    # Translated first, then filled with the error's data (as user_message does).
+    translated = env._(template)
+    return translated % _Missing(reason_values(error.data, where, phrases))
 
 
 #: Where a message sends the reader: Odoo's menus, by XML id.

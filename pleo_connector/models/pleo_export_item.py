@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..pleolib.export_api import item_update
 from ..pleolib.items import ItemError
 from .export_booking import book_error
 from .messages import item_message
@@ -74,10 +75,6 @@ ITEM_STATES = [
     ("failed", "Failed"),
     ("resolved", "Booked later"),
 ]
-
-
-def _now_iso():
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class PleoExportItem(models.Model):
@@ -232,16 +229,16 @@ class PleoExportItem(models.Model):
         """This item's result as Pleo's ``UpdateExportJobItemV3``."""
         self.ensure_one()
         if self.state == "booked":
-            return {
-                "accountingEntryId": self.entry_uuid,
-                "status": "successful",
-                "exportedAt": _now_iso(),
-                "externalId": str(self.move_id.id),
-                "externalUrl": f"{self.move_id.get_base_url()}/odoo/account.move/{self.move_id.id}",
-            }
-        return {
-            "accountingEntryId": self.entry_uuid,
-            "status": "failed",
-            "failureReasonType": self.failure_type or "unexpected_failure",
-            "failureReason": (self.failure_reason or "")[:MAX_REASON],
-        }
+            return item_update(
+                self.entry_uuid,
+                "successful",
+                exported_at=datetime.now(timezone.utc),
+                external_id=str(self.move_id.id),
+                external_url=f"{self.move_id.get_base_url()}/odoo/account.move/{self.move_id.id}",
+            )
+        return item_update(
+            self.entry_uuid,
+            "failed",
+            failure_reason_type=self.failure_type or "unexpected_failure",
+            failure_reason=(self.failure_reason or "")[:MAX_REASON],
+        )

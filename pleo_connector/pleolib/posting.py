@@ -52,8 +52,10 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from . import timestamps
 from .items import (
     AccountRef,
+    BankAccountRef,
     FileRef,
     ItemError,
     Reader,
@@ -116,10 +118,6 @@ BOOKKEEPING_METHODS = frozenset({"none", "journal", "accounts_payable"})
 
 FINGERPRINT_VERSION = "posting-v1"
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_MOMENT = re.compile(
-    r"(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
-    r"\s*(Z|z|[+-]\d{2}:?\d{2})?"
-)
 
 
 @dataclass(frozen=True)
@@ -182,6 +180,8 @@ class Posting:
     invoice_number: str | None = None
     invoice_date: datetime.date | None = None
     due_date: datetime.date | None = None
+    #: where Pleo pays the vendor (a bill's check of the vendor's bank accounts)
+    supplier_bank: BankAccountRef | None = None
     team_name: str | None = None
     team_code: str | None = None
     #: Pleo's date-time as an aware UTC datetime (None when Pleo sent a date only); the Odoo
@@ -267,7 +267,7 @@ def _posting_from_item(item):
     }
     return Posting(
         fingerprint=fingerprint(posting),
-        moment=_moment(item.get("date")),
+        moment=timestamps.parse(item.get("date")),
         supplier_currency=supplier["currency"] if supplier else None,
         **posting,
     )
@@ -446,36 +446,6 @@ def wallet_on_lines(posting):
         posting, lines=lines, reversal=not posting.reversal, wallet_on_lines=True
     )
     return dataclasses.replace(turned, fingerprint=fingerprint(turned))
-
-
-def _moment(value):
-    """Pleo's date-time as an aware UTC datetime, or None for a date only (or an odd text).
-
-    ``YYYY-MM-DDTHH:MM[:SS[.fraction]][Z|±HH[:]MM]``; without an offset it is UTC (Pleo's
-    date-times are). Parsed here, not by ``fromisoformat``, which reads less before Python 3.11.
-    """
-    match = _MOMENT.fullmatch(value) if isinstance(value, str) else None
-    if not match:
-        return None
-    day, hour, minute, second, fraction, offset = match.groups()
-    try:
-        moment = datetime.datetime(
-            *map(int, day.split("-")),
-            int(hour),
-            int(minute),
-            int(second or 0),
-            int((fraction or "0")[:6].ljust(6, "0")),
-        )
-        zone = datetime.timezone.utc
-        if offset and offset not in ("Z", "z"):
-            sign = -1 if offset[0] == "-" else 1
-            digits = offset[1:].replace(":", "")
-            zone = datetime.timezone(
-                sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-            )
-        return moment.replace(tzinfo=zone).astimezone(datetime.timezone.utc)
-    except (ValueError, OverflowError):
-        return None
 
 
 def _supplier_figures(item, amount, wallet_currency):
