@@ -32,7 +32,6 @@ Amounts are Pleo's integer minor units; floats only at the ORM.
 Exactly once as for entries: the bill's and the payment's move carry ``pleo_entry_uuid``.
 """
 
-import re
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -41,12 +40,12 @@ from odoo.tools import SQL, html_escape
 
 from ..pleolib.currency import currency_exponent, minor_to_float, spread
 from ..pleolib.items import ItemError
+from ..pleolib.items import compact as normalise  # as Pleo's values are read
 from .messages import CURRENCIES_MENU, JOURNALS_MENU, menu_path
 
 BILL_TYPES = frozenset({"invoice", "card_invoice"})
 CREDIT_NOTE_TYPES = frozenset({"refund", "chargeback"})
 PAYMENT_TYPES = frozenset({"invoice_payment"})
-_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 
 
 class Document(NamedTuple):
@@ -79,18 +78,9 @@ def is_payable(posting):
     )
 
 
-def normalise(text):
-    """A VAT number or IBAN for comparing: upper case, letters and digits only."""
-    return _NOT_ALNUM.sub("", (text or "").upper())
-
-
 def _minor(value, exponent):
     """An ORM float amount in integer minor units."""
     return int(Decimal(repr(value)).scaleb(exponent).to_integral_value())
-
-
-def _text(value):
-    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 class PayablesBooker:

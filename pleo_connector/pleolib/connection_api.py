@@ -3,8 +3,8 @@ the key's introspection, the integration's installation and the Pleo company.
 
 :class:`ConnectionApi` makes the calls and returns plain data (:class:`Introspection`,
 :class:`Installation`, :class:`Company`); every answer's shape is checked
-(:class:`~.errors.UnexpectedResponseError` otherwise). What a good key and a live installation
-mean is :mod:`.checks`'; the export and setup calls are :mod:`.export_api` and :mod:`.setup_api`.
+(:class:`~.errors.UnexpectedResponseError` otherwise). :mod:`.checks` says what a good key and a
+live installation are; the export and setup calls are in :mod:`.export_api` and :mod:`.setup_api`.
 """
 
 import re
