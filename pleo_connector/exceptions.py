@@ -7,12 +7,18 @@ language. Save & Test, Rotate Key, the batch summaries, the health check and the
 through :func:`user_message` (``env["pleo.connection"]._user_message(exc)``). A code without an
 entry shows the error's own (English) message; anything that is not a Pleo or user error shows a
 generic message, its details staying in the server log.
+
+An export item's failure is worded the same way: ``pleolib``'s ``ItemError`` (and
+``ReceiptError``) carries a ``reason`` and its ``data``, and :func:`item_message` words it with
+:data:`ITEM_MESSAGES` (the item's failure reason, written by ``book_error``).
 """
 
 from odoo.exceptions import UserError
 from odoo.tools.translate import LazyTranslate
 
 from .pleolib.errors import PleoError
+from .pleolib.reasons import PHRASE_FIELDS
+from .pleolib.reasons import values as reason_values
 
 _lt = LazyTranslate(__name__)
 
@@ -141,6 +147,274 @@ def user_message(env, exc, stored_key=False, **context):
     if isinstance(exc, PleoError | UserError):
         return str(exc)
     return env._("Unexpected error (details in the server log).")
+
+
+#: How an item's failure names the place it is about (``pleolib.reasons.WHERE``).
+ITEM_WHERE = {
+    "line": _lt("Pleo line %(line)s of entry %(entry)s"),
+    "entry": _lt("Pleo entry %(entry)s"),
+}
+
+#: Why an item cannot be booked, by the ``reason`` of its ItemError: the sentences of
+#: ``pleolib.reasons.REASONS``, word for word (tests/unit/test_reasons.py compares them).
+ITEM_MESSAGES = {
+    "field_missing": _lt("%(where)s: %(field)s is missing."),
+    "field_not_object": _lt("%(where)s: %(field)s is not an object."),
+    "field_not_text": _lt("%(where)s: %(field)s is not a text."),
+    "field_not_list": _lt("%(where)s: %(field)s is not a list."),
+    "field_not_number": _lt("%(where)s: %(field)s is not a number."),
+    "amount_not_whole": _lt(
+        "%(where)s: %(field)s is %(value)s, not a whole number of minor units (cents)."
+    ),
+    "amount_wrong_currency": _lt(
+        "%(where)s: %(field)s is in %(currency)s, not in the wallet currency %(wallet_currency)s."
+    ),
+    "amount_implausible": _lt(
+        "%(where)s: %(field)s is %(value)s minor units, not a plausible amount (at most "
+        "%(maximum)s)."
+    ),
+    "date_implausible": _lt(
+        "%(where)s: %(field)s %(value)s is not a plausible date (Odoo takes %(earliest)s to "
+        "%(latest)s)."
+    ),
+    "date_invalid": _lt("%(where)s: %(field)s %(value)s is not a valid date."),
+    "tax_type_unknown": _lt(
+        "%(where)s: the tax type %(tax_type)s is not inclusive, exclusive or reverse."
+    ),
+    "tax_rate_not_number": _lt("%(where)s: the tax rate is not a number."),
+    "tax_rate_range": _lt(
+        "%(where)s: the tax rate %(rate)s is not a fraction between 0 and 1 (0.25 is 25 %%)."
+    ),
+    "file_no_link": _lt("%(where)s: %(field)s has no web link."),
+    "file_negative_size": _lt("%(where)s: %(field)s has a negative size."),
+    "item_not_object": _lt("The Pleo export item is not an object."),
+    "entry_id_invalid": _lt("The Pleo export item has no valid accountingEntryId (a UUID)."),
+    "item_unreadable": _lt("Pleo entry %(entry)s could not be read (%(error)s)."),
+    "type_unknown": _lt("Pleo entry %(entry)s has the unknown type %(item_type)s."),
+    "sub_type_unknown": _lt("Pleo entry %(entry)s has the unknown sub-type %(sub_type)s."),
+    "currency_invalid": _lt("Pleo entry %(entry)s has no valid wallet currency (%(currency)s)."),
+    "topup_negative": _lt(
+        "Pleo entry %(entry)s is a wallet top-up (money into the Pleo wallet) but its amount is "
+        "negative (%(total)s %(currency)s minor units): Odoo cannot tell which way the money went. "
+        "Check the transfer in Pleo and export it again."
+    ),
+    "contra_missing": _lt(
+        "Pleo entry %(entry)s: the item has no contra account: set the Pleo wallet/out-of-pocket "
+        "account in Pleo's accounting settings."
+    ),
+    "lines_missing": _lt(
+        "Pleo entry %(entry)s (%(item_type)s) has no accounting lines, so there is no account to "
+        "book it against: set the account for this kind of entry in Pleo's accounting settings and "
+        "export it again."
+    ),
+    "line_account_missing": _lt(
+        "%(where)s has no account: choose a category with an account for it in Pleo, or set the "
+        "account in Pleo's accounting settings."
+    ),
+    "tax_above_line": _lt(
+        "%(where)s: its tax (%(tax_amount)s) is larger than the line (%(line_amount)s)."
+    ),
+    "tax_above_ceiling": _lt(
+        "%(where)s: its tax (%(tax_amount)s) is more than a line of %(line_amount)s can contain at "
+        "%(percent)s %% (%(ceiling)s, in minor units): Pleo's tax must be included in the line "
+        "amount. Correct the tax amount or code in Pleo and export it again."
+    ),
+    "lines_unbalanced": _lt(
+        "Pleo entry %(entry)s: its lines add up to %(line_sum)s, not to its amount %(total)s "
+        "(%(currency)s minor units)."
+    ),
+    "not_balanced": _lt("Pleo entry %(entry)s does not balance."),
+    "bookkeeping_method_unknown": _lt(
+        "Pleo entry %(entry)s has the unknown bookkeeping method %(method)s."
+    ),
+    "vendor_missing": _lt(
+        "Pleo entry %(entry)s is to be booked as a vendor bill but has no vendor: choose its "
+        "vendor in Pleo and export it again."
+    ),
+    "receipt_no_link": _lt("The receipt has no download link."),
+    "receipt_link_invalid": _lt("The receipt's download link is not valid."),
+    "receipt_link_no_host": _lt("The receipt's download link has no host."),
+    "receipt_not_https": _lt("The receipt link %(url)s does not use https; it was not downloaded."),
+    "receipt_link_credentials": _lt(
+        "The receipt link %(url)s carries a user name or password; it was not downloaded."
+    ),
+    "receipt_type_refused": _lt(
+        "The receipt is a %(mimetype)s file, which cannot be kept as a receipt (accepted: PDF, "
+        "images, Word, Excel, text and CSV)."
+    ),
+    "receipt_host_type_refused": _lt(
+        "The receipt's file host sent a %(mimetype)s file, which cannot be kept as a receipt "
+        "(accepted: PDF, images, Word, Excel, text and CSV)."
+    ),
+    "receipt_host_type_mismatch": _lt(
+        "Pleo declared the receipt as %(declared)s but its file host sent %(mimetype)s."
+    ),
+    "receipt_type_unknown": _lt(
+        "The receipt's file host did not say what type the file is, and neither its name nor its "
+        "content shows an accepted type."
+    ),
+    "receipt_file_type_mismatch": _lt(
+        "Pleo declared the receipt as %(declared)s but the file is %(mimetype)s."
+    ),
+    "receipt_network_settings": _lt("The receipt %(url)s was not downloaded: %(detail)s"),
+    "receipt_host_refused": _lt(
+        "The receipt %(url)s was not downloaded: its host %(host)s is %(problem)s. Receipts are "
+        "only downloaded from public addresses (the server option %(option)s lets a host through)."
+    ),
+    "receipt_host_resolves_refused": _lt(
+        "The receipt %(url)s was not downloaded: its host %(host)s resolves to %(address)s, "
+        "%(problem)s. Receipts are only downloaded from public addresses (the server option "
+        "%(option)s lets a host through)."
+    ),
+    "receipt_too_big": _lt("The receipt %(url)s is larger than %(limit)s and was not downloaded."),
+    "receipt_cut_off": _lt(
+        "The download of the receipt %(url)s was cut off (%(received)s of %(length)s bytes)."
+    ),
+    "receipt_empty": _lt("The receipt %(url)s is an empty file."),
+    "receipt_http_redirect": _lt(
+        "The receipt %(url)s could not be downloaded: its file host answered with a redirect (HTTP "
+        "%(status)s), which is not followed."
+    ),
+    "receipt_http_refused": _lt(
+        "The receipt %(url)s could not be downloaded: its file host refused it (HTTP %(status)s): "
+        "the link may have expired (Pleo's file links last 24 hours); export the entry again."
+    ),
+    "receipt_http_missing": _lt(
+        "The receipt %(url)s could not be downloaded: its file host does not have it (HTTP "
+        "%(status)s)."
+    ),
+    "receipt_http_failed": _lt(
+        "The receipt %(url)s could not be downloaded: its file host failed (HTTP %(status)s); try "
+        "again later."
+    ),
+    "receipt_http_other": _lt(
+        "The receipt %(url)s could not be downloaded: its file host answered HTTP %(status)s."
+    ),
+    "receipt_proxy": _lt(
+        "The receipt %(url)s could not be downloaded: the proxy %(proxy)s refused the connection "
+        "or could not be reached (check the server's HTTPS_PROXY, HTTP_PROXY and NO_PROXY "
+        "settings)."
+    ),
+    "receipt_certificate": _lt(
+        "The receipt %(url)s could not be downloaded: its file host's certificate could not be "
+        "verified (check the server's clock and its CA bundle: the pleo_ca_bundle server option or "
+        "REQUESTS_CA_BUNDLE; behind a proxy that inspects TLS, the bundle needs the proxy's CA)."
+    ),
+    "receipt_connect_timeout": _lt(
+        "The receipt %(url)s could not be downloaded: its file host could not be reached within "
+        "%(seconds)s seconds."
+    ),
+    "receipt_read_timeout": _lt(
+        "The receipt %(url)s could not be downloaded: its file host did not answer within "
+        "%(seconds)s seconds."
+    ),
+    "receipt_transfer_cut_off": _lt(
+        "The receipt %(url)s could not be downloaded: the download was cut off."
+    ),
+    "receipt_decoding": _lt(
+        "The receipt %(url)s could not be downloaded: the file could not be decompressed."
+    ),
+    "receipt_connection": _lt(
+        "The receipt %(url)s could not be downloaded: the connection to its file host failed."
+    ),
+    "receipt_request_failed": _lt(
+        "The receipt %(url)s could not be downloaded: the request failed (%(error)s)."
+    ),
+    "receipt_unexpected": _lt("The receipt %(url)s could not be downloaded (%(error)s)."),
+    "receipt_failed": _lt("The receipt could not be downloaded (%(error)s)."),
+}
+
+#: The words inside those messages: an item's values, why a receipt's host is refused.
+ITEM_PHRASES = {
+    "date": _lt("the date"),
+    "amount": _lt("the amount"),
+    "amount_wallet": _lt("the amount in wallet currency"),
+    "amount_supplier": _lt("the amount in supplier currency"),
+    "contra_account": _lt("contra account"),
+    "contra_account_code": _lt("contra account code"),
+    "contra_account_name": _lt("contra account name"),
+    "contra_account_identifier": _lt("contra account identifier"),
+    "accounting_entry_lines": _lt("accountingEntryLines"),
+    "line": _lt("the line"),
+    "line_id": _lt("the line id"),
+    "line_amount": _lt("the line amount"),
+    "account": _lt("account"),
+    "account_code": _lt("account code"),
+    "account_name": _lt("account name"),
+    "account_identifier": _lt("account identifier"),
+    "tags": _lt("tags"),
+    "tag": _lt("tag %(index)s"),
+    "tag_group_code": _lt("tag %(index)s group code"),
+    "tag_code": _lt("tag %(index)s code"),
+    "tax": _lt("tax"),
+    "tax_amounts": _lt("tax amount"),
+    "tax_amount": _lt("the tax amount"),
+    "tax_code": _lt("tax code"),
+    "ingoing_tax_account": _lt("ingoing tax account"),
+    "outgoing_tax_account": _lt("outgoing tax account"),
+    "files": _lt("files"),
+    "attachment": _lt("attachment %(index)s"),
+    "attachment_url": _lt("attachment %(index)s URL"),
+    "attachment_type": _lt("attachment %(index)s type"),
+    "attachment_size": _lt("attachment %(index)s size"),
+    "vendor": _lt("vendor"),
+    "vendor_id": _lt("vendor id"),
+    "vendor_name": _lt("vendor name"),
+    "vendor_code": _lt("vendor code"),
+    "vendor_external_id": _lt("vendor externalId"),
+    "vendor_country": _lt("vendor country"),
+    "vendor_default_currency": _lt("vendor defaultCurrency"),
+    "vendor_registration_number": _lt("vendor registrationNumber"),
+    "vendor_tax_registration_number": _lt("vendor taxRegistrationNumber"),
+    "note": _lt("the note"),
+    "supplier": _lt("the supplier"),
+    "user": _lt("the user"),
+    "additional_information": _lt("additionalInformation"),
+    "invoice_information": _lt("invoiceInformation"),
+    "supplier_name": _lt("the supplier name"),
+    "book_id": _lt("the book ID"),
+    "user_code": _lt("the user code"),
+    "user_name": _lt("the user name"),
+    "user_id": _lt("the user id"),
+    "attendees": _lt("attendees"),
+    "reconciled_entries": _lt("reconciledEntries"),
+    "invoice_number": _lt("the invoice number"),
+    "invoice_date": _lt("the invoice date"),
+    "due_date": _lt("the due date"),
+    "bookkeeping": _lt("bookkeeping"),
+    "address_unspecified": _lt("an unspecified address"),
+    "address_loopback": _lt("a loopback address"),
+    "address_link_local": _lt("a link-local address (such as a cloud metadata service)"),
+    "address_multicast": _lt("a multicast address"),
+    "address_reserved": _lt("a reserved address"),
+    "address_private": _lt("a private network address"),
+    "address_not_public": _lt("an address that is not public"),
+    "address_invalid": _lt("not an IP address"),
+}
+
+
+class _Missing(dict):
+    """Placeholder values for ``%``: a value the error's data lacks reads ``?``."""
+
+    def __missing__(self, key):
+        return "?"
+
+
+def item_message(env, error):
+    """The translated reason of an export item's ``ItemError``, for ``failure_reason``.
+
+    An error raised by ``pleolib`` is worded from its ``reason`` and ``data``; one raised by the
+    Odoo layer (no ``reason``) was worded in the user's language where it was raised.
+    """
+    template = ITEM_MESSAGES.get(getattr(error, "reason", None))
+    if template is None:
+        return error.message
+    where = {key: env._(value) for key, value in ITEM_WHERE.items()}
+    named = (error.data.get(field) for field in PHRASE_FIELDS)
+    phrases = {key: env._(ITEM_PHRASES[key]) for key in named if key in ITEM_PHRASES}
+    # Translated first, then filled with the error's data (as user_message does).
+    translated = env._(template)
+    return translated % _Missing(reason_values(error.data, where, phrases))
 
 
 #: Where a message sends the reader: Odoo's menus, by XML id.

@@ -28,6 +28,30 @@ def outcome(case):
     return "passed"
 
 
+def e2e_report(path, line):
+    """Print the end-to-end suite's counts and skips; return its ``(passed, failed)`` (a
+    missing report, or no test run, is a failure)."""
+    e2e, skipped_e2e = dict.fromkeys(("passed", "failed", "skipped"), 0), []
+    try:
+        e2e_root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as exc:
+        print(f"End-to-end suite: no test report ({exc}): it did not run to the end")
+        return 0, 1
+    for case in e2e_root.iter("testcase"):
+        result = outcome(case)
+        e2e[result] += 1
+        if result == "skipped":
+            skipped_e2e.append(".".join(filter(None, (case.get("classname"), case.get("name")))))
+    print(f"End-to-end suite (odoo-bin servers): {line(e2e)} end-to-end tests")
+    for name in skipped_e2e:
+        print(f"  SKIPPED end-to-end test: {name}")
+    failed = e2e["failed"]
+    if sum(e2e.values()) == 0:
+        print("End-to-end suite: NO end-to-end test ran although Odoo was found: failing")
+        failed += 1
+    return e2e["passed"], failed
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("junit")
@@ -75,28 +99,9 @@ def main():
     if args.odoo_skipped:
         print("End-to-end suite: SKIPPED (no Odoo 19 found; see the banner above)")
     elif args.e2e:
-        e2e, skipped_e2e = dict.fromkeys(("passed", "failed", "skipped"), 0), []
-        try:
-            e2e_root = ET.parse(args.e2e).getroot()
-        except (OSError, ET.ParseError) as exc:
-            print(f"End-to-end suite: no test report ({exc}): it did not run to the end")
-            failed += 1
-        else:
-            for case in e2e_root.iter("testcase"):
-                result = outcome(case)
-                e2e[result] += 1
-                if result == "skipped":
-                    skipped_e2e.append(
-                        ".".join(filter(None, (case.get("classname"), case.get("name"))))
-                    )
-            print(f"End-to-end suite (odoo-bin servers): {line(e2e)} end-to-end tests")
-            for name in skipped_e2e:
-                print(f"  SKIPPED end-to-end test: {name}")
-            if sum(e2e.values()) == 0:
-                print("End-to-end suite: NO end-to-end test ran although Odoo was found: failing")
-                failed += 1
-            failed += e2e["failed"]
-            passed += e2e["passed"]
+        e2e_passed, e2e_failed = e2e_report(args.e2e, line)
+        passed += e2e_passed
+        failed += e2e_failed
     for check in args.check:
         name, _, state = check.partition("=")
         print(f"Odoo check {name}: {state}")

@@ -39,6 +39,7 @@ from ..const import (
 from ..pleolib import checks, errors, redaction
 from ..pleolib.auth import PleoAuth
 from ..pleolib.client import BASE_URLS, PleoClient
+from ..pleolib.connection_api import ConnectionApi
 from .pleo_key_input import key_input
 
 _logger = logging.getLogger(__name__)
@@ -664,7 +665,7 @@ class PleoConnection(models.Model):
             if key is None:
                 return None
             with self._make_client(PleoAuth(key)) as client:
-                client.delete_installation()
+                ConnectionApi(client).delete_installation()
         except errors.PleoError as exc:
             _logger.warning(
                 "Pleo connection %s: installation not deleted at Pleo: %s", self.id, exc.message

@@ -3,6 +3,11 @@ and for the export the Export and setup API calls, the booking rules and the rec
 
 Nothing here imports Odoo: the package is used as ``odoo.addons.pleo_connector.pleolib`` by the
 addon and as ``pleolib`` by the Odoo-free tests.
+
+Where a rule rests on Pleo's behaviour, a marker says how it is known: ``[spec]`` Pleo's
+published OpenAPI files, ``[docs]`` Pleo's documentation pages (developers.pleo.io,
+help.pleo.io), ``[unknown]`` neither says: the code takes either case, and the test sandbox has a
+switch for each.
 """
 
 from . import (
@@ -10,21 +15,28 @@ from . import (
     auth,
     checks,
     client,
+    connection_api,
     currency,
     errors,
     export_api,
     items,
     keys,
+    network,
     posting,
+    reasons,
     receipts,
     redaction,
     setup_api,
+    setup_diff,
+    slices,
+    timestamps,
     vault,
+    webhooks,
 )
-from .answers import Company, Installation, Introspection
 from .auth import PleoAuth
 from .checks import check_scopes, ensure_same_company
 from .client import BASE_URLS, PRODUCTION_URL, STAGING_URL, PleoClient
+from .connection_api import Company, ConnectionApi, Installation, Introspection
 from .errors import (
     EncryptionConfigError,
     InstallationInactiveError,
@@ -51,6 +63,7 @@ __all__ = [
     "PRODUCTION_URL",
     "STAGING_URL",
     "Company",
+    "ConnectionApi",
     "EncryptionConfigError",
     "Installation",
     "InstallationInactiveError",
@@ -77,12 +90,25 @@ __all__ = [
     "check_scopes",
     "checks",
     "client",
+    "connection_api",
+    "currency",
     "ensure_same_company",
     "errors",
+    "export_api",
     "generate_key",
+    "items",
     "key_hint",
     "keys",
+    "network",
     "normalize_key",
+    "posting",
+    "reasons",
+    "receipts",
     "redaction",
+    "setup_api",
+    "setup_diff",
+    "slices",
+    "timestamps",
     "vault",
+    "webhooks",
 ]

@@ -1,9 +1,10 @@
 """The connector's checks of a key and of its installation, and a pool to run many at once.
 
 One home for what "the key is good" and "the installation is alive" mean: Save & Test, Rotate
-Key, the server actions and the health check all call these functions, and the client calls
-:func:`ensure_api_key` on every introspection. Each takes a
-:class:`~.client.PleoClient` and returns plain data, or raises a :class:`~.errors.PleoError`.
+Key, the server actions and the health check all call these functions (and every introspection
+checks :func:`~.connection_api.ensure_api_key`). Each takes a :class:`~.client.PleoClient`,
+calls Pleo through :class:`~.connection_api.ConnectionApi` and returns plain data, or raises a
+:class:`~.errors.PleoError`.
 Nothing here touches a database; :func:`run_concurrently` runs such functions in a bounded pool
 of threads while the caller keeps all database work in its own thread.
 """
@@ -11,12 +12,11 @@ of threads while the caller keeps all database work in its own thread.
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from .answers import Company, Installation, Introspection
+from .connection_api import Company, ConnectionApi, Installation, Introspection
 from .errors import (
     InstallationInactiveError,
     InstallationMissingError,
     MissingScopesError,
-    NotAnApiKeyError,
     NotFoundError,
     WrongCompanyError,
     WrongSubjectError,
@@ -32,12 +32,6 @@ class CheckResult:
     introspection: Introspection | None = None
     installation: Installation | None = None
     company: Company | None = None
-
-
-def ensure_api_key(introspection):
-    """Raise :class:`NotAnApiKeyError` unless Pleo says the credential is an API key."""
-    if introspection.auth_method != "API_KEY":
-        raise NotAnApiKeyError()
 
 
 def check_scopes(introspection, required):
@@ -69,7 +63,7 @@ def validate_key(client, required_scopes, expected_company=None):
     :class:`WrongSubjectError`, :class:`~.errors.WrongCompanyError` or
     :class:`MissingScopesError` (naming the missing scopes).
     """
-    introspection = client.introspect()
+    introspection = ConnectionApi(client).introspect()
     if introspection.subject_kind != "company" or not introspection.subject_id:
         raise WrongSubjectError(kind=introspection.subject_kind)
     ensure_same_company(introspection.subject_id, expected_company)
@@ -81,18 +75,19 @@ def validate_key(client, required_scopes, expected_company=None):
 
 def ensure_installation(client, metadata=None):
     """Return the key's installation, creating it or activating it again when needed."""
-    installation = client.get_installation()
+    api = ConnectionApi(client)
+    installation = api.get_installation()
     if installation is None:
-        return client.create_installation(status=ACTIVATED, metadata=metadata)
+        return api.create_installation(status=ACTIVATED, metadata=metadata)
     if installation.status != ACTIVATED:
-        return client.update_installation(status=ACTIVATED, metadata=metadata)
+        return api.update_installation(status=ACTIVATED, metadata=metadata)
     return installation
 
 
 def fetch_company(client, company_id):
     """The Pleo company, or ``None`` when the key may not read it (that is not an error)."""
     try:
-        return client.get_company(company_id)
+        return ConnectionApi(client).get_company(company_id)
     except (MissingScopesError, NotFoundError):
         return None
 
@@ -103,7 +98,7 @@ def check_health(client, pleo_company_uuid, required_scopes=None):
     One call (``GET /v1/installations/me``) in the usual case; when ``required_scopes`` is given
     (a scope check is due) the key is introspected as well.
     """
-    installation = client.get_installation()
+    installation = ConnectionApi(client).get_installation()
     if installation is None:
         raise InstallationMissingError()
     ensure_same_company(installation.company_id, pleo_company_uuid)

@@ -1,6 +1,8 @@
 """HTTP client for the Pleo External API, authenticated with an integrated API key.
 
-Rules kept by every call (all calls go through :meth:`PleoClient._request`):
+Rules kept by every call (all calls go through :meth:`PleoClient.request`; the endpoints are
+grouped over it in :mod:`.connection_api`, :mod:`.export_api`, :mod:`.setup_api` and
+:mod:`.webhooks`, each an :class:`Endpoints`):
 
 * HTTP Basic auth with the key as user name and an empty password (:class:`~.auth.PleoAuth`);
   the key is masked in log records (:mod:`.redaction`) during each call and, when the client is
@@ -26,21 +28,14 @@ import random
 import re
 import time
 from datetime import datetime, timezone
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
 from . import network, redaction
-from .answers import (
-    decode_json,
-    parse_company,
-    parse_installation,
-    parse_introspection,
-    parse_urn,
-)
+from .answers import decode_json
 from .auth import PleoAuth
-from .checks import ensure_api_key
 from .errors import (
     InvalidKeyError,
     MissingScopesError,
@@ -57,13 +52,10 @@ __all__ = [
     "PRODUCTION_URL",
     "STAGING_URL",
     "USER_AGENT",
+    "Endpoints",
     "PleoClient",
     "decode_json",
-    "parse_company",
-    "parse_installation",
-    "parse_introspection",
     "parse_retry_after",
-    "parse_urn",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -79,10 +71,6 @@ IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 BACKOFF_BASE_SECONDS = 0.5
 MAX_RETRY_AFTER_SECONDS = 86400.0
-
-INTROSPECT_PATH = "/v1/introspect"
-INSTALLATION_PATH = "/v1/installations/me"
-COMPANY_PATH = "/v1/companies/"
 
 _HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 _SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -203,11 +191,6 @@ def _interpret(status, headers, body, action):
     return decode_json(body, headers.get("Content-Type"))
 
 
-def _without_none(**fields):
-    """Return ``fields`` without the ``None`` values (a JSON request body)."""
-    return {name: value for name, value in fields.items() if value is not None}
-
-
 def _elapsed_ms(started):
     """Milliseconds since ``started`` (a :func:`time.monotonic` value)."""
     return round((time.monotonic() - started) * 1000)
@@ -270,72 +253,12 @@ class PleoClient:
         if self._owns_session:
             self._session.close()
 
-    # ----------------------------------------------------------------------- API calls
-
-    def introspect(self):
-        """Return what Pleo knows about the key; raise :class:`NotAnApiKeyError` if not a key."""
-        introspection = parse_introspection(
-            self._request("GET", INTROSPECT_PATH, action="the key check")
-        )
-        ensure_api_key(introspection)
-        return introspection
-
-    def get_installation(self, company_id=None):
-        """Return the key's :class:`Installation`, or ``None`` if Pleo has none."""
-        params = {"company_id": company_id} if company_id else None
-        try:
-            payload = self._request(
-                "GET", INSTALLATION_PATH, params=params, action="reading the installation"
-            )
-        except NotFoundError:
-            return None
-        return None if payload in (None, {}, []) else parse_installation(payload)
-
-    def create_installation(self, status="ACTIVATED", metadata=None):
-        """Create the key's installation and return it.
-
-        If Pleo answers 409 (one exists already), the existing one is updated to ``status`` and
-        ``metadata`` instead.
-        """
-        try:
-            payload = self._request(
-                "POST",
-                INSTALLATION_PATH,
-                json_body=_without_none(status=status, metadata=metadata),
-                action="creating the installation",
-            )
-        except UnexpectedResponseError as error:
-            if error.status != 409:
-                raise
-            return self.update_installation(status, metadata=metadata)
-        return parse_installation(payload)
-
-    def update_installation(self, status, error_code=None, metadata=None):
-        """Set the installation's status (and error code, metadata); return it."""
-        body = _without_none(status=status, errorCode=error_code, metadata=metadata)
-        return parse_installation(
-            self._request(
-                "PUT", INSTALLATION_PATH, json_body=body, action="updating the installation"
-            )
-        )
-
-    def delete_installation(self):
-        """Delete the installation; return ``False`` if Pleo had none (404)."""
-        try:
-            self._request("DELETE", INSTALLATION_PATH, action="deleting the installation")
-        except NotFoundError:
-            return False
-        return True
-
-    def get_company(self, company_id):
-        """Return the Pleo :class:`Company` ``company_id`` (needs the ``companies:read`` scope)."""
-        path = COMPANY_PATH + quote(str(company_id), safe="")
-        return parse_company(self._request("GET", path, action="reading the company details"))
-
     # ----------------------------------------------------------------------- plumbing
 
-    def _request(self, method, path, *, action, params=None, json_body=None):
-        """Make one API call with retries; return its JSON value (``None`` for no body)."""
+    def request(self, method, path, *, action, params=None, json_body=None):
+        """Make one API call with retries; return its JSON value (``None`` for no body).
+
+        ``action`` names the call in messages ("reading the installation")."""
         retries = self.max_retries if method in IDEMPOTENT_METHODS else 0
         attempt = 0
         while True:
@@ -467,3 +390,27 @@ class PleoClient:
         return PleoUnavailableError(
             f"The request to Pleo failed ({type(exc).__name__}).", retryable=False
         )
+
+
+class Endpoints:
+    """A group of Pleo API calls over one :class:`PleoClient` (connection, export, setup...).
+
+    Every call goes through :meth:`_call`, which lets the group turn the refusals it knows
+    (a 409, Pleo's error types) into its own errors: :meth:`_refusal`.
+    """
+
+    def __init__(self, client):
+        self.client = client
+
+    def _call(self, method, path, action, *, params=None, json_body=None, **refusal):
+        """:meth:`PleoClient.request`, a refusal turned into the group's error."""
+        try:
+            return self.client.request(
+                method, path, action=action, params=params, json_body=json_body
+            )
+        except UnexpectedResponseError as error:
+            raise self._refusal(error, **refusal) or error from None
+
+    def _refusal(self, error, **refusal):
+        """The group's error for ``error`` (a 4xx Pleo refused with), ``None`` to keep it."""
+        return None

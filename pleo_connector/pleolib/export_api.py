@@ -25,9 +25,12 @@ are retried on 429/5xx, POST (job creation, events) never is.
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import quote
 
+from . import timestamps
+from ._shapes import json_list, json_object, json_value
+from .client import Endpoints
 from .errors import PleoError, UnexpectedResponseError
 
 _logger = logging.getLogger(__name__)
@@ -129,66 +132,36 @@ class ExportJob:
 # --------------------------------------------------------------------------- shapes
 
 
-def _shape_error(where, expected):
-    return UnexpectedResponseError(
-        f"Pleo's answer did not have the expected shape ({where} is missing or not {expected}). "
-        "The Pleo API may have changed; try again later or contact support."
-    )
-
-
-def _get(obj, name, kinds, where, required=True):
-    """Return ``obj[name]`` if of ``kinds`` (``None`` allowed when not ``required``)."""
-    value = obj.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-        label = " or ".join(kind.__name__ for kind in kinds)
-        raise _shape_error(f"{where}{name}", label)
-    return value
-
-
-def _object(value, where):
-    if not isinstance(value, dict):
-        raise _shape_error(where, "an object")
-    return value
-
-
-def _list(value, where):
-    if not isinstance(value, list):
-        raise _shape_error(where, "a list")
-    return value
-
-
 def parse_job(data, where="data."):
     """Return the :class:`ExportJob` of an ``ExportJobV3`` object."""
-    data = _object(data, where.rstrip(".") or "the answer")
+    data = json_object(data, where.rstrip(".") or "the answer")
     text, optional = (str,), {"required": False}
     return ExportJob(
-        id=_get(data, "id", text, where),
-        company_id=_get(data, "companyId", text, where),
-        status=_get(data, "status", text, where),
-        number_of_items=_get(data, "numberOfItems", (int,), where),
-        expires_in=_get(data, "expiresIn", (int,), where),
-        is_interactive=_get(data, "isInteractive", (bool,), where),
-        vendor_based_bookkeeping=_get(data, "vendorBasedBookkeeping", (bool,), where),
-        created_at=_get(data, "createdAt", text, where),
-        created_by=_get(data, "createdBy", text, where, **optional),
-        started_at=_get(data, "startedAt", text, where, **optional),
-        completed_at=_get(data, "completedAt", text, where, **optional),
-        last_updated_at=_get(data, "lastUpdatedAt", text, where, **optional),
-        expired_at=_get(data, "expiredAt", text, where, **optional),
-        failure_reason=_get(data, "failureReason", text, where, **optional),
-        failure_reason_type=_get(data, "failureReasonType", text, where, **optional),
+        id=json_value(data, "id", text, where),
+        company_id=json_value(data, "companyId", text, where),
+        status=json_value(data, "status", text, where),
+        number_of_items=json_value(data, "numberOfItems", (int,), where),
+        expires_in=json_value(data, "expiresIn", (int,), where),
+        is_interactive=json_value(data, "isInteractive", (bool,), where),
+        vendor_based_bookkeeping=json_value(data, "vendorBasedBookkeeping", (bool,), where),
+        created_at=json_value(data, "createdAt", text, where),
+        created_by=json_value(data, "createdBy", text, where, **optional),
+        started_at=json_value(data, "startedAt", text, where, **optional),
+        completed_at=json_value(data, "completedAt", text, where, **optional),
+        last_updated_at=json_value(data, "lastUpdatedAt", text, where, **optional),
+        expired_at=json_value(data, "expiredAt", text, where, **optional),
+        failure_reason=json_value(data, "failureReason", text, where, **optional),
+        failure_reason_type=json_value(data, "failureReasonType", text, where, **optional),
     )
 
 
 def _check_job_item(item, where):
     """Check an ``ExportJobItemV3`` (control list entry) and return it."""
-    item = _object(item, where)
-    _get(item, "accountingEntryId", (str,), where + ".")
-    _get(item, "status", (str,), where + ".")
+    item = json_object(item, where)
+    json_value(item, "accountingEntryId", (str,), where + ".")
+    json_value(item, "status", (str,), where + ".")
     for name in ("exportJobId", "externalId", "externalUrl", "exportedAt", "failureReason"):
-        _get(item, name, (str,), where + ".", required=False)
+        json_value(item, name, (str,), where + ".", required=False)
     return item
 
 
@@ -202,10 +175,10 @@ def _is_export_item(item):
 
 
 def _check_update_error(error, where):
-    error = _object(error, where)
+    error = json_object(error, where)
     for name in ("accountingEntryId", "type"):
-        _get(error, name, (str,), where + ".")
-    _get(error, "message", (str,), where + ".", required=False)
+        json_value(error, name, (str,), where + ".")
+    json_value(error, "message", (str,), where + ".", required=False)
     return error
 
 
@@ -229,8 +202,7 @@ def item_update(
     if status not in ITEM_STATUSES:
         raise ValueError(f"status must be one of {ITEM_STATUSES}")
     if isinstance(exported_at, datetime):
-        moment = exported_at if exported_at.tzinfo else exported_at.replace(tzinfo=timezone.utc)
-        exported_at = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        exported_at = timestamps.format_utc(exported_at)
     fields = {
         "accountingEntryId": accounting_entry_id,
         "status": status,
@@ -252,14 +224,14 @@ def cursor_pages(call, path, params, action, page_size):
     params = dict(params, limit=page_size)
     seen = set()
     for _ in range(MAX_PAGES):
-        payload = _object(call("GET", path, action, params=params), "the answer")
-        data = _list(payload.get("data"), "data")
-        pagination = _object(payload.get("pagination"), "pagination")
-        has_next = _get(pagination, "hasNextPage", (bool,), "pagination.")
+        payload = json_object(call("GET", path, action, params=params), "the answer")
+        data = json_list(payload.get("data"), "data")
+        pagination = json_object(payload.get("pagination"), "pagination")
+        has_next = json_value(pagination, "hasNextPage", (bool,), "pagination.")
         yield data
         if not has_next:
             return
-        cursor = _get(pagination, "endCursor", (str,), "pagination.")
+        cursor = json_value(pagination, "endCursor", (str,), "pagination.")
         if cursor in seen or not data:
             raise UnexpectedResponseError(
                 "Pleo's pages did not advance (the same page came twice); stopped reading."
@@ -270,20 +242,12 @@ def cursor_pages(call, path, params, action, page_size):
     raise UnexpectedResponseError(f"Pleo's answer had more than {MAX_PAGES} pages.")
 
 
-class ExportApi:
+class ExportApi(Endpoints):
     """The Export API v3 calls, over one :class:`~.client.PleoClient`."""
 
-    def __init__(self, client):
-        self.client = client
-
-    def _call(self, method, path, action, *, params=None, json_body=None, on_422=None):
-        """``client._request`` with the state refusals turned into :class:`ExportJobStateError`."""
-        try:
-            return self.client._request(
-                method, path, action=action, params=params, json_body=json_body
-            )
-        except UnexpectedResponseError as error:
-            raise _state_error(error, on_422) or error from None
+    def _refusal(self, error, on_422=None):
+        """The state refusals as :class:`ExportJobStateError` (``on_422``: the class of a 422)."""
+        return _state_error(error, on_422)
 
     def _pages(self, path, params, action, page_size):
         return cursor_pages(self._call, path, params, action, page_size)
@@ -313,14 +277,14 @@ class ExportApi:
             "isInteractive": bool(is_interactive),
         }
         payload = self._call("POST", JOBS_PATH, "creating an export job", json_body=body)
-        return parse_job(_object(payload, "the answer").get("data"))
+        return parse_job(json_object(payload, "the answer").get("data"))
 
     def get_job(self, job_id):
         """Return the :class:`ExportJob` ``job_id`` (:class:`NotFoundError` if Pleo has none)."""
         payload = self._call(
             "GET", f"{JOBS_PATH}/{quote(str(job_id), safe='')}", "reading the export job"
         )
-        return parse_job(_object(payload, "the answer").get("data"))
+        return parse_job(json_object(payload, "the answer").get("data"))
 
     def send_event(self, job_id, event, failure_reason=None, failure_reason_type=None):
         """Send a job event (``started``, ``completed``, ``completed_with_errors``, ``failed``).
@@ -382,7 +346,7 @@ class ExportApi:
         path = f"{JOBS_PATH}/{quote(str(job_id), safe='')}/items"
         errors = []
         for start in range(0, len(updates), MAX_UPDATES_PER_REQUEST):
-            payload = _object(
+            payload = json_object(
                 self._call(
                     "PUT",
                     path,
@@ -392,10 +356,10 @@ class ExportApi:
                 ),
                 "the answer",
             )
-            _list(payload.get("data"), "data")
+            json_list(payload.get("data"), "data")
             errors.extend(
                 _check_update_error(error, f"errors[{len(errors) + i}]")
-                for i, error in enumerate(_list(payload.get("errors"), "errors"))
+                for i, error in enumerate(json_list(payload.get("errors"), "errors"))
             )
         return errors
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
+from .reasons import render
+
 TAX_TYPES = frozenset({"inclusive", "exclusive", "reverse"})
 
 _MAX_EXACT_FLOAT = 2**53
@@ -33,6 +35,7 @@ _MAX_URL = 2048
 _MAX_TEXT = 64
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?", re.DOTALL)
 _SPACES = re.compile(r"\s+")
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 #: :class:`VendorRef` field -> the key Pleo sends it under
 _VENDOR_KEYS = {
     "id": "id",
@@ -90,6 +93,17 @@ class FileRef:
 
 
 @dataclass(frozen=True)
+class BankAccountRef:
+    """The bank account Pleo pays a vendor to (``invoiceInformation.supplierBankAccount``):
+    ``account`` and ``bic`` compacted (upper case, letters and digits only)."""
+
+    account: str
+    bic: str | None
+    bank: str | None
+    country: str | None
+
+
+@dataclass(frozen=True)
 class VendorRef:
     """The vendor of an accounts-payable item (vendor-based bookkeeping)."""
 
@@ -110,15 +124,18 @@ class ItemError(Exception):
     """One item cannot be booked; the export goes on with the others.
 
     ``code`` is a Pleo ``ExportJobItemFailureReasonType`` (``validation_failure``,
-    ``missing_configuration``...), ``message`` an English sentence a bookkeeper can act on, and
-    ``data`` the values it was built from, so the Odoo layer can word it in the user's language.
+    ``missing_configuration``...); ``reason`` a key of :data:`.reasons.REASONS` and ``data`` the
+    values its message is made of, so that the Odoo layer words it in the user's language (its
+    code → message table); ``message`` is the English rendering, for logs and tests. An error
+    raised by the Odoo layer has no ``reason``: its ``message`` is worded there already.
     """
 
-    def __init__(self, code, message, data=None):
+    def __init__(self, code, message=None, data=None, *, reason=None):
         self.code = code
-        self.message = message
+        self.reason = reason
         self.data = dict(data or {})
-        super().__init__(message)
+        self.message = render(reason, self.data) if message is None else message
+        super().__init__(self.message)
 
     def __str__(self):
         return self.message
@@ -133,42 +150,44 @@ class Reader:
     def __init__(self, entry):
         self.entry = entry
 
-    def fail(self, message, code="validation_failure", **data):
+    def fail(self, reason, code="validation_failure", **data):
+        """Raise the :class:`ItemError` of ``reason`` (a key of :data:`.reasons.REASONS`)."""
         data.setdefault("entry", self.entry)
-        raise ItemError(code, message, data)
-
-    def where(self, line):
-        return f"Pleo line {line} of entry {self.entry}" if line else f"Pleo entry {self.entry}"
+        if isinstance(data.get("field"), tuple):  # (key, index): "tag 2 code"
+            data["field"], data["index"] = data["field"]
+        if data.get("line") is None:
+            data.pop("line", None)
+        raise ItemError(code, data=data, reason=reason)
 
     def obj(self, value, what, line=None, *, required=True):
         if value is None and not required:
             return None
         if not isinstance(value, dict):
-            state = "is missing" if value is None else "is not an object"
-            self.fail(f"{self.where(line)}: {what} {state}.", field=what, line=line)
+            reason = "field_missing" if value is None else "field_not_object"
+            self.fail(reason, field=what, line=line)
         return value
 
     def text(self, value, what, line=None, *, required=False):
         if value is None:
             if required:
-                self.fail(f"{self.where(line)}: {what} is missing.", field=what, line=line)
+                self.fail("field_missing", field=what, line=line)
             return None
         if not isinstance(value, str):
-            self.fail(f"{self.where(line)}: {what} is not a text.", field=what, line=line)
+            self.fail("field_not_text", field=what, line=line)
         return value
 
     def listing(self, value, what, line=None):
         if value is None:
             return []
         if not isinstance(value, list):
-            self.fail(f"{self.where(line)}: {what} is not a list.", field=what, line=line)
+            self.fail("field_not_list", field=what, line=line)
         return value
 
     def integer(self, value, what, line=None):
         """An exact integer: ``1250`` or ``1250.0``, never ``12.5``, ``True`` or ``"1250"``."""
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             self.fail(
-                f"{self.where(line)}: {what} is not a number.",
+                "field_not_number",
                 field=what,
                 line=line,
                 value=short(value),
@@ -186,8 +205,7 @@ class Reader:
             or (isinstance(value, float) and abs(value) >= _MAX_EXACT_FLOAT)
         ):
             self.fail(
-                f"{self.where(line)}: {what} is {short(value)}, not a whole number of minor "
-                "units (cents).",
+                "amount_not_whole",
                 field=what,
                 line=line,
                 value=short(value),
@@ -200,8 +218,7 @@ class Reader:
         cur = money.get("currency")
         if cur != currency:
             self.fail(
-                f"{self.where(line)}: {what} is in {short(cur)}, not in the wallet currency "
-                f"{currency}.",
+                "amount_wrong_currency",
                 field=what,
                 line=line,
                 currency=short(cur),
@@ -210,11 +227,11 @@ class Reader:
         value = self.integer(money.get("value"), what, line)
         if abs(value) > MAX_MINOR_UNITS:
             self.fail(
-                f"{self.where(line)}: {what} is {short(value)} minor units, not a plausible "
-                f"amount (at most {MAX_MINOR_UNITS:,}).",
+                "amount_implausible",
                 field=what,
                 line=line,
                 value=short(value),
+                maximum=f"{MAX_MINOR_UNITS:,}",
             )
         return value
 
@@ -239,14 +256,15 @@ class Reader:
             latest = latest_date()
             if not EARLIEST_DATE <= day <= latest:
                 self.fail(
-                    f"{self.where(None)}: {what} {day.isoformat()} is not a plausible date "
-                    f"(Odoo takes {EARLIEST_DATE.isoformat()} to {latest.isoformat()}).",
+                    "date_implausible",
                     field=what,
                     value=day.isoformat(),
+                    earliest=EARLIEST_DATE.isoformat(),
+                    latest=latest.isoformat(),
                 )
             return day
         self.fail(
-            f"{self.where(None)}: {what} {short(value)} is not a valid date.",
+            "date_invalid",
             field=what,
             value=short(value),
         )
@@ -294,9 +312,9 @@ def read_account(reader, value, what, line=None):
         return None
     account = reader.obj(value, what, line)
     ref = AccountRef(
-        code=reader.text(account.get("code"), f"{what} code", line) or None,
-        name=reader.text(account.get("name"), f"{what} name", line) or None,
-        identifier=reader.text(account.get("identifier"), f"{what} identifier", line) or None,
+        code=reader.text(account.get("code"), f"{what}_code", line) or None,
+        name=reader.text(account.get("name"), f"{what}_name", line) or None,
+        identifier=reader.text(account.get("identifier"), f"{what}_identifier", line) or None,
     )
     if ref.code is None and ref.identifier is None:
         return None
@@ -308,9 +326,9 @@ def read_tags(reader, value, line):
     for index, raw in enumerate(reader.listing(value, "tags", line), 1):
         if raw is None:  # the spec allows null elements
             continue
-        tag = reader.obj(raw, f"tag {index}", line)
-        group = reader.text(tag.get("groupCode"), f"tag {index} group code", line, required=True)
-        code = reader.text(tag.get("code"), f"tag {index} code", line, required=True)
+        tag = reader.obj(raw, ("tag", index), line)
+        group = reader.text(tag.get("groupCode"), ("tag_group_code", index), line, required=True)
+        code = reader.text(tag.get("code"), ("tag_code", index), line, required=True)
         tags.append(TagRef(group_code=group, code=code))
     return tuple(tags)
 
@@ -323,34 +341,32 @@ def read_tax(reader, value, line, currency):
     kind = tax.get("type")
     if kind not in TAX_TYPES:
         reader.fail(
-            f"{reader.where(line)}: the tax type {short(kind)} is not inclusive, exclusive or "
-            "reverse.",
+            "tax_type_unknown",
             line=line,
             tax_type=short(kind),
         )
     rate = tax.get("rate")
     if isinstance(rate, bool) or not isinstance(rate, (int, float, Decimal)):
-        reader.fail(f"{reader.where(line)}: the tax rate is not a number.", line=line)
+        reader.fail("tax_rate_not_number", line=line)
     try:
         rate = Decimal(str(rate))  # the decimal text of the JSON number, not float arithmetic
     except InvalidOperation:  # pragma: no cover - str() of a number always parses
         rate = Decimal("NaN")
     if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(1):
         reader.fail(
-            f"{reader.where(line)}: the tax rate {short(tax.get('rate'))} is not a fraction "
-            "between 0 and 1 (0.25 is 25 %).",
+            "tax_rate_range",
             line=line,
             rate=short(tax.get("rate")),
         )
-    amount = reader.obj(tax.get("amount"), "tax amount", line)
-    amount = reader.money(amount.get("inWalletCurrency"), "the tax amount", currency, line)
+    amount = reader.obj(tax.get("amount"), "tax_amounts", line)
+    amount = reader.money(amount.get("inWalletCurrency"), "tax_amount", currency, line)
     ref = TaxRef(
-        code=reader.text(tax.get("code"), "tax code", line) or None,
+        code=reader.text(tax.get("code"), "tax_code", line) or None,
         rate=rate,
         type=kind,
-        ingoing_account=reader.text(tax.get("ingoingTaxAccount"), "ingoing tax account", line)
+        ingoing_account=reader.text(tax.get("ingoingTaxAccount"), "ingoing_tax_account", line)
         or None,
-        outgoing_account=reader.text(tax.get("outgoingTaxAccount"), "outgoing tax account", line)
+        outgoing_account=reader.text(tax.get("outgoingTaxAccount"), "outgoing_tax_account", line)
         or None,
     )
     return ref, amount
@@ -361,16 +377,18 @@ def read_files(reader, value):
     for index, raw in enumerate(reader.listing(value, "files"), 1):
         if raw is None:
             continue
-        what = f"attachment {index}"
+        what = ("attachment", index)
         file = reader.obj(raw, what)
-        url = reader.text(file.get("url"), f"{what} URL", required=True)
+        url = reader.text(file.get("url"), ("attachment_url", index), required=True)
         if not url.lower().startswith(("https://", "http://")):
-            reader.fail(f"{reader.where(None)}: {what} has no web link.", field=what)
-        mimetype = reader.text(file.get("type"), f"{what} type") or "application/octet-stream"
+            reader.fail("file_no_link", field=what)
+        mimetype = (
+            reader.text(file.get("type"), ("attachment_type", index)) or "application/octet-stream"
+        )
         size = file.get("size")
-        size = 0 if size is None else reader.integer(size, f"{what} size")
+        size = 0 if size is None else reader.integer(size, ("attachment_size", index))
         if size < 0:
-            reader.fail(f"{reader.where(None)}: {what} has a negative size.", field=what)
+            reader.fail("file_negative_size", field=what)
         files.append(FileRef(url=url, mimetype=mimetype, size=size))
     return tuple(files)
 
@@ -419,7 +437,7 @@ def read_vendor(reader, value):
     vendor = reader.obj(value, "vendor")
     return VendorRef(
         **{
-            name: reader.text(vendor.get(key), f"vendor {key}") or None
+            name: reader.text(vendor.get(key), f"vendor_{name}") or None
             for name, key in _VENDOR_KEYS.items()
         }
     )
@@ -438,42 +456,72 @@ def _email(text):
     return text if "@" in text and len(text) <= 254 and not _SPACES.search(text) else None
 
 
+def _plain(value):
+    """A text Pleo sent, stripped; ``None`` for anything else (never fails an item)."""
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def compact(text):
+    """A VAT number, IBAN or BIC for comparing: upper case, letters and digits only."""
+    return _NOT_ALNUM.sub("", (text or "").upper())
+
+
+def read_bank_account(invoice):
+    """``supplierBankAccount`` of the invoice information as a :class:`BankAccountRef`, or
+    ``None``. Checked by the Odoo layer against the vendor's accounts only, so a malformed one
+    is no account at all, never an item's failure."""
+    bank = invoice.get("supplierBankAccount")
+    if not isinstance(bank, dict):
+        return None
+    account = compact(_plain(bank.get("accountNumber")))
+    if not account:
+        return None
+    return BankAccountRef(
+        account=account,
+        bic=compact(_plain(bank.get("bic"))) or None,
+        bank=_plain(bank.get("bankName")),
+        country=_plain(bank.get("country")),
+    )
+
+
 def read_texts(reader, item):
     """The descriptive fields: label, reference, note, supplier, user, team, invoice data."""
-    note = reader.text(item.get("note"), "the note")
-    supplier = reader.obj(item.get("supplier"), "the supplier", required=False) or {}
-    user = reader.obj(item.get("user"), "the user", required=False) or {}
-    team = reader.obj(item.get("team"), "the team", required=False) or {}
-    info = reader.obj(item.get("additionalInformation"), "additionalInformation", required=False)
+    note = reader.text(item.get("note"), "note")
+    supplier = reader.obj(item.get("supplier"), "supplier", required=False) or {}
+    user = reader.obj(item.get("user"), "user", required=False) or {}
+    team = item.get("team") if isinstance(item.get("team"), dict) else {}
+    info = reader.obj(item.get("additionalInformation"), "additional_information", required=False)
     info = info or {}
-    invoice = reader.obj(info.get("invoiceInformation"), "invoiceInformation", required=False)
+    invoice = reader.obj(info.get("invoiceInformation"), "invoice_information", required=False)
     invoice = invoice or {}
-    supplier_name = reader.text(supplier.get("name"), "the supplier name") or None
-    user_name = reader.text(user.get("name"), "the user name") or None
+    supplier_name = reader.text(supplier.get("name"), "supplier_name") or None
+    user_name = reader.text(user.get("name"), "user_name") or None
     parts = [_clean(part) for part in (supplier_name, user_name, note)]
     label = " - ".join(part for part in parts if part)
     if not label:
         label = f"Pleo {item['type'].replace('_', ' ')}"
     return {
         "label": label,
-        "reference": reader.text(info.get("reconciliationId"), "the book ID") or None,
+        "reference": reader.text(info.get("reconciliationId"), "book_id") or None,
         "note": note,
         "supplier_name": supplier_name,
-        "supplier_code": reader.text(supplier.get("code"), "the supplier code") or None,
-        "supplier_account": reader.text(supplier.get("account"), "the supplier account") or None,
-        "supplier_tax_id": reader.text(supplier.get("taxIdentifier"), "the supplier tax id")
-        or None,
-        "user_code": reader.text(user.get("code"), "the user code") or None,
+        # Kept for placement rules but booked nowhere yet: an odd value is no value, never the
+        # item's failure (the team's too).
+        "supplier_code": _plain(supplier.get("code")),
+        "supplier_account": _plain(supplier.get("account")),
+        "supplier_tax_id": _plain(supplier.get("taxIdentifier")),
+        "user_code": reader.text(user.get("code"), "user_code") or None,
         "user_name": user_name,
-        "user_id": reader.text(user.get("id"), "the user id") or None,
+        "user_id": reader.text(user.get("id"), "user_id") or None,
         # Not in ``ExportItemUserV3`` [spec] (id, name, code): whether Pleo sends the user's
         # e-mail is [unknown]; read when present (the sandbox's ``user_email`` switch).
         "user_email": _email(user.get("email")),
-        "team_name": reader.text(team.get("name"), "the team name") or None,
-        "team_code": reader.text(team.get("code"), "the team code") or None,
+        "team_name": _plain(team.get("name")),
+        "team_code": _plain(team.get("code")),
         "attendees": _strings(reader, info.get("attendees"), "attendees"),
-        "reconciled_entries": _strings(reader, info.get("reconciledEntries"), "reconciledEntries"),
-        "invoice_number": reader.text(invoice.get("invoiceNumber"), "the invoice number") or None,
-        "invoice_date": reader.date(invoice.get("invoiceDate"), "the invoice date", required=False),
-        "due_date": reader.date(invoice.get("dueDate"), "the due date", required=False),
+        "reconciled_entries": _strings(reader, info.get("reconciledEntries"), "reconciled_entries"),
+        "invoice_number": reader.text(invoice.get("invoiceNumber"), "invoice_number") or None,
+        "invoice_date": reader.date(invoice.get("invoiceDate"), "invoice_date", required=False),
+        "due_date": reader.date(invoice.get("dueDate"), "due_date", required=False),
+        "supplier_bank": read_bank_account(invoice),
     }

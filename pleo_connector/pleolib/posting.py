@@ -52,8 +52,10 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from . import timestamps
 from .items import (
     AccountRef,
+    BankAccountRef,
     FileRef,
     ItemError,
     Reader,
@@ -116,10 +118,6 @@ BOOKKEEPING_METHODS = frozenset({"none", "journal", "accounts_payable"})
 
 FINGERPRINT_VERSION = "posting-v1"
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_MOMENT = re.compile(
-    r"(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
-    r"\s*(Z|z|[+-]\d{2}:?\d{2})?"
-)
 
 
 @dataclass(frozen=True)
@@ -182,6 +180,8 @@ class Posting:
     invoice_number: str | None = None
     invoice_date: datetime.date | None = None
     due_date: datetime.date | None = None
+    #: where Pleo pays the vendor (a bill's check of the vendor's bank accounts)
+    supplier_bank: BankAccountRef | None = None
     team_name: str | None = None
     team_code: str | None = None
     #: Pleo's date-time as an aware UTC datetime (None when Pleo sent a date only); the Odoo
@@ -216,198 +216,45 @@ def posting_from_item(item):
         entry = short(entry) if isinstance(entry, str) else "(unknown)"
         raise ItemError(
             "validation_failure",
-            f"Pleo entry {entry} could not be read ({type(exc).__name__}).",
-            {"entry": entry, "error": type(exc).__name__},
+            data={"entry": entry, "error": type(exc).__name__},
+            reason="item_unreadable",
         ) from None
 
 
 def _posting_from_item(item):
-    if not isinstance(item, dict):
-        raise ItemError("validation_failure", "The Pleo export item is not an object.", {})
-    entry = item.get("accountingEntryId")
-    try:
-        entry = str(uuid.UUID(entry)) if isinstance(entry, str) and len(entry) <= 64 else None
-    except ValueError:
-        entry = None
-    if entry is None:
-        raise ItemError(
-            "validation_failure",
-            "The Pleo export item has no valid accountingEntryId (a UUID).",
-            {"value": short(item.get("accountingEntryId"))},
-        )
-    reader = Reader(entry)
-
-    item_type = item.get("type")
-    if item_type not in ITEM_TYPES:
-        reader.fail(
-            f"Pleo entry {entry} has the unknown type {short(item_type)}.",
-            item_type=short(item_type),
-        )
-    sub_type = item.get("subType")
-    if sub_type is not None and sub_type not in SUB_TYPES:
-        # A sub-type may change the direction: booking an unknown one could book it backwards.
-        reader.fail(
-            f"Pleo entry {entry} has the unknown sub-type {short(sub_type)}.",
-            sub_type=short(sub_type),
-        )
-    reversal = item_type in REVERSAL_TYPES or sub_type in REVERSAL_SUB_TYPES
-    date = reader.date(item.get("date"), "the date")
-
-    amount = reader.obj(item.get("amount"), "the amount")
-    wallet = reader.obj(amount.get("inWalletCurrency"), "the amount in wallet currency")
-    currency = wallet.get("currency")
-    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
-        reader.fail(
-            f"Pleo entry {entry} has no valid wallet currency ({short(currency)}).",
-            currency=short(currency),
-        )
-    total = reader.money(wallet, "the amount", currency)
-    if item_type == "wallet_topup" and total < 0:
-        reader.fail(
-            f"Pleo entry {entry} is a wallet top-up (money into the Pleo wallet) but its amount is "
-            f"negative ({total} {currency} minor units): Odoo cannot tell which way the money "
-            "went. Check the transfer in Pleo and export it again.",
-            total=total,
-            currency=currency,
-        )
-    supplier = _supplier_figures(item, amount, currency)
-
-    contra = read_account(reader, item.get("contraAccount"), "contra account")
-    if contra is None:
-        reader.fail(
-            f"Pleo entry {entry}: the item has no contra account: set the Pleo wallet/"
-            "out-of-pocket account in Pleo's accounting settings.",
-            code="missing_configuration",
-            field="contraAccount",
-        )
-
-    raw_lines = reader.listing(item.get("accountingEntryLines"), "accountingEntryLines")
-    if not raw_lines:
-        reader.fail(
-            f"Pleo entry {entry} ({item_type}) has no accounting lines, so there is no account "
-            "to book it against: set the account for this kind of entry in Pleo's accounting "
-            "settings and export it again.",
-            code="missing_configuration",
-            field="accountingEntryLines",
-            item_type=item_type,
-        )
-
-    # sign: the total becomes positive, the lines keep their signs relative to it
-    sign = -1 if total < 0 else 1
-    direction = -1 if reversal else 1
-
+    """The rules, in three readers: the item's header, each Pleo line, the bookkeeping."""
+    header = _read_header(item)
+    reader, entry = header["reader"], header["entry_uuid"]
     texts = read_texts(reader, item)
     label = texts.pop("label")
     lines, line_sum = [], 0
-    for number, raw in enumerate(raw_lines, 1):
-        line = reader.obj(raw, "the line", number)
-        line_id = reader.text(line.get("accountingEntryLineId"), "the line id", number)
-        line_amount = reader.obj(line.get("lineAmount"), "the line amount", number)
-        value = reader.money(
-            line_amount.get("inWalletCurrency"), "the line amount", currency, number
-        )
+    for number, raw in enumerate(header["raw_lines"], 1):
+        value, posted = _post_line(reader, raw, number, header, label)
         line_sum += value
-        account = read_account(reader, line.get("account"), "account", number)
-        if account is None:
-            reader.fail(
-                f"Pleo line {number} of entry {entry} has no account: choose a category with an "
-                "account for it in Pleo, or set the account in Pleo's accounting settings.",
-                code="missing_configuration",
-                line=number,
-                field="account",
-            )
-        tags = read_tags(reader, line.get("tags"), number)
-        tax, tax_amount = read_tax(reader, line.get("tax"), number, currency)
-        if abs(tax_amount) > abs(value):
-            reader.fail(
-                f"Pleo line {number} of entry {entry}: its tax ({tax_amount}) is larger than the "
-                f"line ({value}).",
-                line=number,
-                tax_amount=tax_amount,
-                line_amount=value,
-            )
-        if tax is not None and tax.type != "reverse":
-            _check_tax_ceiling(reader, entry, number, value, tax_amount, tax.rate)
-        # Whether Pleo signs a tax like its line is [unknown]: a tax always has its line's sign.
-        tax_amount = abs(tax_amount) if value >= 0 else -abs(tax_amount)
-        value, tax_amount = value * sign * direction, tax_amount * sign * direction
-        reverse = tax is not None and tax.type == "reverse"
-        net = value if reverse else value - tax_amount
-        s_value, s_tax = supplier["lines"][number - 1] if supplier else (None, None)
-        if supplier:
-            s_value, s_tax = s_value * direction, s_tax * direction
-            if bool(s_tax) != bool(tax is not None and tax_amount):
-                supplier = None  # a tax in one currency only: keep to the wallet's figures
-                s_value = s_tax = None
-        s_net = None if s_value is None else (s_value if reverse else s_value - s_tax)
-        lines.append(PostingLine("expense", account, net, tax, tags, line_id, label, s_net))
-        if tax is not None and tax_amount:
-            tax_name = tax.code or f"{_percent(tax.rate)} %"
-            ingoing = AccountRef(tax.ingoing_account, None, None) if tax.ingoing_account else None
-            lines.append(
-                PostingLine(
-                    "tax", ingoing, tax_amount, tax, tags, line_id, f"{label} ({tax_name})", s_tax
-                )
-            )
-            if reverse:
-                outgoing = (
-                    AccountRef(tax.outgoing_account, None, None) if tax.outgoing_account else None
-                )
-                lines.append(
-                    PostingLine(
-                        "tax_reverse",
-                        outgoing,
-                        -tax_amount,
-                        tax,
-                        tags,
-                        line_id,
-                        f"{label} ({tax_name}, reverse charge)",
-                        None if s_tax is None else -s_tax,
-                    )
-                )
+        lines.extend(posted)
+    total, currency, supplier = header["total"], header["currency"], header["supplier"]
     if line_sum != total:
-        reader.fail(
-            f"Pleo entry {entry}: its lines add up to {line_sum}, not to its amount {total} "
-            f"({currency} minor units).",
-            line_sum=line_sum,
-            total=total,
-            currency=currency,
-        )
-    total = total * sign
+        reader.fail("lines_unbalanced", line_sum=line_sum, total=total, currency=currency)
+    total = total * header["sign"]
+    if supplier and not all(line.supplier_amount is not None for line in lines):
+        supplier = None  # a tax in one currency only: keep to the wallet's figures
     if supplier:
         s_contra = -sum(line.supplier_amount for line in lines)
     else:
         lines = [dataclasses.replace(line, supplier_amount=None) for line in lines]
         s_contra = None
-    lines.append(PostingLine("contra", contra, -total * direction, None, (), None, label, s_contra))
-    lines = tuple(lines)
+    direction = header["direction"]
+    contra = PostingLine("contra", header["contra"], -total * direction, None, (), None, label)
+    lines = (*lines, dataclasses.replace(contra, supplier_amount=s_contra))
     if sum(line.amount for line in lines) != 0:  # pragma: no cover - guaranteed by the rules
-        reader.fail(f"Pleo entry {entry} does not balance.")
-
-    method = None
-    bookkeeping = reader.obj(item.get("bookkeeping"), "bookkeeping", required=False)
-    if bookkeeping is not None:
-        method = bookkeeping.get("method")
-        if method is not None and method not in BOOKKEEPING_METHODS:
-            reader.fail(
-                f"Pleo entry {entry} has the unknown bookkeeping method {short(method)}.",
-                method=short(method),
-            )
-    vendor = read_vendor(reader, item.get("vendor"))
-    if method == "accounts_payable" and vendor is None:
-        reader.fail(
-            f"Pleo entry {entry} is to be booked as a vendor bill but has no vendor: choose its "
-            "vendor in Pleo and export it again.",
-            code="missing_configuration",
-            field="vendor",
-        )
-
+        reader.fail("not_balanced")
+    method, vendor = _read_bookkeeping(reader, item)
     posting = {
         "entry_uuid": entry,
-        "item_type": item_type,
-        "sub_type": sub_type,
-        "reversal": reversal,
-        "date": date,
+        "item_type": header["item_type"],
+        "sub_type": header["sub_type"],
+        "reversal": header["reversal"],
+        "date": header["date"],
         "currency": currency,
         "total": total,
         "lines": lines,
@@ -420,10 +267,162 @@ def _posting_from_item(item):
     }
     return Posting(
         fingerprint=fingerprint(posting),
-        moment=_moment(item.get("date")),
+        moment=timestamps.parse(item.get("date")),
         supplier_currency=supplier["currency"] if supplier else None,
         **posting,
     )
+
+
+def _entry_id(item):
+    """The item's ``accountingEntryId`` as a canonical UUID; an :class:`ItemError` if none."""
+    if not isinstance(item, dict):
+        raise ItemError("validation_failure", reason="item_not_object")
+    entry = item.get("accountingEntryId")
+    try:
+        entry = str(uuid.UUID(entry)) if isinstance(entry, str) and len(entry) <= 64 else None
+    except ValueError:
+        entry = None
+    if entry is None:
+        raise ItemError(
+            "validation_failure",
+            data={"value": short(item.get("accountingEntryId"))},
+            reason="entry_id_invalid",
+        )
+    return entry
+
+
+def _read_header(item):
+    """What the whole item says: entry, type, sub-type, direction, date, currency, total (and
+    the supplier's figures), contra account and the raw lines."""
+    entry = _entry_id(item)
+    reader = Reader(entry)
+    item_type = item.get("type")
+    if item_type not in ITEM_TYPES:
+        reader.fail("type_unknown", item_type=short(item_type))
+    sub_type = item.get("subType")
+    if sub_type is not None and sub_type not in SUB_TYPES:
+        # A sub-type may change the direction: booking an unknown one could book it backwards.
+        reader.fail("sub_type_unknown", sub_type=short(sub_type))
+    reversal = item_type in REVERSAL_TYPES or sub_type in REVERSAL_SUB_TYPES
+    date = reader.date(item.get("date"), "date")
+
+    amount = reader.obj(item.get("amount"), "amount")
+    wallet = reader.obj(amount.get("inWalletCurrency"), "amount_wallet")
+    currency = wallet.get("currency")
+    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
+        reader.fail("currency_invalid", currency=short(currency))
+    total = reader.money(wallet, "amount", currency)
+    if item_type == "wallet_topup" and total < 0:
+        reader.fail("topup_negative", total=total, currency=currency)
+
+    contra = read_account(reader, item.get("contraAccount"), "contra_account")
+    if contra is None:
+        reader.fail("contra_missing", code="missing_configuration", field="contra_account")
+    raw_lines = reader.listing(item.get("accountingEntryLines"), "accounting_entry_lines")
+    if not raw_lines:
+        reader.fail(
+            "lines_missing",
+            code="missing_configuration",
+            field="accounting_entry_lines",
+            item_type=item_type,
+        )
+    return {
+        "reader": reader,
+        "entry_uuid": entry,
+        "item_type": item_type,
+        "sub_type": sub_type,
+        "reversal": reversal,
+        "date": date,
+        "currency": currency,
+        "total": total,
+        "supplier": _supplier_figures(item, amount, currency),
+        "contra": contra,
+        "raw_lines": raw_lines,
+        # the total becomes positive, the lines keep their signs relative to it
+        "sign": -1 if total < 0 else 1,
+        "direction": -1 if reversal else 1,
+    }
+
+
+def _post_line(reader, raw, number, header, label):
+    """One Pleo line → ``(its amount as Pleo sent it, its 1 to 3 posting lines)``: the net
+    on its account, its tax and, for a reverse charge, the self-assessed side."""
+    currency = header["currency"]
+    line = reader.obj(raw, "line", number)
+    line_id = reader.text(line.get("accountingEntryLineId"), "line_id", number)
+    line_amount = reader.obj(line.get("lineAmount"), "line_amount", number)
+    value = reader.money(line_amount.get("inWalletCurrency"), "line_amount", currency, number)
+    account = read_account(reader, line.get("account"), "account", number)
+    if account is None:
+        reader.fail(
+            "line_account_missing", code="missing_configuration", line=number, field="account"
+        )
+    tags = read_tags(reader, line.get("tags"), number)
+    tax, tax_amount = read_tax(reader, line.get("tax"), number, currency)
+    if abs(tax_amount) > abs(value):
+        reader.fail("tax_above_line", line=number, tax_amount=tax_amount, line_amount=value)
+    if tax is not None and tax.type != "reverse":
+        _check_tax_ceiling(reader, number, value, tax_amount, tax.rate)
+    # Whether Pleo signs a tax like its line is [unknown]: a tax always has its line's sign.
+    tax_amount = abs(tax_amount) if value >= 0 else -abs(tax_amount)
+    factor = header["sign"] * header["direction"]
+    signed, tax_amount = value * factor, tax_amount * factor
+    reverse = tax is not None and tax.type == "reverse"
+    net = signed if reverse else signed - tax_amount
+    s_net, s_tax = _supplier_line(header, number, tax is not None and tax_amount, reverse)
+    posted = [PostingLine("expense", account, net, tax, tags, line_id, label, s_net)]
+    if tax is not None and tax_amount:
+        tax_name = tax.code or f"{_percent(tax.rate)} %"
+        ingoing = AccountRef(tax.ingoing_account, None, None) if tax.ingoing_account else None
+        posted.append(
+            PostingLine(
+                "tax", ingoing, tax_amount, tax, tags, line_id, f"{label} ({tax_name})", s_tax
+            )
+        )
+        if reverse:
+            outgoing = (
+                AccountRef(tax.outgoing_account, None, None) if tax.outgoing_account else None
+            )
+            posted.append(
+                PostingLine(
+                    "tax_reverse",
+                    outgoing,
+                    -tax_amount,
+                    tax,
+                    tags,
+                    line_id,
+                    f"{label} ({tax_name}, reverse charge)",
+                    None if s_tax is None else -s_tax,
+                )
+            )
+    return value, posted
+
+
+def _supplier_line(header, number, has_tax, reverse):
+    """``(net, tax)`` of line ``number`` in the supplier's currency, ``(None, None)`` when not
+    known or when a tax shows in one currency only (then the posting keeps to the wallet's)."""
+    supplier = header["supplier"]
+    if not supplier:
+        return None, None
+    s_value, s_tax = supplier["lines"][number - 1]
+    s_value, s_tax = s_value * header["direction"], s_tax * header["direction"]
+    if bool(s_tax) != bool(has_tax):
+        return None, None
+    return (s_value if reverse else s_value - s_tax), s_tax
+
+
+def _read_bookkeeping(reader, item):
+    """``(bookkeeping method, vendor)``: a vendor bill needs its vendor."""
+    method = None
+    bookkeeping = reader.obj(item.get("bookkeeping"), "bookkeeping", required=False)
+    if bookkeeping is not None:
+        method = bookkeeping.get("method")
+        if method is not None and method not in BOOKKEEPING_METHODS:
+            reader.fail("bookkeeping_method_unknown", method=short(method))
+    vendor = read_vendor(reader, item.get("vendor"))
+    if method == "accounts_payable" and vendor is None:
+        reader.fail("vendor_missing", code="missing_configuration", field="vendor")
+    return method, vendor
 
 
 def wallet_on_lines(posting):
@@ -449,36 +448,6 @@ def wallet_on_lines(posting):
     return dataclasses.replace(turned, fingerprint=fingerprint(turned))
 
 
-def _moment(value):
-    """Pleo's date-time as an aware UTC datetime, or None for a date only (or an odd text).
-
-    ``YYYY-MM-DDTHH:MM[:SS[.fraction]][Z|±HH[:]MM]``; without an offset it is UTC (Pleo's
-    date-times are). Parsed here, not by ``fromisoformat``, which reads less before Python 3.11.
-    """
-    match = _MOMENT.fullmatch(value) if isinstance(value, str) else None
-    if not match:
-        return None
-    day, hour, minute, second, fraction, offset = match.groups()
-    try:
-        moment = datetime.datetime(
-            *map(int, day.split("-")),
-            int(hour),
-            int(minute),
-            int(second or 0),
-            int((fraction or "0")[:6].ljust(6, "0")),
-        )
-        zone = datetime.timezone.utc
-        if offset and offset not in ("Z", "z"):
-            sign = -1 if offset[0] == "-" else 1
-            digits = offset[1:].replace(":", "")
-            zone = datetime.timezone(
-                sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-            )
-        return moment.replace(tzinfo=zone).astimezone(datetime.timezone.utc)
-    except (ValueError, OverflowError):
-        return None
-
-
 def _supplier_figures(item, amount, wallet_currency):
     """Pleo's amounts in the supplier's currency: ``{"currency", "lines": [(line, tax)]}``.
 
@@ -494,14 +463,16 @@ def _supplier_figures(item, amount, wallet_currency):
             return None
         if currency == wallet_currency:
             return None
-        total = reader.money(total_money, "supplier amount", currency)
+        total = reader.money(total_money, "amount_supplier", currency)
         figures = []
         for raw in item.get("accountingEntryLines") or ():
-            value = reader.money(raw["lineAmount"]["inSupplierCurrency"], "line", currency)
+            value = reader.money(raw["lineAmount"]["inSupplierCurrency"], "line_amount", currency)
             tax = raw.get("tax")
             tax_value = 0
             if tax is not None:
-                tax_value = reader.money(tax["amount"]["inSupplierCurrency"], "tax", currency)
+                tax_value = reader.money(
+                    tax["amount"]["inSupplierCurrency"], "tax_amount", currency
+                )
             if abs(tax_value) > abs(value):
                 return None
             tax_value = abs(tax_value) if value >= 0 else -abs(tax_value)
@@ -514,7 +485,7 @@ def _supplier_figures(item, amount, wallet_currency):
     return {"currency": currency, "lines": [(v * sign, t * sign) for v, t in figures]}
 
 
-def _check_tax_ceiling(reader, entry, number, value, tax_amount, rate):
+def _check_tax_ceiling(reader, number, value, tax_amount, rate):
     """Fail a line whose VAT is more than its amount can contain.
 
     A tax paid to the supplier (``inclusive``, ``exclusive``) is part of the line amount, which
@@ -526,17 +497,14 @@ def _check_tax_ceiling(reader, entry, number, value, tax_amount, rate):
     p, q = rate.as_integer_ratio()
     if (abs(tax_amount) - 1) * (p + q) <= abs(value) * p:
         return
-    ceiling = abs(value) * p // (p + q)
     reader.fail(
-        f"Pleo line {number} of entry {entry}: its tax ({abs(tax_amount)}) is more than a line "
-        f"of {abs(value)} can contain at {_percent(rate)} % ({ceiling}, in minor units): Pleo's "
-        "tax must be included in the line amount. Correct the tax amount or code in Pleo and "
-        "export it again.",
+        "tax_above_ceiling",
         line=number,
-        tax_amount=tax_amount,
-        line_amount=value,
+        tax_amount=abs(tax_amount),
+        line_amount=abs(value),
         rate=str(rate),
-        ceiling=ceiling,
+        percent=_percent(rate),
+        ceiling=abs(value) * p // (p + q),
     )
 
 

@@ -54,6 +54,7 @@ from urllib3.exceptions import ReadTimeoutError
 
 from .items import ItemError, safe_url
 from .network import NetworkSettingsError, route
+from .reasons import PHRASES
 
 #: The Odoo server option that lets hosts through the address check (named in messages).
 ALLOWED_HOSTS_OPTION = "pleo_receipt_allowed_hosts"
@@ -199,35 +200,28 @@ def safe_filename(name, mimetype):
     return name
 
 
-def _fail(code, message, **data):
-    return ReceiptError(code, message, data)
+def _fail(code, reason, **data):
+    """The :class:`ReceiptError` of ``reason`` (a key of :data:`.reasons.REASONS`)."""
+    return ReceiptError(code, data=data, reason=reason)
 
 
 def _check_url(url, allow_http):
     if not isinstance(url, str) or not url:
-        raise _fail(DOWNLOAD_FAILURE, "The receipt has no download link.")
+        raise _fail(DOWNLOAD_FAILURE, "receipt_no_link")
     where = safe_url(url)
     try:
         parts = urlsplit(url)
         host = parts.hostname
         _port = parts.port
     except ValueError:
-        raise _fail(DOWNLOAD_FAILURE, "The receipt's download link is not valid.") from None
+        raise _fail(DOWNLOAD_FAILURE, "receipt_link_invalid") from None
     scheme = parts.scheme.lower()
     if scheme != "https" and not (allow_http and scheme == "http"):
-        raise _fail(
-            DOWNLOAD_FAILURE,
-            f"The receipt link {where} does not use https; it was not downloaded.",
-            url=where,
-        )
+        raise _fail(DOWNLOAD_FAILURE, "receipt_not_https", url=where)
     if not host:
-        raise _fail(DOWNLOAD_FAILURE, "The receipt's download link has no host.", url=where)
+        raise _fail(DOWNLOAD_FAILURE, "receipt_link_no_host", url=where)
     if parts.username is not None or parts.password is not None:
-        raise _fail(
-            DOWNLOAD_FAILURE,
-            f"The receipt link {where} carries a user name or password; it was not downloaded.",
-            url=where,
-        )
+        raise _fail(DOWNLOAD_FAILURE, "receipt_link_credentials", url=where)
     return where
 
 
@@ -242,34 +236,24 @@ def _resolve_type(declared, received, name, head):
     received = normalise_mimetype(received)
     if received not in _UNTYPED:
         if received not in MIMETYPES and received not in _COMPATIBLE.get(declared, ()):
-            raise _fail(
-                CONVERSION_FAILURE,
-                f"The receipt's file host sent a {received} file, which cannot be kept as a "
-                "receipt (accepted: PDF, images, Word, Excel, text and CSV).",
-                mimetype=received,
-            )
+            raise _fail(CONVERSION_FAILURE, "receipt_host_type_refused", mimetype=received)
         if declared is None or received == declared:
             return received
         if received in _COMPATIBLE.get(declared, ()):
             return declared
         raise _fail(
             CONVERSION_FAILURE,
-            f"Pleo declared the receipt as {declared} but its file host sent {received}.",
+            "receipt_host_type_mismatch",
             declared=declared,
             mimetype=received,
         )
     found = _extension_type(name) or _sniff(head)
     if found is None:
-        raise _fail(
-            CONVERSION_FAILURE,
-            "The receipt's file host did not say what type the file is, and neither its name "
-            "nor its content shows an accepted type.",
-            declared=declared,
-        )
+        raise _fail(CONVERSION_FAILURE, "receipt_type_unknown", declared=declared)
     if declared is not None and found != declared and found not in _COMPATIBLE.get(declared, ()):
         raise _fail(
             CONVERSION_FAILURE,
-            f"Pleo declared the receipt as {declared} but the file is {found}.",
+            "receipt_file_type_mismatch",
             declared=declared,
             mimetype=found,
         )
@@ -282,12 +266,7 @@ def _declared_type(declared):
     if declared in _UNTYPED:
         return None
     if declared not in MIMETYPES:
-        raise _fail(
-            CONVERSION_FAILURE,
-            f"The receipt is a {declared} file, which cannot be kept as a receipt "
-            "(accepted: PDF, images, Word, Excel, text and CSV).",
-            mimetype=declared,
-        )
+        raise _fail(CONVERSION_FAILURE, "receipt_type_refused", mimetype=declared)
     return declared
 
 
@@ -356,39 +335,51 @@ def host_allowed(host, port, allowed):
 def address_problem(address):
     """Why a download may not go to ``address`` (an IP address string), or ``None`` if public.
 
-    The reason is a phrase such as ``"a loopback address"``. An IPv4 address mapped into IPv6
-    (``::ffff:127.0.0.1``) is judged as the IPv4 address it stands for.
+    The reason is a phrase such as ``"a loopback address"`` (the words of
+    :func:`address_problem_key`).
+    """
+    key = address_problem_key(address)
+    return None if key is None else PHRASES[key]
+
+
+def address_problem_key(address):
+    """Why a download may not go to ``address``, as a key of :data:`.reasons.PHRASES`
+    (``address_loopback``...), or ``None`` if it is public.
+
+    An IPv4 address mapped into IPv6 (``::ffff:127.0.0.1``) is judged as the IPv4 address it
+    stands for.
     """
     try:
         ip = ipaddress.ip_address(str(address).split("%", 1)[0])
     except ValueError:
-        return "not an IP address"
+        return "address_invalid"
     mapped = getattr(ip, "ipv4_mapped", None)
     if mapped is not None:
         ip = mapped
-    for test, phrase in (
-        ("is_unspecified", "an unspecified address"),
-        ("is_loopback", "a loopback address"),
-        ("is_link_local", "a link-local address (such as a cloud metadata service)"),
-        ("is_multicast", "a multicast address"),
-        ("is_reserved", "a reserved address"),
-        ("is_private", "a private network address"),
+    for test in (
+        "is_unspecified",
+        "is_loopback",
+        "is_link_local",
+        "is_multicast",
+        "is_reserved",
+        "is_private",
     ):
         if getattr(ip, test):
-            return phrase
+            return "address_" + test[3:]
     if not ip.is_global:
-        return "an address that is not public"
+        return "address_not_public"
     return None
 
 
 class AddressRefused(Exception):
-    """A connection or link went to a refused address; ``host``, ``address`` and ``reason``."""
+    """A connection or link went to a refused address; ``host``, ``address`` and ``problem`` (a
+    key of :data:`.reasons.PHRASES`)."""
 
-    def __init__(self, host, address, reason):
-        super().__init__(f"{host} is {address}, {reason}")
+    def __init__(self, host, address, problem):
+        super().__init__(f"{host} is {address}, {PHRASES.get(problem, problem)}")
         self.host = host
         self.address = address
-        self.reason = reason
+        self.problem = problem
 
 
 def _check_peer(connection, sock):
@@ -401,10 +392,10 @@ def _check_peer(connection, sock):
         address = sock.getpeername()[0]
     except OSError:
         address = "?"
-    reason = address_problem(address)
-    if reason:
+    problem = address_problem_key(address)
+    if problem:
         sock.close()
-        raise AddressRefused(connection.host, address, reason)
+        raise AddressRefused(connection.host, address, problem)
 
 
 class _CheckedHTTPConnection(HTTPConnection):
@@ -472,26 +463,21 @@ def _check_resolution(url, allowed):
             return
         addresses = [info[4][0] for info in infos]
     for address in addresses:
-        reason = address_problem(address)
-        if reason:
-            raise AddressRefused(host, str(address), reason)
+        problem = address_problem_key(address)
+        if problem:
+            raise AddressRefused(host, str(address), problem)
 
 
 def _refused(error, where):
     host = error.host.strip("[]")
-    what = (
-        f"is {error.reason}"
-        if host == error.address
-        else f"resolves to {error.address}, {error.reason}"
-    )
     return _fail(
         DOWNLOAD_FAILURE,
-        f"The receipt {where} was not downloaded: its host {host} {what}. Receipts are only "
-        f"downloaded from public addresses (the server option {ALLOWED_HOSTS_OPTION} lets a "
-        "host through).",
+        "receipt_host_refused" if host == error.address else "receipt_host_resolves_refused",
         url=where,
-        host=error.host,
+        host=host,
         address=error.address,
+        problem=error.problem,
+        option=ALLOWED_HOSTS_OPTION,
     )
 
 
@@ -533,9 +519,9 @@ def download(
     try:
         way = route(url, ca_bundle)
     except NetworkSettingsError as error:
-        reason = error.message[:1].lower() + error.message[1:]
+        detail = error.message[:1].lower() + error.message[1:]
         raise _fail(
-            DOWNLOAD_FAILURE, f"The receipt {where} was not downloaded: {reason}", url=where
+            DOWNLOAD_FAILURE, "receipt_network_settings", url=where, detail=detail
         ) from None
     allowed = parse_allowed_hosts(allowed_hosts)
     try:  # before any packet; the connection checks again (below), a proxy cannot
@@ -568,9 +554,7 @@ def download(
         raise _transport_error(exc, where, timeout, way.proxy_label) from None
     except Exception as exc:  # anything else from the stack may quote the link
         raise _fail(
-            DOWNLOAD_FAILURE,
-            f"The receipt {where} could not be downloaded ({type(exc).__name__}).",
-            url=where,
+            DOWNLOAD_FAILURE, "receipt_unexpected", url=where, error=type(exc).__name__
         ) from None
     finally:
         if own:
@@ -602,12 +586,10 @@ def _read(response, where, max_bytes, declared, url):
     identity = headers.get("Content-Encoding", "identity").strip().lower() in ("", "identity")
     if length.isdigit() and identity and len(content) != int(length):
         raise _fail(
-            DOWNLOAD_FAILURE,
-            f"The download of the receipt {where} was cut off ({len(content)} of {length} bytes).",
-            url=where,
+            DOWNLOAD_FAILURE, "receipt_cut_off", url=where, received=len(content), length=length
         )
     if not content:
-        raise _fail(DOWNLOAD_FAILURE, f"The receipt {where} is an empty file.", url=where)
+        raise _fail(DOWNLOAD_FAILURE, "receipt_empty", url=where)
     mimetype = _resolve_type(declared, received, name, content[:16])
     return Receipt(name=safe_filename(name, mimetype), mimetype=mimetype, content=content)
 
@@ -616,67 +598,46 @@ def _too_big(where, max_bytes):
     megabytes = max_bytes / (1024 * 1024)  # only for the message, not money
     limit = f"{megabytes:g} MB" if max_bytes >= 1024 * 1024 else f"{max_bytes} bytes"
     return _fail(
-        SIZE_LIMIT_EXCEEDED,
-        f"The receipt {where} is larger than {limit} and was not downloaded.",
-        url=where,
-        max_bytes=max_bytes,
+        SIZE_LIMIT_EXCEEDED, "receipt_too_big", url=where, max_bytes=max_bytes, limit=limit
     )
 
 
 def _status_error(status, where):
     if 300 <= status < 400:
-        text = f"its file host answered with a redirect (HTTP {status}), which is not followed"
+        reason = "receipt_http_redirect"
     elif status in (401, 403):
-        text = (
-            f"its file host refused it (HTTP {status}): the link may have expired (Pleo's file "
-            "links last 24 hours); export the entry again"
-        )
+        reason = "receipt_http_refused"
     elif status in (404, 410):
-        text = f"its file host does not have it (HTTP {status})"
+        reason = "receipt_http_missing"
     elif status >= 500:
-        text = f"its file host failed (HTTP {status}); try again later"
+        reason = "receipt_http_failed"
     else:
-        text = f"its file host answered HTTP {status}"
-    return _fail(
-        DOWNLOAD_FAILURE,
-        f"The receipt {where} could not be downloaded: {text}.",
-        url=where,
-        status=status,
-    )
+        reason = "receipt_http_other"
+    return _fail(DOWNLOAD_FAILURE, reason, url=where, status=status)
 
 
 def _transport_error(exc, where, timeout, proxy=None):
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    data = {}
     if isinstance(exc, requests.exceptions.ProxyError):
-        problem = (
-            f"the proxy{f' {proxy}' if proxy else ''} refused the connection or could not be "
-            "reached (check the server's HTTPS_PROXY, HTTP_PROXY and NO_PROXY settings)"
-        )
+        reason, data = "receipt_proxy", {"proxy": proxy or "(unnamed)"}
     elif isinstance(exc, requests.exceptions.SSLError):
-        problem = (
-            "its file host's certificate could not be verified (check the server's clock and "
-            "its CA bundle: the pleo_ca_bundle server option or REQUESTS_CA_BUNDLE; behind a "
-            "proxy that inspects TLS, the bundle needs the proxy's CA)"
-        )
+        reason = "receipt_certificate"
     elif isinstance(exc, requests.exceptions.ConnectTimeout):
-        problem = f"its file host could not be reached within {connect:g} seconds"
+        reason, data = "receipt_connect_timeout", {"seconds": f"{connect:g}"}
     elif isinstance(exc, requests.exceptions.Timeout) or (
         exc.args and isinstance(exc.args[0], ReadTimeoutError)
     ):
-        problem = f"its file host did not answer within {read:g} seconds"
+        reason, data = "receipt_read_timeout", {"seconds": f"{read:g}"}
     elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        problem = "the download was cut off"
+        reason = "receipt_transfer_cut_off"
     elif isinstance(exc, requests.exceptions.ContentDecodingError):
-        problem = "the file could not be decompressed"
+        reason = "receipt_decoding"
     elif isinstance(exc, requests.ConnectionError):
-        problem = "the connection to its file host failed"
+        reason = "receipt_connection"
     else:
-        problem = f"the request failed ({type(exc).__name__})"
-    return _fail(
-        DOWNLOAD_FAILURE,
-        f"The receipt {where} could not be downloaded: {problem}.",
-        url=where,
-    )
+        reason, data = "receipt_request_failed", {"error": type(exc).__name__}
+    return _fail(DOWNLOAD_FAILURE, reason, url=where, **data)
 
 
 def download_all(refs, workers=8, **kw):
@@ -707,6 +668,4 @@ def _download_one(ref, kw):
     except ReceiptError as error:
         return error
     except Exception as exc:
-        return _fail(
-            DOWNLOAD_FAILURE, f"The receipt could not be downloaded ({type(exc).__name__})."
-        )
+        return _fail(DOWNLOAD_FAILURE, "receipt_failed", error=type(exc).__name__)

@@ -17,7 +17,9 @@ import collections
 import time
 from urllib.parse import quote
 
-from .errors import PleoError, RateLimitedError, UnexpectedResponseError
+from ._shapes import json_object, shape_error
+from .client import Endpoints
+from .errors import PleoError, RateLimitedError
 
 ACCOUNTS_PATH = "/v1/chart-of-accounts"
 TAX_CODES_PATH = "/v0/tax-codes"
@@ -65,57 +67,49 @@ class Pacer:
         self._starts.append(self._clock())
 
 
-def _shape_error(where, expected):
-    return UnexpectedResponseError(
-        f"Pleo's answer did not have the expected shape ({where} is missing or not {expected}). "
-        "The Pleo API may have changed; try again later or contact support."
-    )
-
-
 def _data(payload, where, kind=dict):
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), kind):
-        raise _shape_error(f"{where}.data", "an object" if kind is dict else "a list")
+        raise shape_error(f"{where}.data", "an object" if kind is dict else "a list")
     return payload["data"]
 
 
 def _record(value, where, required=("id",)):
-    if not isinstance(value, dict):
-        raise _shape_error(where, "an object")
+    json_object(value, where)
     for name in required:
         if not isinstance(value.get(name), str | bool):
-            raise _shape_error(f"{where}.{name}", "a value")
+            raise shape_error(f"{where}.{name}", "a value")
     return value
 
 
-class SetupApi:
+class SetupApi(Endpoints):
     """The setup calls for one Pleo company; ``calls`` counts the requests made, by method."""
 
     def __init__(self, client, company_id, pacer=None, max_rate_retries=3):
-        self.client = client
+        super().__init__(client)
         self.company_id = company_id
         self.pacer = pacer or Pacer()
         self.max_rate_retries = max_rate_retries
         self.calls = collections.Counter()
 
     # ------------------------------------------------------------------ plumbing
-    def _call(self, method, path, action, *, params=None, body=None, repeatable=False):
+    def _refusal(self, error):
+        """A 409 is a :class:`ConflictError`."""
+        return ConflictError(error.message) if error.status == 409 else None
+
+    def _paced(self, method, path, action, *, params=None, body=None, repeatable=False):
+        """:meth:`_call` under the pacer, a POST repeated on 429 (and on 5xx if
+        ``repeatable``)."""
         attempt = 0
         while True:
             self.pacer.wait()
             self.calls[method] += 1
             try:
-                return self.client._request(
-                    method, path, action=action, params=params, json_body=body
-                )
+                return self._call(method, path, action, params=params, json_body=body)
             except RateLimitedError as error:
                 if method != "POST" or attempt >= self.max_rate_retries:
                     raise
                 delay = error.retry_after if error.retry_after is not None else 2**attempt
                 self.client._sleep(min(delay, self.client.max_retry_wait))
-            except UnexpectedResponseError as error:
-                if error.status == 409:
-                    raise ConflictError(error.message) from None
-                raise
             except PleoError as error:
                 transient = error.retryable and (error.status is None or error.status >= 500)
                 if method != "POST" or not repeatable or not transient:
@@ -132,16 +126,16 @@ class SetupApi:
             query = dict(params or {}, limit=PAGE_SIZE)
             if after:
                 query["after"] = after
-            payload = self._call(method, path, action, params=query, body=body, repeatable=True)
+            payload = self._paced(method, path, action, params=query, body=body, repeatable=True)
             data = _data(payload, where, list)
             rows.extend(_record(row, f"{where}[]") for row in data)
             pagination = payload.get("pagination")
             if not isinstance(pagination, dict):
-                raise _shape_error("pagination", "an object")
+                raise shape_error("pagination", "an object")
             after = pagination.get("endCursor")
             if not pagination.get("hasNextPage") or not data or not after:
                 return rows
-        raise _shape_error("pagination", "a finite list")
+        raise shape_error("pagination", "a finite list")
 
     @staticmethod
     def _id_path(base, record_id, suffix=""):
@@ -151,7 +145,7 @@ class SetupApi:
         """Create (POST) or update (PUT) one ``what``; Pleo answers with it (``{"data": ...}``)."""
         verb = "creating" if method == "POST" else "updating"
         article = "an" if what[0] in "aeiou" else "a"
-        payload = self._call(
+        payload = self._paced(
             method, path, f"{verb} {article} {what} in Pleo", params=params, body=body
         )
         return _record(_data(payload, what), "data")
@@ -184,7 +178,7 @@ class SetupApi:
         created, failed = [], []
         for start in range(0, len(items), MAX_BATCH):
             chunk = items[start : start + MAX_BATCH]
-            payload = self._call(
+            payload = self._paced(
                 "POST",
                 ACCOUNTS_PATH + "/batch",
                 "creating accounts in Pleo",
@@ -194,7 +188,7 @@ class SetupApi:
             if not isinstance(data.get("created"), list) or not isinstance(
                 data.get("failed"), list
             ):
-                raise _shape_error("data.created/failed", "lists")
+                raise shape_error("data.created/failed", "lists")
             created.extend(_record(a, "data.created[]") for a in data["created"])
             failed.extend(data["failed"])
         return created, failed
@@ -206,7 +200,7 @@ class SetupApi:
     def delete_account(self, account_id):
         """Delete an account; ``False`` when Pleo keeps it because it is used (409)."""
         try:
-            self._call(
+            self._paced(
                 "DELETE", self._id_path(ACCOUNTS_PATH, account_id), "deleting an account in Pleo"
             )
         except ConflictError:
@@ -230,7 +224,7 @@ class SetupApi:
 
     # ------------------------------------------------------------------ tag groups and tags
     def list_tag_groups(self):
-        payload = self._call(
+        payload = self._paced(
             "GET",
             TAG_GROUPS_PATH,
             "reading Pleo's tag groups",
@@ -280,7 +274,7 @@ class SetupApi:
         body = {"externalId": str(external_id)}
         if code:
             body["code"] = code
-        self._call(
+        self._paced(
             "POST",
             self._id_path(VENDORS_PATH, vendor_id, ":activate"),
             "activating a vendor in Pleo",
@@ -289,7 +283,7 @@ class SetupApi:
         )
 
     def archive_vendor(self, vendor_id):
-        self._call(
+        self._paced(
             "POST",
             self._id_path(VENDORS_PATH, vendor_id, ":archive"),
             "archiving a vendor in Pleo",

@@ -18,8 +18,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from ._shapes import json_list, json_object, json_value
+from .client import Endpoints
 from .errors import PleoError, UnexpectedResponseError
-from .export_api import _get, _list, _object, cursor_pages
+from .export_api import cursor_pages
 
 SUBSCRIPTIONS_PATH = "/v1/subscriptions"
 EXPORT_JOB_CREATED = "v1.export-job.created"
@@ -47,29 +49,23 @@ class Subscription:
 
 
 def parse_subscription(data, where="data."):
-    data = _object(data, where.rstrip(".") or "the answer")
-    status = _get(data, "status", (str,), where)
+    data = json_object(data, where.rstrip(".") or "the answer")
+    status = json_value(data, "status", (str,), where)
     if status not in STATUSES:
         raise UnexpectedResponseError(f"Pleo's answer has an unknown {where}status.")
-    event_types = tuple(_list(data.get("eventTypes"), f"{where}eventTypes"))
+    event_types = tuple(json_list(data.get("eventTypes"), f"{where}eventTypes"))
     if not all(isinstance(event_type, str) for event_type in event_types):
         raise UnexpectedResponseError(f"Pleo's answer has a {where}eventTypes that is not text.")
     return Subscription(
-        id=_get(data, "id", (str,), where),
-        endpoint_url=_get(data, "endpointUrl", (str,), where),
+        id=json_value(data, "id", (str,), where),
+        endpoint_url=json_value(data, "endpointUrl", (str,), where),
         event_types=event_types,
         status=status,
     )
 
 
-class SubscriptionApi:
+class SubscriptionApi(Endpoints):
     """The Subscriptions API calls, over one :class:`~.client.PleoClient`."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def _call(self, method, path, action, *, params=None, json_body=None):
-        return self.client._request(method, path, action=action, params=params, json_body=json_body)
 
     @staticmethod
     def _path(subscription_id, suffix=""):
@@ -105,7 +101,7 @@ class SubscriptionApi:
         payload = self._call(
             "POST", SUBSCRIPTIONS_PATH, "creating the webhook subscription", json_body=body
         )
-        return parse_subscription(_object(payload, "the answer").get("data"))
+        return parse_subscription(json_object(payload, "the answer").get("data"))
 
     def replace(self, subscription_id, endpoint_url, event_types, active=True, custom_headers=None):
         """Replace the subscription (its secret stays); return it."""
@@ -116,12 +112,12 @@ class SubscriptionApi:
             "updating the webhook subscription",
             json_body=body,
         )
-        return parse_subscription(_object(payload, "the answer").get("data"))
+        return parse_subscription(json_object(payload, "the answer").get("data"))
 
     def fetch(self, subscription_id):
         """The subscription (:class:`~.errors.NotFoundError` when Pleo has none)."""
         payload = self._call("GET", self._path(subscription_id), "reading the webhook subscription")
-        return parse_subscription(_object(payload, "the answer").get("data"))
+        return parse_subscription(json_object(payload, "the answer").get("data"))
 
     def delete(self, subscription_id):
         self._call("DELETE", self._path(subscription_id), "deleting the webhook subscription")
@@ -132,7 +128,7 @@ class SubscriptionApi:
         payload = self._call(
             "GET", self._path(subscription_id, "/secret"), "reading the webhook secret"
         )
-        data = _object(_object(payload, "the answer").get("data"), "data")
+        data = json_object(json_object(payload, "the answer").get("data"), "data")
         secret = data.get("secretKey")
         if not isinstance(secret, str) or not _SECRET.match(secret):
             raise UnexpectedResponseError("Pleo's answer has no valid data.secretKey.")

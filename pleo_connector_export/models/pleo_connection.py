@@ -17,7 +17,7 @@ from odoo.exceptions import UserError
 from odoo.addons.pleo_connector.const import EXPORT_CRON_XMLID
 from odoo.addons.pleo_connector.exceptions import menu_path
 from odoo.addons.pleo_connector.models.ir_cron import due_before, press_domain, run_due_connections
-from odoo.addons.pleo_connector.pleolib import errors
+from odoo.addons.pleo_connector.pleolib import errors, timestamps
 from odoo.addons.pleo_connector.pleolib.export_api import (
     ExportAlreadyInProgressError,
     ExportApi,
@@ -26,7 +26,7 @@ from odoo.addons.pleo_connector.pleolib.export_api import (
 )
 
 from ..const import EXPORT_MANAGED_FIELDS, EXPORT_SCOPES, EXPORTS_MENU
-from .pleo_export_job import FINAL_STATES, MAX_ATTEMPTS, TRANSIENT_ERRORS, _pleo_datetime
+from .pleo_export_job import FINAL_STATES, MAX_ATTEMPTS
 
 _logger = logging.getLogger(__name__)
 
@@ -578,13 +578,8 @@ class PleoConnection(models.Model):
         except ExportJobStateError as error:
             # The job ended at Pleo meanwhile (expired, or finished by someone else).
             return "finished" if job._sync_from_pleo(api, error) else "paused"
-        except TRANSIENT_ERRORS as error:
-            _logger.info("Pleo export %s paused: %s", job.pleo_job_uuid, error.message)
-            tally.fail(error.message)
-            self._pleo_paused(error)
-            return "paused"
         except errors.PleoError:
-            raise
+            raise  # Pleo's bad moment or refusal: the connection's run pauses (_export_run)
         except Exception:
             _logger.exception("Pleo export %s: unexpected error", job.pleo_job_uuid)
             self._export_rollback()
@@ -663,7 +658,7 @@ class PleoConnection(models.Model):
                 "connection_id": self.id,
                 "pleo_job_uuid": remote_job.id,
                 "number_of_items": remote_job.number_of_items or 0,
-                "pleo_created_at": _pleo_datetime(remote_job.created_at),
+                "pleo_created_at": timestamps.to_odoo(remote_job.created_at) or False,
             }
         )
         job._commit()

@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.pleo_connector.exceptions import item_message
+from odoo.addons.pleo_connector.pleolib.export_api import item_update
 from odoo.addons.pleo_connector.pleolib.items import ItemError
 
 from ..tools.entry_booker import book_error
@@ -74,10 +76,6 @@ ITEM_STATES = [
     ("failed", "Failed"),
     ("resolved", "Booked later"),
 ]
-
-
-def _now_iso():
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class PleoExportItem(models.Model):
@@ -195,9 +193,8 @@ class PleoExportItem(models.Model):
         except ItemError as error:  # a receipt that failed too (ReceiptError)
             # Pleo knows its own failure types only: a code it does not list is unexpected.
             code = error.code if error.code in FAILURE_CODES else "unexpected_failure"
-            self.write(
-                book_error(self._safe_summary(booker, data), code, error.message, error.data)
-            )
+            reason = item_message(self.env, error)  # in the readers' language
+            self.write(book_error(self._safe_summary(booker, data), code, reason, error.data))
             return
         except (UserError, ValidationError) as error:
             reason = self.env._(
@@ -233,16 +230,16 @@ class PleoExportItem(models.Model):
         """This item's result as Pleo's ``UpdateExportJobItemV3``."""
         self.ensure_one()
         if self.state == "booked":
-            return {
-                "accountingEntryId": self.entry_uuid,
-                "status": "successful",
-                "exportedAt": _now_iso(),
-                "externalId": str(self.move_id.id),
-                "externalUrl": f"{self.move_id.get_base_url()}/odoo/account.move/{self.move_id.id}",
-            }
-        return {
-            "accountingEntryId": self.entry_uuid,
-            "status": "failed",
-            "failureReasonType": self.failure_type or "unexpected_failure",
-            "failureReason": (self.failure_reason or "")[:MAX_REASON],
-        }
+            return item_update(
+                self.entry_uuid,
+                "successful",
+                exported_at=datetime.now(timezone.utc),
+                external_id=str(self.move_id.id),
+                external_url=f"{self.move_id.get_base_url()}/odoo/account.move/{self.move_id.id}",
+            )
+        return item_update(
+            self.entry_uuid,
+            "failed",
+            failure_reason_type=self.failure_type or "unexpected_failure",
+            failure_reason=(self.failure_reason or "")[:MAX_REASON],
+        )

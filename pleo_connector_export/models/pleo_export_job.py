@@ -18,12 +18,10 @@ Commits happen only in the cron (``ir.cron._commit_progress``, through the run's
 
 import logging
 from collections import Counter
-from datetime import datetime, timezone
 
 from odoo import api, fields, models
 from odoo.tools import format_datetime, html_escape
 
-from odoo.addons.pleo_connector.pleolib import errors
 from odoo.addons.pleo_connector.pleolib.export_api import ExportJobStateError
 from odoo.addons.pleo_connector.pleolib.receipts import download_all
 
@@ -46,26 +44,6 @@ PAGE_SIZE = 100
 MAX_ATTEMPTS = 3
 #: Distinct reasons listed in a job's "fix what failed" activity (the rest are counted).
 MAX_FIXES = 20
-#: Pleo answers that mean "try again later" rather than "this job is wrong".
-TRANSIENT_ERRORS = (
-    errors.RateLimitedError,
-    errors.PleoUnavailableError,
-    errors.PleoTimeoutError,
-    errors.UnexpectedResponseError,
-)
-
-
-def _pleo_datetime(value):
-    """Pleo's ISO 8601 timestamp as a naive UTC datetime for Odoo (None if absent or bad)."""
-    if not value:
-        return False
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    if parsed.tzinfo:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    return parsed
 
 
 class PleoExportJob(models.Model):

@@ -17,6 +17,7 @@ import polib
 from odoo.tests import tagged
 
 from odoo.addons.pleo_connector.exceptions import CURRENCIES_MENU, menu_path
+from odoo.addons.pleo_connector.pleolib.reasons import PHRASES, REASONS, WHERE
 
 from .common import ExportCase
 from .test_export import item_line, make_item
@@ -79,6 +80,24 @@ class TestReadersLanguage(ExportCase):
         )
         self.assertEqual(labels["tax_code_unknown"], danish("Unknown tax code"))
         self.assertEqual(labels["tax_code_unknown"], "Ukendt momskode")
+
+    def test_a_reason_read_in_pleolib_is_worded_in_the_readers_language(self):
+        """pleolib's failures carry a reason and its data: the addon words them from the same
+        table as its own, so a Danish manager reads Danish, the value's name too."""
+        job_uuid = self.add_job(items=[make_item(item_line(1000), on="2025-13-45")])
+        self.run_export()
+        item = self.failed_item(job_uuid)
+        self.assertEqual(item.failure_type, "validation_failure")
+        where = danish(WHERE["entry"]) % {"entry": item.entry_uuid}
+        expected = danish(REASONS["date_invalid"]) % {
+            "where": where,
+            "field": danish(PHRASES["date"]),
+            "value": "2025-13-45",
+        }
+        self.assertEqual(item.failure_reason, expected)
+        self.assertNotIn("is not a valid date", item.failure_reason)
+        row = self.pleo_job(job_uuid)["items"][0]
+        self.assertEqual(row["failureReason"], item.failure_reason)
 
     def test_a_press_words_for_who_pressed(self):
         job_uuid = self.add_job(

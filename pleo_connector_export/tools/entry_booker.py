@@ -165,7 +165,7 @@ class Booker:
                 raise receipt
         summary = self.summary(data)
         if is_payable(posting):  # vendor bills, credit notes and their payments
-            values = PayablesBooker(self).book(posting, data, receipts, summary)
+            values = PayablesBooker(self).book(posting, receipts, summary)
             if posting.item_type not in PAYMENT_TYPES:  # receipts added in Pleo since
                 move = self.env["account.move"].browse(values["move_id"])
                 self._attach(move, receipts, note=True)
@@ -180,7 +180,7 @@ class Booker:
                 "move_id": move.id,
                 "receipt_count": len(receipts),
             }
-        values = self._move_values(posting, data)
+        values = self._move_values(posting)
         new = self.env["account.move"]
         if move and move.pleo_fingerprint == posting.fingerprint:
             self._notes.pop(posting.entry_uuid, None)  # noted when it was written
@@ -222,7 +222,7 @@ class Booker:
                 or self._existing_move(posting.entry_uuid)
             ):
                 return None
-            return self._move_values(self._oriented(posting), data)
+            return self._move_values(self._oriented(posting))
         except ItemError:
             return None
 
@@ -471,7 +471,7 @@ class Booker:
                 )
             )
 
-    def _move_values(self, posting, data=None):
+    def _move_values(self, posting):
         currency = self._currency(posting.currency)
         date, suffix = self._accounting_date(posting)
         balances, company_exponent = self._company_balances(posting, currency, date)
@@ -511,7 +511,7 @@ class Booker:
             }
             if self._vendor_side(posting, values["account_id"]):
                 if vendor is None:
-                    vendor = PayablesBooker(self).vendor(posting, data or {})
+                    vendor = PayablesBooker(self).vendor(posting)
                 values["partner_id"] = vendor.id
             if line.role == "expense":
                 expense = {**values, "_amount": line.amount, "_balance": balance}

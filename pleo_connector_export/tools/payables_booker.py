@@ -32,7 +32,6 @@ Amounts are Pleo's integer minor units; floats only at the ORM.
 Exactly once as for entries: the bill's and the payment's move carry ``pleo_entry_uuid``.
 """
 
-import re
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -42,11 +41,11 @@ from odoo.tools import SQL, html_escape
 from odoo.addons.pleo_connector.exceptions import CURRENCIES_MENU, JOURNALS_MENU, menu_path
 from odoo.addons.pleo_connector.pleolib.currency import currency_exponent, minor_to_float, spread
 from odoo.addons.pleo_connector.pleolib.items import ItemError
+from odoo.addons.pleo_connector.pleolib.items import compact as normalise  # as Pleo's values are read
 
 BILL_TYPES = frozenset({"invoice", "card_invoice"})
 CREDIT_NOTE_TYPES = frozenset({"refund", "chargeback"})
 PAYMENT_TYPES = frozenset({"invoice_payment"})
-_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 
 
 class Document(NamedTuple):
@@ -79,41 +78,9 @@ def is_payable(posting):
     )
 
 
-def normalise(text):
-    """A VAT number or IBAN for comparing: upper case, letters and digits only."""
-    return _NOT_ALNUM.sub("", (text or "").upper())
-
-
 def _minor(value, exponent):
     """An ORM float amount in integer minor units."""
     return int(Decimal(repr(value)).scaleb(exponent).to_integral_value())
-
-
-def _text(value):
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def invoice_information(data):
-    """``additionalInformation.invoiceInformation`` of a raw item, or ``{}`` (never raises)."""
-    info = data.get("additionalInformation") if isinstance(data, dict) else None
-    invoice = info.get("invoiceInformation") if isinstance(info, dict) else None
-    return invoice if isinstance(invoice, dict) else {}
-
-
-def supplier_bank_account(data):
-    """The ``supplierBankAccount`` Pleo sent, as ``{account, bic, bank, country}`` or ``None``."""
-    bank = invoice_information(data).get("supplierBankAccount")
-    if not isinstance(bank, dict):
-        return None
-    account = normalise(_text(bank.get("accountNumber")))
-    if not account:
-        return None
-    return {
-        "account": account,
-        "bic": normalise(_text(bank.get("bic"))) or None,
-        "bank": _text(bank.get("bankName")),
-        "country": _text(bank.get("country")),
-    }
 
 
 class PayablesBooker:
@@ -127,13 +94,13 @@ class PayablesBooker:
 
     # ------------------------------------------------------------------ entry point
 
-    def book(self, posting, data, receipts, summary):
-        partner = self.vendor(posting, data)
+    def book(self, posting, receipts, summary):
+        partner = self.vendor(posting)
         if posting.item_type in PAYMENT_TYPES:
-            move = self._book_payment(posting, data, partner)
+            move = self._book_payment(posting, partner)
             receipt_count = 0
         else:
-            move, receipt_count = self._book_bill(posting, data, partner, receipts)
+            move, receipt_count = self._book_bill(posting, partner, receipts)
         self.booker._cache[("move", posting.entry_uuid)] = move
         return {
             **summary,
@@ -144,7 +111,7 @@ class PayablesBooker:
             "failure_reason": False,
         }
 
-    def vendor(self, posting, data):
+    def vendor(self, posting):
         """The partner of Pleo's vendor (the issue's order), created if the option says so."""
         vendor = posting.vendor
         key = ("vendor", vendor.id, vendor.external_id, vendor.code, vendor.tax_registration_number)
@@ -152,7 +119,7 @@ class PayablesBooker:
         def find():
             partner = self._find_vendor(vendor)
             if not partner and self.connection.export_create_vendors:
-                partner = self._create_vendor(vendor, data)
+                partner = self._create_vendor(vendor, posting.supplier_bank)
             return partner
 
         partner = self.booker._cached(key, find)
@@ -229,7 +196,7 @@ class PayablesBooker:
             )
         return partners
 
-    def _create_vendor(self, vendor, data):
+    def _create_vendor(self, vendor, bank):
         if not vendor.name or not (vendor.code or vendor.tax_registration_number):
             return self.env["res.partner"]
         country = self.env["res.country"]
@@ -244,20 +211,19 @@ class PayablesBooker:
             "country_id": country.id,
             "supplier_rank": 1,
         }
-        bank = supplier_bank_account(data)
         if bank:
-            values["bank_ids"] = [Command.create({"acc_number": bank["account"]})]
+            values["bank_ids"] = [Command.create({"acc_number": bank.account})]
         return self.env["res.partner"].with_context(no_vat_validation=True).create(values)
 
-    def _check_bank_account(self, move, partner, data):
+    def _check_bank_account(self, move, partner, posting):
         """A warning activity on the bill when Pleo's bank account is not the vendor's."""
-        bank = supplier_bank_account(data)
+        bank = posting.supplier_bank
         if not bank:
             return
         banks = partner.commercial_partner_id.bank_ids
-        known = banks.filtered(lambda b: normalise(b.acc_number) == bank["account"])
+        known = banks.filtered(lambda b: normalise(b.acc_number) == bank.account)
         bic = known.bank_id.mapped("bic") if known else []
-        if known and (not bank["bic"] or not bic or bank["bic"] in map(normalise, bic)):
+        if known and (not bank.bic or not bic or bank.bic in map(normalise, bic)):
             return
         summary = self.env._("Pleo: check the vendor's bank account")
         note = self.env._(
@@ -265,12 +231,12 @@ class PayablesBooker:
             "bank accounts in Odoo (%(known)s). Check it with the vendor before trusting it, "
             "then add it to the partner or correct it in Pleo.",
             vendor=partner.display_name,
-            account=bank["account"],
-            bic=f" (BIC {bank['bic']})" if bank["bic"] else "",
+            account=bank.account,
+            bic=f" (BIC {bank.bic})" if bank.bic else "",
             known=", ".join(banks.mapped("acc_number")) or self.env._("none"),
         )
         for activity in move.activity_ids:
-            if activity.summary == summary and bank["account"] in (activity.note or ""):
+            if activity.summary == summary and bank.account in (activity.note or ""):
                 return
         managers = self.connection._pleo_managers()
         move.activity_schedule(
@@ -282,7 +248,7 @@ class PayablesBooker:
 
     # ------------------------------------------------------------------ bills and credit notes
 
-    def _book_bill(self, posting, data, partner, receipts):
+    def _book_bill(self, posting, partner, receipts):
         booker = self.booker
         move = booker._live_move(posting.entry_uuid)
         if move and self.booker._check_posted(move, posting):
@@ -302,7 +268,7 @@ class PayablesBooker:
         # Before posting: a receipt Pleo has now is the bill's when it is posted (not noted
         # as missing); one added since the first export is said in the chatter.
         booker._attach(move, receipts, note=known)
-        self._check_bank_account(move, partner, data)
+        self._check_bank_account(move, partner, posting)
         if self.connection.export_auto_post and move.state == "draft":
             move.action_post()
         self._pay_at_once(move, posting, partner)
@@ -520,7 +486,7 @@ class PayablesBooker:
 
     # ------------------------------------------------------------------ payments
 
-    def _book_payment(self, posting, data, partner):
+    def _book_payment(self, posting, partner):
         booker = self.booker
         move = booker._live_move(posting.entry_uuid)
         if move:  # a draft was reset by a bookkeeper: theirs to finish
@@ -560,7 +526,7 @@ class PayablesBooker:
             self._reconcile(bill, counterpart)
         # else the bill is a draft, or comes later in this job: reconciled when it is posted
         if bill:
-            self._check_bank_account(bill, partner, data)
+            self._check_bank_account(bill, partner, posting)
         return move
 
     def _payment(self, posting, partner, wallet, payable, *, inbound, entry_uuid, settles=None):

@@ -34,12 +34,12 @@ from pleolib import (
     ensure_same_company,
 )
 from pleolib.answers import decode_json
-from pleolib.client import (
-    USER_AGENT,
+from pleolib.client import USER_AGENT, parse_retry_after
+from pleolib.connection_api import (
+    ConnectionApi,
     parse_company,
     parse_installation,
     parse_introspection,
-    parse_retry_after,
     parse_urn,
 )
 from requests.adapters import BaseAdapter, HTTPAdapter
@@ -129,7 +129,7 @@ def test_base_urls():
 
 def test_introspect_a_company_key(sandbox, make_client):
     company_id = sandbox.add_company("Acme ApS")
-    introspection = make_client(sandbox.mint_key(company_id)).introspect()
+    introspection = ConnectionApi(make_client(sandbox.mint_key(company_id))).introspect()
     assert introspection.auth_method == "API_KEY"
     assert introspection.client_id
     assert introspection.scopes == frozenset(DEFAULT_SCOPES)
@@ -141,8 +141,8 @@ def test_introspect_a_company_key(sandbox, make_client):
 
 def test_introspect_an_organization_key(sandbox, make_client):
     company_id = sandbox.add_company("Acme ApS")
-    introspection = make_client(
-        sandbox.mint_key(company_id, subject_kind="organization")
+    introspection = ConnectionApi(
+        make_client(sandbox.mint_key(company_id, subject_kind="organization"))
     ).introspect()
     assert introspection.subject_kind == "organization"
     assert introspection.subject_id
@@ -151,46 +151,48 @@ def test_introspect_an_organization_key(sandbox, make_client):
 
 def test_introspect_a_staging_key(sandbox, make_client):
     key = sandbox.mint_key(environment="staging")
-    assert make_client(key, "staging").introspect().auth_method == "API_KEY"
+    assert ConnectionApi(make_client(key, "staging")).introspect().auth_method == "API_KEY"
     assert sandbox.requests[-1].environment == "staging"
 
 
 def test_installation_lifecycle(sandbox, client, key):
-    company_id = client.introspect().company_id
-    assert client.get_installation() is None
+    company_id = ConnectionApi(client).introspect().company_id
+    assert ConnectionApi(client).get_installation() is None
 
-    created = client.create_installation(metadata={"odoo": {"database": "db-uuid"}})
+    created = ConnectionApi(client).create_installation(metadata={"odoo": {"database": "db-uuid"}})
     assert created.status == "ACTIVATED"
     assert created.company_id == company_id
     assert created.metadata == {"odoo": {"database": "db-uuid"}}
     assert created.created_at and created.updated_at and created.application_id
     assert sandbox.installation_for(key)["id"] == created.id
-    assert client.get_installation(company_id=company_id) == created
+    assert ConnectionApi(client).get_installation(company_id=company_id) == created
     assert sandbox.requests[-1].query == {"company_id": company_id}
 
-    updated = client.update_installation("ERROR", error_code="AUTH_ERROR")
+    updated = ConnectionApi(client).update_installation("ERROR", error_code="AUTH_ERROR")
     assert (updated.id, updated.status, updated.error_code) == (created.id, "ERROR", "AUTH_ERROR")
     assert updated.metadata == created.metadata
 
-    assert client.delete_installation() is True
-    assert client.delete_installation() is False
-    assert client.get_installation() is None
+    assert ConnectionApi(client).delete_installation() is True
+    assert ConnectionApi(client).delete_installation() is False
+    assert ConnectionApi(client).get_installation() is None
 
 
 def test_missing_installation_as_an_empty_answer(sandbox, client):
     sandbox.behaviour.missing_installation = "empty"
-    assert client.get_installation() is None
+    assert ConnectionApi(client).get_installation() is None
 
 
 def test_create_installation_when_pleo_returns_the_existing_one(sandbox, client):
-    first = client.create_installation()
-    assert client.create_installation().id == first.id
+    first = ConnectionApi(client).create_installation()
+    assert ConnectionApi(client).create_installation().id == first.id
 
 
 def test_create_installation_when_pleo_answers_409_updates_the_existing_one(sandbox, client):
     sandbox.behaviour.duplicate_installation = "409"
-    first = client.create_installation(status="PENDING_INTEGRATION")
-    again = client.create_installation(status="ACTIVATED", metadata={"odoo": {"company": 1}})
+    first = ConnectionApi(client).create_installation(status="PENDING_INTEGRATION")
+    again = ConnectionApi(client).create_installation(
+        status="ACTIVATED", metadata={"odoo": {"company": 1}}
+    )
     assert (again.id, again.status, again.metadata) == (
         first.id,
         "ACTIVATED",
@@ -205,7 +207,7 @@ def test_create_installation_when_pleo_answers_409_updates_the_existing_one(sand
 
 def test_get_company(sandbox, make_client):
     company_id = sandbox.add_company("Acme ApS", registration_number="DK1234")
-    company = make_client(sandbox.mint_key(company_id)).get_company(company_id)
+    company = ConnectionApi(make_client(sandbox.mint_key(company_id))).get_company(company_id)
     assert (company.id, company.name, company.registration_number) == (
         company_id,
         "Acme ApS",
@@ -217,7 +219,7 @@ def test_get_company(sandbox, make_client):
 def test_request_headers(key):
     adapter = ScriptedAdapter(json_answer(b'{"data": {"id": "c1", "name": "Acme"}}'))
     client = PleoClient(key, "https://pleo.test/", session=adapter.session())
-    assert client.get_company("c1/../x").name == "Acme"
+    assert ConnectionApi(client).get_company("c1/../x").name == "Acme"
     request, options = adapter.sent[0]
     assert request.url == "https://pleo.test/v1/companies/c1%2F..%2Fx"
     assert request.headers["Authorization"] == f"Basic {basic_form(key)}"
@@ -249,7 +251,7 @@ def test_rejected_key(sandbox, make_client, problem, body):
         sandbox.revoke_key(key)
     elif problem == "expired":
         sandbox.expire_key(key)
-    error = expect_error(InvalidKeyError, key, make_client(key).introspect)
+    error = expect_error(InvalidKeyError, key, ConnectionApi(make_client(key)).introspect)
     assert error.message == INVALID_KEY
     assert (error.status, error.retryable) == (401, False)
     assert [(r.status, r.auth_valid) for r in sandbox.requests] == [(401, False)]
@@ -257,14 +259,16 @@ def test_rejected_key(sandbox, make_client, problem, body):
 
 def test_oauth_token_is_not_an_api_key(sandbox, make_client):
     key = sandbox.mint_key(auth_method="OAUTH2")
-    error = expect_error(NotAnApiKeyError, key, make_client(key).introspect)
+    error = expect_error(NotAnApiKeyError, key, ConnectionApi(make_client(key)).introspect)
     assert "not an integrated API key" in error.message
 
 
 def test_missing_scope_403(sandbox, make_client):
     company_id = sandbox.add_company("Acme ApS")
     key = sandbox.mint_key(company_id, scopes=["export-jobs:read"])
-    error = expect_error(MissingScopesError, key, make_client(key).get_company, company_id)
+    error = expect_error(
+        MissingScopesError, key, ConnectionApi(make_client(key)).get_company, company_id
+    )
     assert error.status == 403
     assert error.message.startswith("Pleo refused reading the company details (403)")
     assert error.missing == []
@@ -272,7 +276,7 @@ def test_missing_scope_403(sandbox, make_client):
 
 def test_check_scopes_lists_the_missing_ones_sorted(sandbox, make_client):
     key = sandbox.mint_key(scopes="export-jobs:read accounts:read")
-    introspection = make_client(key).introspect()
+    introspection = ConnectionApi(make_client(key)).introspect()
     required = {"vendors:read", "accounts:read", "export-jobs:read", "accounts:write"}
     missing = check_scopes(introspection, required)
     assert missing == ["accounts:write", "vendors:read"]
@@ -284,7 +288,7 @@ def test_check_scopes_lists_the_missing_ones_sorted(sandbox, make_client):
 def test_key_of_another_company(sandbox, make_client):
     connected = sandbox.add_company("Connected ApS")
     other_key = sandbox.mint_key(sandbox.add_company("Other ApS"))
-    other = make_client(other_key).introspect().company_id
+    other = ConnectionApi(make_client(other_key)).introspect().company_id
     with pytest.raises(WrongCompanyError) as caught:
         ensure_same_company(other, connected)
     assert other in caught.value.message
@@ -297,18 +301,23 @@ def test_key_of_another_company(sandbox, make_client):
 
 def test_unknown_company_is_not_found(client, key):
     error = expect_error(
-        NotFoundError, key, client.get_company, "5d0f0000-0000-4000-8000-000000000000"
+        NotFoundError,
+        key,
+        ConnectionApi(client).get_company,
+        "5d0f0000-0000-4000-8000-000000000000",
     )
     assert error.status == 404
 
 
 def test_update_without_installation_is_not_found(client, key):
-    expect_error(NotFoundError, key, client.update_installation, "ACTIVATED")
+    expect_error(NotFoundError, key, ConnectionApi(client).update_installation, "ACTIVATED")
 
 
 def test_request_pleo_rejects_shows_pleo_detail(sandbox, client, key):
-    client.create_installation()
-    error = expect_error(UnexpectedResponseError, key, client.update_installation, "BOGUS")
+    ConnectionApi(client).create_installation()
+    error = expect_error(
+        UnexpectedResponseError, key, ConnectionApi(client).update_installation, "BOGUS"
+    )
     assert error.status == 400
     assert error.message.startswith(
         "Pleo rejected updating the installation (HTTP 400: BAD_REQUEST: status must be one of"
@@ -317,7 +326,7 @@ def test_request_pleo_rejects_shows_pleo_detail(sandbox, client, key):
 
 def test_wrong_api_address_is_not_found(sandbox, key):
     client = PleoClient(key, sandbox.url() + "/wrong")
-    error = expect_error(NotFoundError, key, client.introspect)
+    error = expect_error(NotFoundError, key, ConnectionApi(client).introspect)
     assert error.message == "Pleo answered 'not found' (404) to the key check."
 
 
@@ -350,20 +359,20 @@ def test_repr_shows_only_a_hint(client, key):
 
 def test_rate_limited_with_retry_after_is_retried(sandbox, client, sleeps):
     sandbox.inject_fault(INTROSPECT, kind="rate_limit", retry_after=2, times=2)
-    assert client.introspect().auth_method == "API_KEY"
+    assert ConnectionApi(client).introspect().auth_method == "API_KEY"
     assert sleeps == [2.0, 2.0]
     assert [r.status for r in sandbox.requests] == [429, 429, 200]
 
 
 def test_retry_after_is_capped(sandbox, make_client, key, sleeps):
     sandbox.inject_fault(INTROSPECT, kind="rate_limit", retry_after=100, times=1)
-    make_client(key, max_retry_wait=1.5).introspect()
+    ConnectionApi(make_client(key, max_retry_wait=1.5)).introspect()
     assert sleeps == [1.5]
 
 
 def test_rate_limited_without_retry_after_backs_off_exponentially(sandbox, client, sleeps):
     sandbox.inject_fault(INTROSPECT, kind="rate_limit", times=3)
-    client.introspect()
+    ConnectionApi(client).introspect()
     assert sandbox.count("GET", INTROSPECT) == 4
     assert len(sleeps) == 3
     for wait, ceiling in zip(sleeps, (0.5, 1.0, 2.0), strict=True):
@@ -372,7 +381,9 @@ def test_rate_limited_without_retry_after_backs_off_exponentially(sandbox, clien
 
 def test_rate_limited_until_retries_are_exhausted(sandbox, make_client, key, sleeps):
     sandbox.inject_fault(INTROSPECT, kind="rate_limit", retry_after=3)
-    error = expect_error(RateLimitedError, key, make_client(key, max_retries=2).introspect)
+    error = expect_error(
+        RateLimitedError, key, ConnectionApi(make_client(key, max_retries=2)).introspect
+    )
     assert (error.status, error.retry_after, error.retryable) == (429, 3.0, True)
     assert (
         error.message
@@ -385,12 +396,12 @@ def test_rate_limited_until_retries_are_exhausted(sandbox, make_client, key, sle
 def test_sandbox_rate_limiter(sandbox, make_client, key, sleeps):
     sandbox.behaviour.rate_limit_per_minute = 1
     client = make_client(key, max_retries=1, max_retry_wait=0.01)
-    client.introspect()
-    error = expect_error(RateLimitedError, key, client.introspect)
+    ConnectionApi(client).introspect()
+    error = expect_error(RateLimitedError, key, ConnectionApi(client).introspect)
     assert 55 <= error.retry_after <= 60
     assert sleeps == [0.01]
     sandbox.behaviour.retry_after_on_429 = False
-    error = expect_error(RateLimitedError, key, client.introspect)
+    error = expect_error(RateLimitedError, key, ConnectionApi(client).introspect)
     assert error.retry_after is None
     assert error.message.endswith("Try again in a minute.")
 
@@ -398,14 +409,16 @@ def test_sandbox_rate_limiter(sandbox, make_client, key, sleeps):
 @pytest.mark.parametrize("status", [502, 503, 504])
 def test_gateway_errors_are_retried(sandbox, client, sleeps, status):
     sandbox.inject_fault(INTROSPECT, status=status, times=1)
-    client.introspect()
+    ConnectionApi(client).introspect()
     assert [r.status for r in sandbox.requests] == [status, 200]
     assert len(sleeps) == 1
 
 
 def test_unavailable_until_retries_are_exhausted(sandbox, make_client, key):
     sandbox.inject_fault(INTROSPECT, status=503)
-    error = expect_error(PleoUnavailableError, key, make_client(key, max_retries=2).introspect)
+    error = expect_error(
+        PleoUnavailableError, key, ConnectionApi(make_client(key, max_retries=2)).introspect
+    )
     assert error.message == "Pleo is unavailable (HTTP 503). Try again later."
     assert (error.status, error.retryable) == (503, True)
     assert sandbox.count("GET", INTROSPECT) == 3
@@ -413,13 +426,13 @@ def test_unavailable_until_retries_are_exhausted(sandbox, make_client, key):
 
 def test_503_retry_after_is_honoured(sandbox, client, sleeps):
     sandbox.inject_fault(INTROSPECT, status=503, retry_after=7, times=1)
-    client.introspect()
+    ConnectionApi(client).introspect()
     assert sleeps == [7.0]
 
 
 def test_500_is_not_retried(sandbox, client, key, sleeps):
     sandbox.inject_fault(INTROSPECT, status=500)
-    error = expect_error(PleoUnavailableError, key, client.introspect)
+    error = expect_error(PleoUnavailableError, key, ConnectionApi(client).introspect)
     assert error.message == "Pleo is unavailable (HTTP 500). Try again later."
     assert sandbox.count() == 1
     assert sleeps == []
@@ -428,12 +441,12 @@ def test_500_is_not_retried(sandbox, client, key, sleeps):
 @pytest.mark.parametrize(
     ("method", "call"),
     [
-        ("PUT", lambda client: client.update_installation("INACTIVE")),
-        ("DELETE", lambda client: client.delete_installation()),
+        ("PUT", lambda client: ConnectionApi(client).update_installation("INACTIVE")),
+        ("DELETE", lambda client: ConnectionApi(client).delete_installation()),
     ],
 )
 def test_put_and_delete_are_retried(sandbox, client, method, call):
-    client.create_installation()
+    ConnectionApi(client).create_installation()
     sandbox.inject_fault(INSTALLATION, method=method, status=503, times=1)
     assert call(client)
     assert sandbox.count(method, INSTALLATION) == 2
@@ -449,7 +462,7 @@ def test_put_and_delete_are_retried(sandbox, client, method, call):
 )
 def test_post_is_never_retried(sandbox, client, key, sleeps, fault, error_class):
     sandbox.inject_fault(INSTALLATION, method="POST", **fault)
-    expect_error(error_class, key, client.create_installation)
+    expect_error(error_class, key, ConnectionApi(client).create_installation)
     assert sandbox.count("POST", INSTALLATION) == 1
     assert sleeps == []
 
@@ -460,7 +473,7 @@ def test_post_is_never_retried(sandbox, client, key, sleeps, fault, error_class)
 def test_timeout(sandbox, make_client, key):
     sandbox.inject_fault(INTROSPECT, kind="slow", latency=0.5)
     client = make_client(key, timeout=(2, 0.2), max_retries=0)
-    error = expect_error(PleoTimeoutError, key, client.introspect)
+    error = expect_error(PleoTimeoutError, key, ConnectionApi(client).introspect)
     assert error.message == "Pleo did not answer within 0.2 seconds."
     assert error.retryable is True
     assert sandbox.count("GET", INTROSPECT) == 1
@@ -468,14 +481,14 @@ def test_timeout(sandbox, make_client, key):
 
 def test_timeout_is_retried(sandbox, make_client, key, sleeps):
     sandbox.inject_fault(INTROSPECT, kind="slow", latency=0.5, times=1)
-    make_client(key, timeout=(2, 0.2)).introspect()
+    ConnectionApi(make_client(key, timeout=(2, 0.2))).introspect()
     assert len(sleeps) == 1
     assert sandbox.count("GET", INTROSPECT) == 2
 
 
 def test_dropped_connection_is_retried(sandbox, client, sleeps):
     sandbox.inject_fault(INTROSPECT, kind="drop", times=1)
-    client.introspect()
+    ConnectionApi(client).introspect()
     assert [r.status for r in sandbox.requests] == [None, 200]
     assert len(sleeps) == 1
 
@@ -483,7 +496,7 @@ def test_dropped_connection_is_retried(sandbox, client, sleeps):
 def test_dropped_connection_until_retries_are_exhausted(sandbox, make_client, key):
     sandbox.inject_fault(INTROSPECT, kind="drop")
     client = make_client(key, max_retries=2)
-    error = expect_error(PleoUnavailableError, key, client.introspect)
+    error = expect_error(PleoUnavailableError, key, ConnectionApi(client).introspect)
     assert error.message.startswith(f"The connection to Pleo ({sandbox.url()}) was refused, reset")
     assert error.status is None
     assert sandbox.count("GET", INTROSPECT) == 3
@@ -494,14 +507,14 @@ def test_connection_refused(key, sleeps):
         closed.bind(("127.0.0.1", 0))  # a port nobody listens on
         url = "http://127.0.0.1:%d" % closed.getsockname()[1]
         client = PleoClient(key, url, max_retries=2, sleep=sleeps.append)
-        error = expect_error(PleoUnavailableError, key, client.introspect)
+        error = expect_error(PleoUnavailableError, key, ConnectionApi(client).introspect)
     assert "refused, reset or dropped" in error.message
     assert len(sleeps) == 2
 
 
 def test_garbage_is_not_json(sandbox, client, key, sleeps):
     sandbox.inject_fault(INTROSPECT, kind="garbage")
-    error = expect_error(UnexpectedResponseError, key, client.introspect)
+    error = expect_error(UnexpectedResponseError, key, ConnectionApi(client).introspect)
     assert error.message == NOT_JSON
     assert sandbox.count() == 1
     assert sleeps == []
@@ -509,29 +522,29 @@ def test_garbage_is_not_json(sandbox, client, key, sleeps):
 
 def test_truncated_json(sandbox, client, key):
     sandbox.inject_fault(INTROSPECT, kind="truncated")
-    error = expect_error(UnexpectedResponseError, key, client.introspect)
+    error = expect_error(UnexpectedResponseError, key, ConnectionApi(client).introspect)
     assert error.message == "Pleo's answer was cut off (incomplete JSON). Try again."
 
 
 def test_html_page(sandbox, client, key):
     sandbox.inject_fault(INTROSPECT, kind="html", status=200)
-    error = expect_error(UnexpectedResponseError, key, client.introspect)
+    error = expect_error(UnexpectedResponseError, key, ConnectionApi(client).introspect)
     assert error.message.startswith("Pleo answered with a web page (HTML) instead of data")
 
 
 def test_html_error_page_of_a_gateway_is_unavailable(sandbox, client, key):
     sandbox.inject_fault(INTROSPECT, kind="html")
-    error = expect_error(PleoUnavailableError, key, client.introspect)
+    error = expect_error(PleoUnavailableError, key, ConnectionApi(client).introspect)
     assert error.status == 502
 
 
 @pytest.mark.parametrize(
     ("status", "method", "call"),
     [
-        (302, None, lambda client: client.introspect()),
-        (301, None, lambda client: client.get_installation()),
-        (307, "POST", lambda client: client.create_installation()),
-        (308, "PUT", lambda client: client.update_installation("ACTIVATED")),
+        (302, None, lambda client: ConnectionApi(client).introspect()),
+        (301, None, lambda client: ConnectionApi(client).get_installation()),
+        (307, "POST", lambda client: ConnectionApi(client).create_installation()),
+        (308, "PUT", lambda client: ConnectionApi(client).update_installation("ACTIVATED")),
     ],
 )
 def test_redirect_is_not_followed(sandbox, client, key, sleeps, status, method, call):
@@ -545,7 +558,7 @@ def test_redirect_is_not_followed(sandbox, client, key, sleeps, status, method, 
 
 def test_oversized_body_announced_by_content_length(key, make_client):
     error = expect_error(
-        UnexpectedResponseError, key, make_client(key, max_body_bytes=100).introspect
+        UnexpectedResponseError, key, ConnectionApi(make_client(key, max_body_bytes=100)).introspect
     )
     assert error.message == "Pleo's answer was larger than 100 bytes and was not read."
 
@@ -553,7 +566,7 @@ def test_oversized_body_announced_by_content_length(key, make_client):
 def test_oversized_body_without_content_length(key):
     adapter = ScriptedAdapter(json_answer(b" " * (1024 * 1024) + b"{}", content_length=False))
     client = PleoClient(key, "https://pleo.test", session=adapter.session())
-    error = expect_error(UnexpectedResponseError, key, client.introspect)
+    error = expect_error(UnexpectedResponseError, key, ConnectionApi(client).introspect)
     assert error.message == "Pleo's answer was larger than 1 MiB and was not read."
 
 
@@ -562,7 +575,7 @@ def test_decompressed_size_is_capped(key):
     assert len(bomb) < 100_000
     adapter = ScriptedAdapter(json_answer(bomb, **{"Content-Encoding": "gzip"}))
     client = PleoClient(key, "https://pleo.test", session=adapter.session())
-    error = expect_error(UnexpectedResponseError, key, client.introspect)
+    error = expect_error(UnexpectedResponseError, key, ConnectionApi(client).introspect)
     assert "larger than 1 MiB" in error.message
 
 
@@ -570,7 +583,7 @@ def test_gzip_answer_is_decoded(key):
     body = gzip.compress(b'{"data": {"authMethod": "API_KEY", "clientId": "c", "scope": "a:b"}}')
     adapter = ScriptedAdapter(json_answer(body, **{"Content-Encoding": "gzip"}))
     client = PleoClient(key, "https://pleo.test", session=adapter.session())
-    assert client.introspect().scopes == {"a:b"}
+    assert ConnectionApi(client).introspect().scopes == {"a:b"}
 
 
 @pytest.mark.parametrize(
@@ -611,7 +624,7 @@ def test_gzip_answer_is_decoded(key):
 def test_transport_failures_the_sandbox_cannot_produce(key, outcome, error_class, message):
     adapter = ScriptedAdapter(outcome() if callable(outcome) else outcome)
     client = PleoClient(key, "https://pleo.test", max_retries=0, session=adapter.session())
-    error = expect_error(error_class, key, client.introspect)
+    error = expect_error(error_class, key, ConnectionApi(client).introspect)
     assert error.message.startswith(message)
 
 
@@ -621,7 +634,7 @@ def test_transport_failures_the_sandbox_cannot_produce(key, outcome, error_class
 def test_permanent_transport_failures_are_not_retried(key, sleeps, failure):
     adapter = ScriptedAdapter(failure, failure)
     client = PleoClient(key, "https://pleo.test", session=adapter.session(), sleep=sleeps.append)
-    error = expect_error(PleoUnavailableError, key, client.introspect)
+    error = expect_error(PleoUnavailableError, key, ConnectionApi(client).introspect)
     assert error.retryable is False
     assert len(adapter.sent) == 1
     assert sleeps == []
@@ -633,7 +646,7 @@ def test_dropped_mid_answer_is_retried(key, sleeps):
         json_answer(b'{"data": {"authMethod": "API_KEY", "clientId": "c", "scope": ""}}'),
     )
     client = PleoClient(key, "https://pleo.test", session=adapter.session(), sleep=sleeps.append)
-    assert client.introspect().scopes == frozenset()
+    assert ConnectionApi(client).introspect().scopes == frozenset()
     assert len(sleeps) == 1
 
 
@@ -649,15 +662,15 @@ def test_key_never_in_logs(sandbox, make_client, key, caplog):
         logger.addHandler(raw_handler)
     try:
         with caplog.at_level(logging.DEBUG):
-            client.introspect()
+            ConnectionApi(client).introspect()
             for fault in ({"kind": "drop"}, {"kind": "garbage"}, {"status": 503}):
                 sandbox.inject_fault(INTROSPECT, **fault)
                 with pytest.raises(PleoError):
-                    client.introspect()
+                    ConnectionApi(client).introspect()
                 sandbox.clear_faults()
             sandbox.revoke_key(key)
             with pytest.raises(InvalidKeyError):
-                client.introspect()
+                ConnectionApi(client).introspect()
     finally:
         for logger in loggers:
             logger.removeHandler(raw_handler)
@@ -678,7 +691,7 @@ def test_key_is_masked_in_logs_while_a_call_is_in_flight(key, caplog):
     session.mount("https://", adapter)
     client = PleoClient(key, "https://pleo.test", session=session)
     with caplog.at_level(logging.DEBUG):
-        client.get_company("c1")
+        ConnectionApi(client).get_company("c1")
     assert "'Authorization': 'Basic ********'" in caplog.text
     assert_no_secret(key, caplog.text)
 
@@ -725,14 +738,14 @@ def test_optional_fields_may_be_absent():
 def test_wrong_shape_over_http(key):
     adapter = ScriptedAdapter(json_answer(b'{"data": []}'))
     client = PleoClient(key, "https://pleo.test", session=adapter.session())
-    error = expect_error(UnexpectedResponseError, key, client.introspect)
+    error = expect_error(UnexpectedResponseError, key, ConnectionApi(client).introspect)
     assert "(data is missing or not an object)" in error.message
 
 
 def test_wrong_content_type(key):
     adapter = ScriptedAdapter(json_answer(b"{}", **{"Content-Type": "text/plain"}))
     client = PleoClient(key, "https://pleo.test", session=adapter.session())
-    error = expect_error(UnexpectedResponseError, key, client.introspect)
+    error = expect_error(UnexpectedResponseError, key, ConnectionApi(client).introspect)
     assert error.message == "Pleo's answer could not be read (content type 'text/plain', not JSON)."
 
 
@@ -826,7 +839,7 @@ def test_any_other_error_of_the_http_stack_is_sanitised(key):
     basic = base64.b64encode(f"{key}:".encode()).decode()
     leaky = ValueError(f"Invalid header value b'Basic {basic}'")
     client = PleoClient(key, "https://pleo.test", session=ScriptedAdapter(leaky).session())
-    error = expect_error(PleoUnavailableError, key, client.introspect)
+    error = expect_error(PleoUnavailableError, key, ConnectionApi(client).introspect)
     assert error.message == "The request to Pleo failed (ValueError)."
     assert error.__cause__ is None
     assert error.__suppress_context__

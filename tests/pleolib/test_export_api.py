@@ -281,13 +281,13 @@ def test_wrong_shapes_are_refused(sandbox, api, company):
 
 
 class _ScriptedClient:
-    """Answers ``_request`` from a list: for the shape checks of paginated answers."""
+    """Answers ``request`` from a list: for the shape checks of paginated answers."""
 
     def __init__(self, answers):
         self.answers = list(answers)
         self.calls = []
 
-    def _request(self, method, path, *, action, params=None, json_body=None):
+    def request(self, method, path, *, action, params=None, json_body=None):
         self.calls.append((method, path, dict(params or {})))
         return self.answers.pop(0)
 

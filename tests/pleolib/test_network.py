@@ -17,6 +17,7 @@ from pleo_sandbox.proxy import ConnectProxy
 from pleolib import network
 from pleolib.auth import PleoAuth
 from pleolib.client import PleoClient
+from pleolib.connection_api import ConnectionApi
 from pleolib.errors import PleoUnavailableError
 from pleolib.network import NetworkSettingsError
 from pleolib.receipts import DOWNLOAD_FAILURE, Receipt, ReceiptError, download, download_all
@@ -353,16 +354,18 @@ def pleo_https(sandbox, pki):
 def test_the_client_uses_the_same_ca_bundle(environment, sandbox, pleo_https, pki, other_pki):
     key = sandbox.mint_key()
     with pytest.raises(PleoUnavailableError) as info:
-        PleoClient(key, pleo_https.url, max_retries=0).introspect()
+        ConnectionApi(PleoClient(key, pleo_https.url, max_retries=0)).introspect()
     assert CERTIFICATE_REASON in info.value.message and key not in info.value.message
     for variable in network.CA_BUNDLE_VARIABLES:  # SSL_CERT_FILE too, which requests ignores
         environment.setenv(variable, pki.ca_file)
-        assert PleoClient(key, pleo_https.url).introspect().scopes
+        assert ConnectionApi(PleoClient(key, pleo_https.url)).introspect().scopes
         environment.delenv(variable)
     environment.setenv("REQUESTS_CA_BUNDLE", other_pki.ca_file)
-    assert PleoClient(key, pleo_https.url, ca_bundle=pki.ca_file).introspect().scopes
+    assert ConnectionApi(PleoClient(key, pleo_https.url, ca_bundle=pki.ca_file)).introspect().scopes
     with pytest.raises(PleoUnavailableError) as info:
-        PleoClient(key, pleo_https.url, max_retries=0, ca_bundle="/no/such/bundle.pem").introspect()
+        ConnectionApi(
+            PleoClient(key, pleo_https.url, max_retries=0, ca_bundle="/no/such/bundle.pem")
+        ).introspect()
     assert "pleo_ca_bundle" in info.value.message
 
 
@@ -371,12 +374,12 @@ def test_the_client_goes_through_the_same_proxy(environment, sandbox, pleo_https
     environment.setenv("HTTPS_PROXY", proxy.url)
     environment.setenv("SSL_CERT_FILE", pki.ca_file)
     with PleoClient(key, pleo_https.url) as client:
-        assert client.introspect().scopes
+        assert ConnectionApi(client).introspect().scopes
     assert proxy.connect_targets == [host_port(pleo_https.url)]
     assert key not in proxy.requests[0].text()  # the key went inside the tunnel only
     proxy.reset_requests()
     environment.setenv("NO_PROXY", "127.0.0.1")
-    assert PleoClient(key, pleo_https.url).introspect().scopes
+    assert ConnectionApi(PleoClient(key, pleo_https.url)).introspect().scopes
     assert proxy.requests == []
 
 
@@ -386,10 +389,10 @@ def test_the_client_names_a_proxy_that_refuses(environment, sandbox, pleo_https,
     with ConnectProxy(credentials=("proxy-user", PROXY_SECRET)) as proxy:
         environment.setenv("HTTPS_PROXY", proxy.url)
         with pytest.raises(PleoUnavailableError) as info:
-            PleoClient(key, pleo_https.url, max_retries=0).introspect()
+            ConnectionApi(PleoClient(key, pleo_https.url, max_retries=0)).introspect()
         assert f"through the proxy {proxy.url} failed" in info.value.message
         environment.setenv("HTTPS_PROXY", proxy.url_with_credentials())
-        assert PleoClient(key, pleo_https.url).introspect().scopes
+        assert ConnectionApi(PleoClient(key, pleo_https.url)).introspect().scopes
         assert PROXY_SECRET not in info.value.message
 
 
@@ -400,7 +403,7 @@ def test_the_key_goes_to_pleo_and_the_receipt_comes_back_through_one_proxy(
     key = plain_sandbox.mint_key()
     url = plain_sandbox.add_file(PDF, "application/pdf", "hotel.pdf")
     with PleoClient(key, plain_sandbox.url()) as client:
-        assert client.introspect().scopes
+        assert ConnectionApi(client).introspect().scopes
         assert fetch(url, allow_http=True, session=hostile_session(key)).content == PDF
     to_pleo, to_files = proxy.requests
     assert host_port(to_pleo.target) == host_port(plain_sandbox.url())

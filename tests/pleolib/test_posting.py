@@ -924,3 +924,62 @@ def test_wallet_on_lines_turns_a_transfer_round(type_):
 def test_wallet_on_lines_leaves_other_items_alone():
     posting = posting_from_item(item())
     assert wallet_on_lines(posting) is posting
+
+
+# --------------------------------------------------------------------------- read once, here
+
+
+def test_the_supplier_bank_account_is_read_compacted_with_the_posting():
+    data = item(
+        additionalInformation={
+            "invoiceInformation": {
+                "invoiceNumber": "INV-1",
+                "supplierBankAccount": {
+                    "accountNumber": " dk50 0040 0440 1162 43 ",
+                    "bic": "nda sdk kk",
+                    "bankName": " Nordea ",
+                    "country": "DK",
+                },
+            }
+        }
+    )
+    bank = posting_from_item(data).supplier_bank
+    assert (bank.account, bank.bic, bank.bank, bank.country) == (
+        "DK5000400440116243",
+        "NDASDKKK",
+        "Nordea",
+        "DK",
+    )
+
+
+@pytest.mark.parametrize(
+    "bank",
+    [None, "DK50", [], {"accountNumber": None}, {"accountNumber": 7}, {"accountNumber": " - "}],
+)
+def test_an_odd_supplier_bank_account_is_none_never_a_failure(bank):
+    data = item(additionalInformation={"invoiceInformation": {"supplierBankAccount": bank}})
+    assert posting_from_item(data).supplier_bank is None
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"team": "Sales"},
+        {"team": {"name": 5, "code": ["x"]}},
+        {"supplier": {"name": "Café Noir", "code": 7, "account": {}, "taxIdentifier": 1.5}},
+    ],
+)
+def test_values_booked_nowhere_never_fail_an_item(extra):
+    posting = posting_from_item(item(**extra))
+    assert posting.team_name is None and posting.supplier_code is None
+    assert posting.label.startswith("Café Noir")
+
+
+def test_a_value_booked_fails_the_item_with_its_reason_and_field():
+    error = error_of(item(note=5))
+    assert (error.code, error.reason, error.data["field"]) == (
+        "validation_failure",
+        "field_not_text",
+        "note",
+    )
+    assert error.message == f"Pleo entry {ENTRY}: the note is not a text."

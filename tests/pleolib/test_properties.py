@@ -7,13 +7,11 @@ import logging
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pleolib import KeyFormatError, PleoError, normalize_key, redaction
-from pleolib.client import (
-    MAX_RETRY_AFTER_SECONDS,
-    decode_json,
+from pleolib.client import MAX_RETRY_AFTER_SECONDS, decode_json, parse_retry_after
+from pleolib.connection_api import (
     parse_company,
     parse_installation,
     parse_introspection,
-    parse_retry_after,
     parse_urn,
 )
 

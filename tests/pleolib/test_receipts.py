@@ -74,53 +74,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.route(urlsplit(self.path).path)
 
     def route(self, path):
-        if path == "/files/receipt.pdf":
-            self.send(200, PDF)
-        elif path == "/files/charset.csv":
-            self.send(200, b"a;b\n1;2\n", "text/csv; charset=utf-8")
-        elif path == "/files/plain-for-csv":
-            self.send(200, b"a;b\n1;2\n", "text/plain; charset=utf-8")
-        elif path == "/redirect":
-            self.send(302, headers=[("Location", "/files/receipt.pdf")], content_type=None)
-        elif path == "/missing":
-            self.send(404, b"no", "text/plain")
-        elif path == "/forbidden":
-            self.send(403, b"<Error>expired</Error>", "application/xml")
-        elif path == "/broken":
-            self.send(503, b"busy", "text/plain")
+        """The answer of ``path``: a plain one of :data:`_ROUTES` (``send``'s arguments), or a
+        file host's odd behaviour."""
+        if path in _ROUTES:
+            args, kwargs = _ROUTES[path]
+            self.send(*args, **kwargs)
         elif path == "/slow":
             time.sleep(1.0)
             self.send(200, PDF)
-        elif path == "/truncated":
-            self.send(200, PDF[:100], length=str(len(PDF)))
-        elif path == "/declared-big":
-            self.send(200, b"%PDF-", length="10000000")
-        elif path == "/streamed-big":
-            self.send(200, PDF * 4, length=False)  # HTTP/1.0: the body ends when the socket closes
-        elif path == "/html":
-            self.send(200, b"<html>login</html>", "text/html; charset=utf-8")
-        elif path == "/octet/scan.png":
-            self.send(200, PNG, "application/octet-stream")
-        elif path == "/octet/download":
-            self.send(200, PDF, "application/octet-stream")
-        elif path == "/octet/unknown":
-            self.send(200, b"just some bytes", "application/octet-stream")
-        elif path == "/empty":
-            self.send(200, b"")
-        elif path == "/cd-star":
-            disposition = (
-                "attachment; filename=\"fallback.pdf\"; filename*=UTF-8''Re%C3%A7u%20"
-                "%2F..%2F..%2Fetc%2Fevil.pdf"
-            )
-            self.send(200, PDF, headers=[("Content-Disposition", disposition)])
-        elif path == "/cd-plain":
-            disposition = 'inline; filename="my \\"best\\" receipt.PDF"'
-            self.send(200, PDF, headers=[("Content-Disposition", disposition)])
-        elif path == "/cd-nasty":
-            disposition = 'attachment; filename="..\\\\x\x01y\u202e' + "z" * 300 + '.pdf"'
-            self.send(
-                200, PDF, headers=[("Content-Disposition", disposition.encode().decode("latin-1"))]
-            )
         elif path.startswith("/concurrent/"):
             host = self.server
             with host.lock:  # counted before the answer, so a worker cannot overlap itself
@@ -132,6 +93,51 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(200, PDF + path.encode())
         else:
             self.send(404, b"", "text/plain")
+
+
+_NASTY_NAME = 'attachment; filename="..\\\\x\x01y\u202e' + "z" * 300 + '.pdf"'
+#: path -> (args, kwargs) of ``Handler.send``
+_ROUTES = {
+    "/files/receipt.pdf": ((200, PDF), {}),
+    "/files/charset.csv": ((200, b"a;b\n1;2\n", "text/csv; charset=utf-8"), {}),
+    "/files/plain-for-csv": ((200, b"a;b\n1;2\n", "text/plain; charset=utf-8"), {}),
+    "/redirect": (
+        (302,),
+        {"headers": [("Location", "/files/receipt.pdf")], "content_type": None},
+    ),
+    "/missing": ((404, b"no", "text/plain"), {}),
+    "/forbidden": ((403, b"<Error>expired</Error>", "application/xml"), {}),
+    "/broken": ((503, b"busy", "text/plain"), {}),
+    "/truncated": ((200, PDF[:100]), {"length": str(len(PDF))}),
+    "/declared-big": ((200, b"%PDF-"), {"length": "10000000"}),
+    # HTTP/1.0: the body ends when the socket closes
+    "/streamed-big": ((200, PDF * 4), {"length": False}),
+    "/html": ((200, b"<html>login</html>", "text/html; charset=utf-8"), {}),
+    "/octet/scan.png": ((200, PNG, "application/octet-stream"), {}),
+    "/octet/download": ((200, PDF, "application/octet-stream"), {}),
+    "/octet/unknown": ((200, b"just some bytes", "application/octet-stream"), {}),
+    "/empty": ((200, b""), {}),
+    "/cd-star": (
+        (200, PDF),
+        {
+            "headers": [
+                (
+                    "Content-Disposition",
+                    "attachment; filename=\"fallback.pdf\"; filename*=UTF-8''Re%C3%A7u%20"
+                    "%2F..%2F..%2Fetc%2Fevil.pdf",
+                )
+            ]
+        },
+    ),
+    "/cd-plain": (
+        (200, PDF),
+        {"headers": [("Content-Disposition", 'inline; filename="my \\"best\\" receipt.PDF"')]},
+    ),
+    "/cd-nasty": (
+        (200, PDF),
+        {"headers": [("Content-Disposition", _NASTY_NAME.encode().decode("latin-1"))]},
+    ),
+}
 
 
 @pytest.fixture(scope="module")

@@ -1,22 +1,27 @@
-# Copyright 2026 The pleo_connector authors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The setup sync's comparison with what Pleo holds: plain Python, no ORM.
+"""What the setup sync compares before it writes to Pleo (no Odoo import).
 
-``Remote`` indexes what Pleo has for one part, ``differs`` says whether a row needs an update,
-``SyncStats`` counts one part's run; ``sync_hash`` fingerprints what was last sent.
+A run reads what Pleo holds for a part (:class:`Remote`), finds each Odoo record's row there (by
+the Pleo id kept for it, else by the fields it is matched on: ``externalId``, ``code``), and
+writes only what :func:`differs`; :func:`digest` is the stored summary of what was sent, and
+:class:`SyncStats` counts one part of one run. The Odoo layer builds the desired values and
+keeps the records.
 """
 
 import hashlib
 import json
 
 
-def sync_hash(values):
-    """A fingerprint of the values last sent, to see a change without asking Pleo."""
+def digest(values):
+    """A stable hash of the values sent to Pleo for one record (keys sorted)."""
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def differs(remote, desired, keys):
-    """Whether Pleo's ``remote`` row differs from the ``desired`` values in one of ``keys``."""
+    """Whether Pleo's ``remote`` row differs from the ``desired`` values in one of ``keys``.
+
+    Empty values are equal (``None``, ``""``, ``False``: Pleo and Odoo write "none" apart); rates
+    (floats) are equal within 1e-9.
+    """
     for key in keys:
         mine, theirs = desired.get(key), remote.get(key)
         if isinstance(mine, float) or isinstance(theirs, float):
@@ -45,7 +50,8 @@ class Remote:
                     self.index.setdefault((name, row[name]), row)
 
     def match(self, record, *keys):
-        """The row of ``record`` (by Pleo id), else the first found by ``(field, value)``."""
+        """The row of ``record`` (anything with a ``pleo_uuid``: the Odoo layer's setup record,
+        or ``None``) by its Pleo id, else the first row found by ``(field, value)``."""
         if record and record.pleo_uuid in self.by_id:
             return self.by_id[record.pleo_uuid]
         for key in keys:
@@ -68,8 +74,8 @@ class SyncStats:
         self.failures.append((record, label, reason))
 
     def step(self):
-        """Before each record sent to Pleo: commit every few seconds, and stop (``SliceSpent``)
-        where the cron's slice ends. The records kept so far are consistent with Pleo: each is
-        written right after Pleo's answer."""
+        """Before each record sent to Pleo: commit every few seconds, and stop
+        (:class:`~.slices.SliceSpent`) where the cron's slice ends. The records kept so far are
+        consistent with Pleo: each is written right after Pleo's answer."""
         if self.slice_ is not None:
             self.slice_.step()
