@@ -41,7 +41,7 @@ from odoo.tools import SQL, html_escape
 from odoo.addons.pleo_connector.exceptions import CURRENCIES_MENU, JOURNALS_MENU, menu_path
 from odoo.addons.pleo_connector.pleolib.currency import currency_exponent, minor_to_float, spread
 from odoo.addons.pleo_connector.pleolib.items import ItemError
-from odoo.addons.pleo_connector.pleolib.items import compact as normalise  # as Pleo's values are read
+from odoo.addons.pleo_connector.pleolib.items import compact as normalise  # as Pleo reads
 
 BILL_TYPES = frozenset({"invoice", "card_invoice"})
 CREDIT_NOTE_TYPES = frozenset({"refund", "chargeback"})

@@ -27,7 +27,7 @@ group guards, links by record id only), and it runs with the rights of the perso
 in the connection's company only. It is checked when saved and again at every sync.
 
 The comparison with what Pleo holds (``Remote``, ``differs``, ``SyncStats``) is plain Python, in
-``tools/setup_diff.py``.
+``pleolib/setup_diff.py`` (tested without Odoo).
 """
 
 import logging
@@ -48,9 +48,15 @@ from odoo.addons.pleo_connector.pleolib.setup_api import (
     Pacer,
     SetupApi,
 )
+from odoo.addons.pleo_connector.pleolib.setup_diff import (
+    Remote,
+    SyncStats,
+    archived_in_pleo,
+    differs,
+    digest,
+)
 from odoo.addons.pleo_connector.pleolib.slices import SliceSpent, TimeSlice
 
-from ..tools.setup_diff import Remote, SyncStats, archived_in_pleo, differs, sync_hash
 from .pleo_setup_record import TARGET_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -482,7 +488,7 @@ class PleoConnection(models.Model):
             "code": remote.get("code") or False,
             "name": remote.get("name") or False,
             "archived": archived_in_pleo(remote),
-            "sync_hash": sync_hash(desired),
+            "sync_hash": digest(desired),
         }
         if changed:
             values["last_sync"] = fields.Datetime.now()

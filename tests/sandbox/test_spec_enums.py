@@ -23,8 +23,8 @@ def schemas():
 
 
 def model_selection(name="ITEM_TYPES"):
-    """The keys of the selection ``name`` in pleo_connector_export/models/pleo_export_item.py, read without importing
-    Odoo."""
+    """The keys of the selection ``name`` in the export's models/pleo_export_item.py, read
+    without importing Odoo."""
     for node in ast.parse(ITEM_MODEL.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.Assign) and [t.id for t in node.targets] == [name]:
             return [key for key, _label in ast.literal_eval(node.value)]
