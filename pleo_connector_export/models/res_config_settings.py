@@ -25,6 +25,10 @@ class ResConfigSettings(models.TransientModel):
     pleo_export_locked_period = fields.Selection(
         related="pleo_connection_id.export_locked_period", readonly=False
     )
+    # Odoo's way to offer an optional addon (saving installs it): the real-time export needs
+    # the standardwebhooks package, so it is not auto-installed (Odoo would refuse to install
+    # the export without it); Odoo's install says so in one line when the package is missing.
+    module_pleo_connector_webhook = fields.Boolean("Real-time export")
 
     def action_pleo_create_export_journal(self):
         """Create the Pleo journal from the settings, on the first press.

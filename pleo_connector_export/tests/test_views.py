@@ -78,3 +78,21 @@ class TestPleoDrafts(ExportCase):
         journal_entries = self.opened("account.action_move_journal_line", self.accountant_a)
         self.assertIn(posted, journal_entries)
         self.assertFalse(journal_entries & drafts)
+
+
+@tagged("post_install", "-at_install")
+class TestRealtimeSetting(ExportCase):
+    def test_settings_offer_the_real_time_export_to_an_administrator(self):
+        """The real-time export is not auto-installed (its Python package may be missing):
+        Settings offers it once the export is on, as Odoo offers its optional addons."""
+        module = self.env["ir.module.module"].search([("name", "=", "pleo_connector_webhook")])
+        self.assertTrue(module, "the addon is on the addons path")
+        self.assertFalse(module.auto_install)
+        Settings = self.env["res.config.settings"]
+        self.assertIn("module_pleo_connector_webhook", Settings._fields)
+        arch = etree.fromstring(Settings.get_views([(False, "form")])["views"]["form"]["arch"])
+        (setting,) = arch.xpath("//setting[@id='pleo_export_realtime']")
+        self.assertEqual(setting.xpath(".//field/@name"), ["module_pleo_connector_webhook"])
+        self.assertIn("not pleo_export_enabled", setting.get("invisible"))
+        defaults = Settings.default_get(["module_pleo_connector_webhook"])
+        self.assertEqual(defaults["module_pleo_connector_webhook"], module.state == "installed")
