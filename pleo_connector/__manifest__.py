@@ -2,28 +2,27 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "Pleo Connector",
-    "summary": "Connect each company to Pleo with an Integrated API Key",
-    "version": "19.0.1.3.0",
+    "summary": "Connect each company to Pleo with an Integrated API Key: key vault, health "
+    "checks, rotation; the export and the setup sync come with it (auto-installed)",
+    "version": "19.0.2.0.0",
     "category": "Accounting/Accounting",
     "author": "pleo_connector authors",
+    "website": "https://github.com/pleo-connector/pleo-connector",
+    "maintainers": ["pleo-connector"],
     "license": "LGPL-3",
-    "depends": ["account"],
+    "development_status": "Beta",
+    "depends": ["account", "mail"],
     "external_dependencies": {"python": ["requests", "cryptography"]},
     "post_init_hook": "post_init_hook",
     "data": [
         "security/pleo_security.xml",
         "security/ir.model.access.csv",
-        "security/pleo_export_security.xml",
         "data/ir_cron.xml",
         "data/ir_actions_server.xml",
         "views/pleo_connection_views.xml",
         "views/res_config_settings_views.xml",
-        "views/pleo_export_views.xml",
-        "views/pleo_draft_move_views.xml",
-        "views/pleo_setup_sync_views.xml",
-        "views/export_payables_views.xml",
         "wizards/pleo_rotate_key_views.xml",
-        "wizards/pleo_map_code_views.xml",
+        "views/pleo_connector_menus.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The one test command of pleo_connector: lint, the Odoo-free tests and, when an Odoo 19 is found,
-# the install of the addon on a fresh database plus the Odoo suite (pytest-odoo), in one pytest run,
+# the install of the three addons on a fresh database plus the Odoo suite (pytest-odoo), in one pytest run,
 # the end-to-end suite (tests/e2e: real odoo-bin servers with their scheduler, on copies of the
 # freshly installed database, driven over JSON-RPC), then the Odoo suite again by Odoo's own runner
-# (odoo-bin -i pleo_connector --test-enable) on a copy of the addon folder alone on the addons path,
+# (odoo-bin -i pleo_connector --test-enable) on a copy of the addon folders alone on the addons path,
 # as Runbot, odoo.sh and OCA's CI run it. The glue addon pleo_connector_queue runs its own Odoo
 # tests on a database of its own where OCA's queue_job (from PyPI, tests/queue_job_env.sh) and
 # the glue are installed: the main suite's database never has them, so that it tests the crons.
@@ -68,12 +68,16 @@ say "Python: $("$PY" -c 'import sys; print(sys.executable, sys.version.split()[0
 . "$repo/tests/tools_env.sh"
 pleo_tools_python "$PY" || { loud "TEST TOOLS MISSING: see the message above. Nothing ran."; exit 2; }
 
+# The three addons (the connection, the export, the setup sync): -i pleo_connector installs all
+# three on a database with account (the other two are auto_install).
+ADDONS="pleo_connector pleo_connector_export pleo_connector_setup_sync"
+
 # ----------------------------------------------------------------- 2. lint
 say "lint: ruff"
 "$TOOLS_PY" -m ruff check . || { echo "ruff found problems"; exit 1; }
 "$TOOLS_PY" -m ruff format --check . || { echo "ruff format: run 'ruff format .'"; exit 1; }
 say "lint: pylint-odoo (OCA checks)"
-"$TOOLS_PY" -m pylint --rcfile=setup.cfg pleo_connector pleo_connector_queue || { echo "pylint-odoo found problems"; exit 1; }
+"$TOOLS_PY" -m pylint --rcfile=setup.cfg $ADDONS pleo_connector_queue || { echo "pylint-odoo found problems"; exit 1; }
 
 # ----------------------------------------------------------------- 3. find Odoo
 odoo_root=""
@@ -164,7 +168,7 @@ fi
 
 say "tests: Odoo suite (pytest-odoo on $db) and Odoo-free tests, one pytest run"
 "$TOOLS_PY" -m pytest -p no:cacheprovider --odoo-config="$conf" --odoo-database="$db" --odoo-http \
-    --odoo-log-level=warn pleo_connector/tests tests --ignore=tests/e2e --junitxml="$junit"
+    --odoo-log-level=warn $(printf '%s/tests ' $ADDONS) tests --ignore=tests/e2e --junitxml="$junit"
 rc=$?
 
 # ----------------------------------------------------------------- 5. the glue on queue_job
@@ -228,10 +232,10 @@ else
     rc=1
 fi
 
-say "tests: Odoo suite by Odoo's own runner (odoo-bin --test-enable), the addon alone on the addons path"
+say "tests: Odoo suite by Odoo's own runner (odoo-bin --test-enable), the addons alone on the addons path"
 alone="$work/addon-alone"
 mkdir -p "$alone"
-cp -r "$repo/pleo_connector" "$alone/"
+for addon in $ADDONS; do cp -r "$repo/$addon" "$alone/"; done
 find "$alone" -name __pycache__ -type d -prune -exec rm -rf {} +
 alone_port=$("$PY" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 conf_alone="$work/odoo-alone.conf"
@@ -243,7 +247,7 @@ runner_log="$work/odoo-test-enable.log"
 # venv of tests/tools_env.sh, which sees PY's packages), never with a package added to PY.
 runner_cmd=("$TOOLS_PY" "${odoo_cmd[@]:1}")
 "${runner_cmd[@]}" -c "$conf_alone" -d "$db_alone" -i pleo_connector --test-enable \
-    --test-tags /pleo_connector --stop-after-init --http-port "$alone_port" >"$runner_log" 2>&1
+    --test-tags "$(printf '/%s,' $ADDONS | sed 's/,$//')" --stop-after-init --http-port "$alone_port" >"$runner_log" 2>&1
 runner_rc=$?
 runner_result=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database' "$runner_log" | tail -n 1)
 echo "odoo-bin --test-enable: ${runner_result:-no result line} (exit $runner_rc)"
@@ -253,9 +257,9 @@ if [ $runner_rc -ne 0 ] || ! grep -qE '^0 failed, 0 error\(s\) of [1-9][0-9]* te
     runner="failed (${runner_result:-no result})"
 fi
 
-say "uninstall: pleo_connector"
+say "uninstall: $ADDONS"
 uninstall_log="$work/uninstall.log"
-"${odoo_cmd[@]}" module uninstall -c "$conf" -d "$db" pleo_connector >"$uninstall_log" 2>&1
+"${odoo_cmd[@]}" module uninstall -c "$conf" -d "$db" $ADDONS >"$uninstall_log" 2>&1
 uninstall_rc=$?
 uninstall=ok
 if [ $uninstall_rc -ne 0 ] || grep -E ' (ERROR|CRITICAL) ' "$uninstall_log" >/dev/null; then
@@ -267,6 +271,6 @@ else
 fi
 
 "$TOOLS_PY" tests/junit_summary.py "$junit" --e2e "$junit_e2e" --odoo "$odoo_version at $odoo_root" \
-    --check install=ok --check "odoo-bin --test-enable, addon alone=$runner" \
+    --check install=ok --check "odoo-bin --test-enable, addons alone=$runner" \
     --check "uninstall=$uninstall" --check "$queue_check_name=$queue_check" || rc=1
 exit $rc

@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from ..const import CRON_XMLID
 from ..pleolib.slices import TimeSlice
-from .const import CRON_XMLID
 
 _logger = logging.getLogger(__name__)
 

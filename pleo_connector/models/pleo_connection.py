@@ -5,9 +5,14 @@
 Save & Test (a typed key is tested with Pleo and stored, encrypted, only when Pleo accepted it),
 Rotate Key, Disconnect and Enable live here, with the local checks every action makes and
 :meth:`_open_client`, the one way to a :class:`~..pleolib.client.PleoClient` for a stored key.
+What the database accepts of a connection, whoever writes it, is checked here too: the fields
+only the connector sets, required and selection values before any SQL runs (a refused row makes
+PostgreSQL print it whole, the encrypted key too), and one Pleo company bound to one Odoo company.
 The other concerns of the same model have their own files: ``pleo_connection_health.py`` (many
 connections at once, the server actions and the health-check cron), ``pleo_connection_vault.py``
-(the encrypted key and the encryption keys), ``messages.py`` (what users read about errors).
+(the encrypted key and the encryption keys); ``exceptions.py`` words what users read about errors.
+The export and the setup sync extend the model in their own addons, through the hooks below
+(:meth:`_required_scopes`, :meth:`_managed_fields`, :meth:`_pleo_synced_lookup`, the crons).
 
 What "a good key" and "a live installation" mean lives in ``pleolib.checks``; this model keeps
 the database side: which connections to check, their keys, and what the answers change.
@@ -18,46 +23,30 @@ import logging
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, LockError, UserError
-from odoo.tools import config, mute_logger
+from odoo.exceptions import AccessError, LockError, UserError, ValidationError
+from odoo.tools import mute_logger
 
+from .. import exceptions as messages
+from ..const import (
+    BOUND_STATES,
+    KEY_INPUT_FIELDS,
+    MANAGED_FIELDS,
+    MAX_FAILURE_STREAK,
+    REDACTED_LOGGERS,
+    REQUIRED_SCOPES,
+    read_option,
+)
 from ..pleolib import checks, errors, redaction
 from ..pleolib.auth import PleoAuth
 from ..pleolib.client import BASE_URLS, PleoClient
-from . import messages
-from .const import (
-    BOUND_STATES,
-    KEY_INPUT_FIELDS,
-    REDACTED_LOGGERS,
-    REQUIRED_SCOPES,
-)
 from .pleo_key_input import key_input
 
 _logger = logging.getLogger(__name__)
 
+#: Field types whose false value (0, False) is a value, not an empty one.
+NUMBERS_AND_FLAGS = ("boolean", "integer", "float", "monetary")
+
 redaction.install(logger_names=REDACTED_LOGGERS, key_fields=KEY_INPUT_FIELDS)
-
-
-def _number_option(name, default, kind=float):
-    """A numeric server option of odoo.conf (invalid values fall back to the default)."""
-    try:
-        return kind(config.get(name) or default)
-    except (TypeError, ValueError):
-        _logger.warning("Ignoring the invalid value of the server option %s", name)
-        return default
-
-
-def _ca_bundle_option():
-    """The server option ``pleo_ca_bundle``: the CA bundle (a path) to verify Pleo and its file
-    host with, before the environment's (``REQUESTS_CA_BUNDLE``...); ``None`` if not set."""
-    return str(config.get("pleo_ca_bundle") or "").strip() or None
-
-
-def _receipt_allowed_hosts_option():
-    """The server option ``pleo_receipt_allowed_hosts``: comma-separated ``host`` or
-    ``host:port`` that receipt downloads may reach although they are not public addresses (the
-    sandbox's file host on loopback); empty by default (``pleolib.receipts``)."""
-    return str(config.get("pleo_receipt_allowed_hosts") or "").strip()
 
 
 class _StoredKeyRejected(Exception):
@@ -151,6 +140,13 @@ class PleoConnection(models.Model):
         "UNIQUE(company_id)", "A company has a single Pleo connection."
     )
     # ------------------------------------------------------------------ computes
+    # The database's guarantee behind _check_not_bound_elsewhere: two transactions connecting
+    # two Odoo companies to one Pleo company at the same moment cannot both succeed.
+    _pleo_company_bound_uniq = models.UniqueIndex(
+        "(pleo_company_uuid) WHERE state IN ('connected', 'broken')",
+        "This Pleo company is already connected to another Odoo company. "
+        "Disconnect it there first.",
+    )
 
     @api.depends("installation_status")
     def _compute_installation_status_label(self):
@@ -172,15 +168,51 @@ class PleoConnection(models.Model):
 
     # ------------------------------------------------------------------ helpers
 
+    # ------------------------------------------------------------------ hooks of the other addons
+
     @api.model
     def _required_scopes(self):
-        """The scopes a key must grant; extend with ``super()`` in extension modules."""
+        """The scopes a key must grant; each addon adds its own with ``super()``
+        (``pleo_connector_export`` the export's)."""
         return list(REQUIRED_SCOPES)
+
+    @api.model
+    def _managed_fields(self):
+        """The fields only the connector's own code sets (see :meth:`_check_managed_values`);
+        each addon adds the fields of its own with ``super()``."""
+        return list(MANAGED_FIELDS)
+
+    def _pleo_synced_lookup(self):
+        """What the setup sync wrote to Pleo, for the export's lookups by Pleo code:
+        ``{(kind, ref...): record}``. Empty here; ``pleo_connector_setup_sync`` fills it, so
+        that the export and the setup sync do not depend on each other."""
+        self.ensure_one()
+        return {}
+
+    @api.model
+    def _pleo_synced_unmapped_query(self):
+        """The setup sync's Pleo codes whose Odoo record is gone, as an SQL query of rows
+        ``(connection_id, kind, code, details, entry, row_id)`` for the export's list of codes to
+        map (odd ``row_id``); ``None`` here, ``pleo_connector_setup_sync`` returns its query."""
+        return None
+
+    @api.model
+    def _cron_pleo_export(self):
+        """The cron ``pleo_connector.ir_cron_pleo_export``: nothing here, ``pleo_connector_export``
+        books the exports. The cron stays in this addon so that its XML id never changes."""
+        return None
+
+    @api.model
+    def _cron_pleo_setup_sync(self):
+        """The cron ``pleo_connector.ir_cron_pleo_setup_sync``: nothing here,
+        ``pleo_connector_setup_sync`` pushes the setup. The cron stays in this addon so that its
+        XML id never changes."""
+        return None
 
     def _base_url(self, environment=None):
         environment = environment or self.environment
-        override = environment == "staging" and config.get("pleo_api_url_staging")
-        return override or config.get("pleo_api_url") or BASE_URLS[environment]
+        override = environment == "staging" and read_option("pleo_api_url_staging")
+        return override or read_option("pleo_api_url") or BASE_URLS[environment]
 
     @api.model
     def _client_options(self, interactive=True):
@@ -189,10 +221,10 @@ class PleoConnection(models.Model):
         Interactive calls (a person waits for the button) retry once; background calls more.
         """
         return {
-            "timeout": (5, _number_option("pleo_http_timeout", 20.0)),
+            "timeout": (5, read_option("pleo_http_timeout")),
             "max_retries": 1 if interactive else 3,
-            "max_retry_wait": _number_option("pleo_max_retry_wait", 10.0),
-            "ca_bundle": _ca_bundle_option(),
+            "max_retry_wait": read_option("pleo_max_retry_wait"),
+            "ca_bundle": read_option("pleo_ca_bundle"),
         }
 
     def _make_client(self, auth, environment=None):
@@ -304,6 +336,88 @@ class PleoConnection(models.Model):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    # ------------------------------------------------------------------ integrity
+
+    def _check_managed_values(self, vals):
+        """Only the addon's own code (as superuser) sets the fields it manages.
+
+        ``readonly=True`` is a view attribute; over RPC any writer could otherwise set the
+        state, the Pleo company, the counters and dates the health check relies on.
+        """
+        if self.env.su:
+            return
+        managed = sorted(set(vals) & set(self._managed_fields()))
+        if managed:
+            raise AccessError(
+                self.env._(
+                    "These fields of a Pleo connection are managed by the connector and cannot "
+                    "be changed by hand: %s. Use Save & Test, Rotate Key, Disconnect or Enable.",
+                    ", ".join(managed),
+                )
+            )
+
+    def _check_environment_kept(self, vals):
+        """A connection holding a key keeps the environment the key was tested in: the key of
+        one environment must never be sent to the other's URL. Choosing another environment
+        means connecting again (Disconnect, then Save & Test a key of that environment)."""
+        if self.env.su or "environment" not in vals:
+            return
+        changed = self.filtered(
+            lambda connection: (
+                connection.state != "draft" and connection.environment != vals["environment"]
+            )
+        )
+        if changed:
+            raise AccessError(
+                self.env._(
+                    "The Pleo environment of %(company)s cannot change while a key is stored: "
+                    "Disconnect first, then Save & Test a key of the other environment.",
+                    company=changed[0].company_id.name,
+                )
+            )
+
+    def _check_required_values(self, vals):
+        """Refuse empty required values and unknown selection values before any SQL runs.
+
+        A NOT NULL violation makes PostgreSQL print the whole row ("Failing row contains ..."),
+        in the error reply and the log: it must never happen. Every stored field of the model
+        is checked (the export's and the setup sync's too), not a list to keep up to date.
+        """
+        for name, value in vals.items():
+            field = self._fields.get(name)
+            if field is None or not field.store:
+                continue
+            if field.required and not value and field.type not in NUMBERS_AND_FLAGS:
+                raise ValidationError(
+                    self.env._("A Pleo connection needs a value for %s.", field.string)
+                )
+            if field.type == "selection" and value and value not in field.get_values(self.env):
+                raise ValidationError(
+                    self.env._(
+                        "%(value)s is not a valid value for %(field)s.",
+                        value=value,
+                        field=field.string,
+                    )
+                )
+        if "failure_streak" in vals:
+            streak = vals["failure_streak"] or 0
+            if not isinstance(streak, int) or not 0 <= streak <= MAX_FAILURE_STREAK:
+                raise ValidationError(self.env._("The failure streak is out of range."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            managed = {k: v for k, v in vals.items() if k != "company_id"}
+            self._check_managed_values(managed)
+            self._check_required_values(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_managed_values(vals)
+        self._check_required_values(vals)
+        self._check_environment_kept(vals)
+        return super().write(vals)
 
     # ------------------------------------------------------------------ connect flow
 

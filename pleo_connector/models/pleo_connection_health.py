@@ -19,19 +19,19 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..pleolib import checks, errors
-from ..pleolib.auth import PleoAuth
-from ..pleolib.client import PleoClient
-from ..pleolib.slices import TimeSlice
-from .const import (
+from ..const import (
     BOUND_STATES,
     CRON_XMLID,
     HEALTH_BATCH_PER_WORKER,
     MAX_FAILURE_STREAK,
     RECHECK_AFTER,
+    read_option,
 )
+from ..pleolib import checks, errors
+from ..pleolib.auth import PleoAuth
+from ..pleolib.client import PleoClient
+from ..pleolib.slices import TimeSlice
 from .ir_cron import pressed
-from .pleo_connection import _number_option
 from .pleo_connection_vault import KEY_TABLE
 
 #: ir.config_parameter: when a person pressed "Run manually" on the health check. Written and
@@ -90,9 +90,7 @@ class PleoConnection(models.Model):
         tokens = self._read_tokens()
         config_fault = None  # asked only when a key does not decrypt (no query otherwise)
         client_options = self._client_options(interactive=interactive)
-        scope_due = fields.Datetime.now() - timedelta(
-            hours=_number_option("pleo_scope_check_hours", 24.0)
-        )
+        scope_due = fields.Datetime.now() - timedelta(hours=read_option("pleo_scope_check_hours"))
         jobs = []
         vault = None
         for connection in self:
@@ -141,7 +139,7 @@ class PleoConnection(models.Model):
                     )
                     raise
 
-        workers = _number_option("pleo_http_workers", 8, int)
+        workers = read_option("pleo_http_workers")
         for job, result, error in checks.run_concurrently(run, jobs, workers):
             outcomes[self.browse(job.connection_id)] = _Outcome(result=result, error=error)
         return outcomes
@@ -262,7 +260,7 @@ class PleoConnection(models.Model):
         breaks the connection at once; a transient one (timeout, 5xx, 429, garbage) only after
         ``pleo_failure_threshold`` consecutive failures.
         """
-        threshold = max(_number_option("pleo_failure_threshold", 3, int), 1)
+        threshold = max(read_option("pleo_failure_threshold"), 1)
         now = fields.Datetime.now()
         values = {}
         broken, recovered = [], []
@@ -427,7 +425,7 @@ class PleoConnection(models.Model):
         """
         cron_model = self.env["ir.cron"]
         required = self._required_scopes()
-        workers = _number_option("pleo_http_workers", 8, int)
+        workers = read_option("pleo_http_workers")
         batch_size = batch_size or HEALTH_BATCH_PER_WORKER * max(workers, 1)
 
         def health(client, job):

@@ -17,6 +17,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, config
 
+from ..const import read_option
 from ..pleolib import errors
 from ..pleolib.slices import TimeSlice
 from ..pleolib.vault import KeyVault
@@ -35,7 +36,7 @@ KEY_TABLE = "pleo_connection_key"
 
 def _get_vault():
     """Return ``(vault, source)`` for this server's encryption keys (cached per configuration)."""
-    option = config.get("pleo_encryption_keys") or ""
+    option = read_option("pleo_encryption_keys")
     env_value = os.environ.get("PLEO_ENCRYPTION_KEYS") or ""
     data_dir = config["data_dir"]
     cache_key = (option, env_value, data_dir)

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
-from .const import CRON_XMLID
+from ..const import CRON_XMLID
 from .pleo_key_input import key_input
 
 

@@ -15,7 +15,7 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..models.const import CRON_XMLID
+from ..const import CRON_XMLID
 from .common import PleoCase
 
 HEALTH_LOGGER = "odoo.addons.pleo_connector.models.pleo_connection_health"

@@ -1,9 +1,10 @@
 # Copyright 2026 The pleo_connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The addon ships complete translations for Pleo's markets: every term of the template
-``i18n/pleo_connector.pot`` is translated in each language, placeholders and markup intact, and
-Odoo serves them. (That the template itself is current is a repository check:
-tests/repository/test_translation_template.py.)
+"""Each addon ships complete translations for Pleo's markets: every term of its template
+``i18n/<addon>.pot`` is translated in each language, placeholders and markup intact, and Odoo
+serves them. (That the templates themselves are current is a repository check:
+tests/repository/test_translation_template.py.) The export and the setup sync run the same
+checks on their own templates (``TranslationChecks``).
 """
 
 import re
@@ -31,20 +32,28 @@ PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[sdi]|%[sdi]|\{[a-z_0-9]*\}")
 TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)")
 
 
-@tagged("post_install", "-at_install")
-class TestTranslations(TransactionCase):
-    """Every term of the template is translated in each shipped language, keeps its
-    placeholders and markup, and Odoo serves the translation to a user of that language."""
+class TranslationChecks:
+    """Every term of an addon's template is translated in each shipped language, keeps its
+    placeholders and markup, and Odoo serves the translation to a user of that language.
+
+    A mixin: each addon's test sets ``MODULE``, ``POT``, ``MIN_TERMS`` (the checks are not
+    vacuous) and ``LABEL`` (a model and one of its fields the addon defines, whose label is read
+    in Danish)."""
+
+    MODULE = MODULE
+    POT = POT
+    MIN_TERMS = 200
+    LABEL = ("pleo.connection", "state")
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.template = [e for e in polib.pofile(str(POT)) if not e.obsolete]
+        cls.template = [e for e in polib.pofile(str(cls.POT)) if not e.obsolete]
 
     def test_every_term_is_translated_in_every_language(self):
-        self.assertGreater(len(self.template), 300)
+        self.assertGreater(len(self.template), self.MIN_TERMS)
         for lang in LANGUAGES:
-            path = POT.with_name(f"{lang}.po")
+            path = self.POT.with_name(f"{lang}.po")
             with self.subTest(lang=lang):
                 self.assertTrue(path.is_file(), f"{path.name} is missing")
                 po = polib.pofile(str(path))
@@ -58,7 +67,7 @@ class TestTranslations(TransactionCase):
 
     def test_translations_keep_placeholders_and_markup(self):
         for lang in LANGUAGES:
-            path = POT.with_name(f"{lang}.po")
+            path = self.POT.with_name(f"{lang}.po")
             if not path.is_file():
                 continue  # reported missing by the test above
             po = polib.pofile(str(path))
@@ -76,14 +85,17 @@ class TestTranslations(TransactionCase):
 
     def test_a_danish_user_reads_danish(self):
         self.env["res.lang"]._activate_lang("da_DK")
-        self.env["ir.module.module"]._load_module_terms([MODULE], ["da_DK"], overwrite=True)
+        self.env["ir.module.module"]._load_module_terms([self.MODULE], ["da_DK"], overwrite=True)
         danish = {
-            e.msgid: e.msgstr for e in polib.pofile(str(POT.with_name("da.po"))) if not e.obsolete
+            e.msgid: e.msgstr
+            for e in polib.pofile(str(self.POT.with_name("da.po")))
+            if not e.obsolete
         }
         # A term of the views (a field's label) and a term of the code (a message).
-        label = self.env["pleo.connection"]._fields["state"].string
-        field_da = self.env["pleo.connection"].with_context(lang="da_DK").fields_get(["state"])
-        self.assertEqual(field_da["state"]["string"], danish[label])
+        model, name = self.LABEL
+        label = self.env[model]._fields[name].string
+        field_da = self.env[model].with_context(lang="da_DK").fields_get([name])
+        self.assertEqual(field_da[name]["string"], danish[label])
         self.assertNotEqual(danish[label], label)
         code_term = next(
             e.msgid
@@ -92,3 +104,8 @@ class TestTranslations(TransactionCase):
         )
         env_da = self.env(context=dict(self.env.context, lang="da_DK"))
         self.assertEqual(env_da._(code_term), danish[code_term])
+
+
+@tagged("post_install", "-at_install")
+class TestTranslations(TranslationChecks, TransactionCase):
+    MIN_TERMS = 200

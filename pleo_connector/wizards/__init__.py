@@ -1,1 +1,1 @@
-from . import pleo_map_code, pleo_rotate_key, validate_account_move
+from . import pleo_rotate_key

@@ -1,7 +1,7 @@
 """An Odoo company set up over RPC as an administrator would, for the sandbox's codes.
 
 The chart, taxes, analytic accounts and partners are those of the Odoo tests
-(``pleo_connector/tests/export_common.py``: ``ACCOUNTS``, ``TAXES``, ``TAGS``, ``USERS``, read
+(``pleo_connector_export/tests/common.py``: ``ACCOUNTS``, ``TAXES``, ``TAGS``, ``USERS``, read
 from that file without importing Odoo), so the sandbox generator's items book without mapping
 rows; a bank journal "Pleo" has the wallet account 5850. A Pleo Manager of the company does
 what the flows need.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .harness import Rpc
 
-EXPORT_COMMON = Path(__file__).resolve().parents[2] / "pleo_connector/tests/export_common.py"
+EXPORT_COMMON = Path(__file__).resolve().parents[2] / "pleo_connector_export/tests/common.py"
 
 
 def _tables(path=EXPORT_COMMON, names=("ACCOUNTS", "TAXES", "TAGS", "USERS")):

@@ -40,7 +40,8 @@ from cryptography.fernet import Fernet
 REQUIRED = {
     "PLEO_E2E_ODOO_BIN": "odoo-bin of an Odoo 19 source tree (or '-m odoo')",
     "PLEO_E2E_PYTHON": "the Python that runs Odoo",
-    "PLEO_E2E_TEMPLATE_DB": "a database where pleo_connector and l10n_dk are installed",
+    "PLEO_E2E_TEMPLATE_DB": "a database where pleo_connector (so its export and setup-sync "
+    "addons) and l10n_dk are installed",
     "PLEO_E2E_ADDONS_PATH": "the addons path (this repository first)",
 }
 #: Optional: the template's filestore (copied with the database), a prefix for database names,

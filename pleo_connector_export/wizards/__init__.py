@@ -1,0 +1,1 @@
+from . import pleo_map_code, validate_account_move
