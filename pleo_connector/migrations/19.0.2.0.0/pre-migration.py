@@ -22,9 +22,10 @@ and sync settings), their views, menus, rules and access rights. So, before the 
   does): Odoo installs them in this same upgrade, right after this addon, and finds their
   records in place. An addon that is not on the addons path stops the upgrade here, before
   anything is lost;
-* the records declared ``noupdate`` are kept as they are (see ``end-migration.py``): a new addon
-  loads its data as a first install, which would otherwise reset, e.g., the interval an
-  administrator gave the export's scheduled action.
+* nothing is to be done for the records declared ``noupdate``: a new addon loads its data as a
+  first install, which writes such records all the same, but the new addons declare none (the
+  scheduled actions stay in this addon's data, as ``pleo_connector.ir_cron_*``), so the interval
+  an administrator gave the export's scheduled action is kept (``test_upgrade`` checks it).
 
 Field values need nothing: a field keeps its column, and a translated value lives in its
 record's jsonb column (Odoo 19 has no ``ir_translation``).
@@ -36,17 +37,13 @@ from pathlib import Path
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
-from odoo.tools import SQL, sql
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
 OLD_MODULE = "pleo_connector"
 NEW_MODULES = ("pleo_connector_export", "pleo_connector_setup_sync")
 TABLE = Path(__file__).with_name("moved_rows.csv")
-#: Where the noupdate records' rows wait for ``end-migration.py``.
-SAVED_ROWS = "pleo_connector_upgrade_noupdate"
-#: ``_inherits`` parents whose row holds part of a noupdate record (a scheduled action's code).
-PARENTS = {"ir_cron": ("ir_act_server", "ir_actions_server_id")}
 
 
 def moved_rows(path=TABLE):
@@ -56,7 +53,10 @@ def moved_rows(path=TABLE):
         for row in csv.DictReader(handle):
             if row["module"] not in NEW_MODULES:
                 raise ValueError(f"{path.name}: unknown module {row['module']!r}")
-            rows.setdefault(row["table"], {})[row["name"]] = row["module"]
+            names = rows.setdefault(row["table"], {})
+            if row["name"] in names:
+                raise ValueError(f"{path.name}: {row['table']} {row['name']} listed twice")
+            names[row["name"]] = row["module"]
     return rows
 
 
@@ -65,7 +65,6 @@ def migrate(cr, version):
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
     modules = _new_modules(env)
-    save_noupdate_records(cr)
     counts = move_rows(cr, moved_rows())
     modules.button_install()
     cr.execute("SELECT name, state FROM ir_module_module WHERE name IN %s", [NEW_MODULES])
@@ -138,43 +137,3 @@ def _module_ids(cr):
         "SELECT name, id FROM ir_module_module WHERE name IN %s", [(OLD_MODULE, *NEW_MODULES)]
     )
     return dict(cr.fetchall())
-
-
-def save_noupdate_records(cr):
-    """Copy the rows of this addon's ``noupdate`` records (its scheduled actions) aside, for
-    ``end-migration.py`` to put back once the new addons have loaded their data."""
-    cr.execute(
-        SQL(
-            "CREATE TABLE IF NOT EXISTS %s (tbl varchar, res_id integer, row jsonb)",
-            SQL.identifier(SAVED_ROWS),
-        )
-    )
-    cr.execute(
-        "SELECT model, array_agg(res_id) FROM ir_model_data "
-        "WHERE module = %s AND noupdate AND res_id IS NOT NULL GROUP BY model",
-        [OLD_MODULE],
-    )
-    for model, ids in cr.fetchall():
-        tables = [(model.replace(".", "_"), "id", ids)]
-        parent = PARENTS.get(tables[0][0])
-        if parent:
-            tables.append((parent[0], parent[1], ids))
-        for name, key, res_ids in tables:
-            if not sql.table_exists(cr, name):
-                continue
-            source = SQL.identifier(tables[0][0])
-            cr.execute(
-                SQL(
-                    """
-                    INSERT INTO %(saved)s (tbl, res_id, row)
-                    SELECT %(name)s, t.id, to_jsonb(t) FROM %(table)s t
-                     WHERE t.id IN (SELECT %(key)s FROM %(source)s WHERE id = ANY(%(ids)s))
-                    """,
-                    saved=SQL.identifier(SAVED_ROWS),
-                    name=name,
-                    table=SQL.identifier(name),
-                    key=SQL.identifier(key),
-                    source=source,
-                    ids=res_ids,
-                )
-            )
