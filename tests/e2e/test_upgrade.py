@@ -7,14 +7,17 @@ rotated, exports booked into journal entries and vendor bills with their receipt
 items failed, a mapping row, setup-sync records, the export's scheduled action set to another
 interval and the setup sync's turned off. Then every table of the addon (``pleo_*``), the Pleo
 columns of entries, lines and partners, the attachments and the messages of its records are
-read row by row; ``odoo-bin -u pleo_connector`` runs with this repository's code; and the same
-rows are read again. Everything is still there, unchanged; the three addons are installed, the
-upgrade logged no ERROR, each company's stored key still passes Save & Test, and new exports
-book (one through the mapping made before the upgrade).
+read row by row; ``odoo-bin -u pleo_connector`` runs with this repository's code (first with the
+new pleo_connector alone on the addons path: it must stop and change nothing); and the same rows
+are read again. Everything is still there, unchanged; every external id points at the same
+record; the three addons are installed; the upgrade logged no ERROR and deleted nothing; the
+scheduled actions keep their settings; each company's stored key still passes Save & Test; and
+new exports book (one through the mapping made before the upgrade).
 
 The table of rows the pre-migration hands to the new addons (``moved_rows.csv``) is checked
-against the template database, a fresh install of this code: it must name every row the two new
-addons own there, and the upgraded database must then own exactly what a fresh install owns.
+against the template database, a fresh install of this code: it must name exactly the rows that
+the old version's pleo_connector owned and that a new addon owns there, and the upgraded
+database must then own exactly what a fresh install owns.
 """
 
 from __future__ import annotations
@@ -392,9 +395,8 @@ def test_without_the_new_addons_the_upgrade_stops_before_changing_anything(upgra
 def test_every_row_is_kept_unchanged(upgrade, figures):
     before, after = upgrade.before, upgrade.after
     figures("rows_compared", len(before))
-    by_table = {}
-    for table, _id in before:
-        by_table[table] = by_table.get(table, 0) + 1
+    by_table = Counter(table for table, _id in before)
+    figures("rows_per_table", dict(sorted(by_table.items())))
     for table in (
         "pleo_connection",
         "pleo_connection_key",
