@@ -8,7 +8,7 @@
     "author": "pleo_connector authors",
     "license": "LGPL-3",
     "development_status": "Beta",
-    "depends": ["pleo_connector_export", "queue_job"],
+    "depends": ["pleo_connector_export", "pleo_connector_setup_sync", "queue_job"],
     "auto_install": True,
     "data": [
         "data/queue_job_data.xml",

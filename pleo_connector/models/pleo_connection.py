@@ -294,7 +294,7 @@ class PleoConnection(models.Model):
     def _user_message(self, exc, environment=None, other_company=None, typed_key=False):
         """A translated, actionable message for an error (never containing the key).
 
-        The one entry point to the table of ``messages.py``, for any model:
+        The one entry point to the table of ``exceptions.py``, for any model:
         ``self.env["pleo.connection"]._user_message(exc)``. The advice fits the place: about
         the stored key of a bound connection (no key field on its screen) it says to rotate
         the key; about a key just typed (``typed_key``), to paste it again.

@@ -270,7 +270,8 @@ class AccountMove(models.Model):
         block. The note keeps who posted it and when in the entry's history; the form's banner
         and the "Missing receipt" filter keep it on the to-do list until a receipt is attached.
         The export's own automatic posting does not post such entries (``Booker._auto_post``);
-        a bill the payables post without its file is noted here too.
+        a bill the payables post without its file is noted here too. Last, the Pleo
+        reimbursements this posting completes are reconciled with what they settle.
         """
         posted = super()._post(soft=soft)
         for move in posted.filtered("pleo_missing_receipt"):
@@ -309,19 +310,15 @@ class AccountMove(models.Model):
                 )
             ):
                 export_payables.PayablesBooker._reconcile(bill, line)
-        return posted
-
-    # ------------------------------------------------------------------ reimbursements settled
-
-    def _post(self, soft=True):
-        """Reconcile the Pleo reimbursements that this posting completes."""
-        posted = super()._post(soft=soft)
+        # Last, the Pleo reimbursements that this posting completes (see the module's docstring).
         pleo = posted.filtered("pleo_entry_uuid")
         if pleo:
             (
                 pleo._pleo_reimbursements_settling() | pleo.filtered("pleo_reconciled_entries")
             )._pleo_settle()
         return posted
+
+    # ------------------------------------------------------------------ reimbursements settled
 
     def _pleo_book_ids(self):
         """The book IDs this reimbursement settles."""

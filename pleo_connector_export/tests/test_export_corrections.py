@@ -21,7 +21,14 @@ from .common import ExportCase
 from .test_export import item_line, make_item
 from .test_export_payables import ap_item
 
-SCRIPT = Path(__file__).resolve().parents[1] / "migrations" / "19.0.1.3.0" / "pre-migration.py"
+# The migration of 19.0.1.3.0 is pleo_connector's (it predates the split into three addons).
+SCRIPT = (
+    Path(__file__).resolve().parents[2]
+    / "pleo_connector"
+    / "migrations"
+    / "19.0.1.3.0"
+    / "pre-migration.py"
+)
 
 
 @tagged("post_install", "-at_install", "pleo_export")

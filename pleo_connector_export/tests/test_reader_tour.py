@@ -34,7 +34,9 @@ class TestReaderTour(PleoSandboxMixin, HttpCase):
         super().setUpClass()
         env = cls.env
         env["res.lang"]._activate_lang("da_DK")
-        env["ir.module.module"]._load_module_terms(["pleo_connector"], ["da_DK"], overwrite=True)
+        env["ir.module.module"]._load_module_terms(
+            ["pleo_connector", "pleo_connector_export"], ["da_DK"], overwrite=True
+        )
         cls.company = env.company
         Account = env["account.account"]
         accounts = {}

@@ -20,6 +20,9 @@ RUN_VERMIN = "import sys; from vermin import main; sys.argv[0] = 'vermin'; sys.e
 vermin = pytest.importorskip("vermin", reason="vermin (tests/requirements.txt) is not installed")
 
 
+ADDONS = ("pleo_connector", "pleo_connector_export", "pleo_connector_setup_sync")
+
+
 def test_addon_runs_on_python_3_10_and_later():
     result = subprocess.run(
         [
@@ -29,7 +32,7 @@ def test_addon_runs_on_python_3_10_and_later():
             "--target=3.10-",
             "--violations",
             "--no-tips",
-            str(REPO / "pleo_connector"),
+            *(str(REPO / addon) for addon in ADDONS),
         ],
         capture_output=True,
         text=True,

@@ -274,7 +274,7 @@ function steps() {
         },
         {
             content: "Pick the account once the list is filtered",
-            // the account the test maps to (tests/export_common.py: 6810 Meals and entertainment)
+            // the account the test maps to (tests/common.py: 6810 Meals and entertainment)
             trigger:
                 ".o_data_row.o_selected_row .o-autocomplete--dropdown-item a:contains(Meals and entertainment)",
             run: "click",
