@@ -16,9 +16,8 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import config, mute_logger
 
-from ..models import pleo_connection as pleo_connection_module
 from ..pleolib import checks
 from .common import HEALTH_LOGGER, ConnectedCase
 from .pleo_sandbox import INSTALLATIONS, INTROSPECT
@@ -214,7 +213,7 @@ class TestHealthCheck(HealthCase):
 
     def test_threshold_is_a_server_option(self):
         self.sandbox.inject_fault(INSTALLATIONS, kind="status", status=503)
-        with patch.dict(pleo_connection_module.config.options, {"pleo_failure_threshold": "1"}):
+        with patch.dict(config.options, {"pleo_failure_threshold": "1"}):
             self.run_cron()
         self.assertEqual(self.conn_a.state, "broken")
 

@@ -1,7 +1,9 @@
 # Copyright 2026 The pleo_connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The migrations keep a database's data: 19.0.1.1.0 renames the Pleo id fields, 19.0.1.2.0
-moves the encrypted keys out of the connections' rows into their own table.
+moves the encrypted keys out of the connections' rows into their own table, 19.0.2.0.0 hands
+the export's and the setup sync's rows to their new addons (the whole upgrade, on real servers:
+``tests/e2e/test_upgrade.py``).
 
 Each test puts the tables back as the previous version had them (inside the test's transaction,
 rolled back afterwards), runs the migration script and reads the values where they now live.
@@ -16,6 +18,7 @@ from odoo.tools import sql
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 SCRIPT = MIGRATIONS / "19.0.1.1.0" / "pre-migration.py"
 KEY_TABLE_SCRIPT = MIGRATIONS / "19.0.1.2.0" / "post-key_table.py"
+SPLIT_SCRIPT = MIGRATIONS / "19.0.2.0.0" / "pre-migration.py"
 
 
 def load_script(path=SCRIPT):
@@ -82,3 +85,52 @@ class TestMigration(TransactionCase):
         load_script(KEY_TABLE_SCRIPT).migrate(cr, "19.0.1.2.0")
         cr.execute("SELECT count(*) FROM pleo_connection_key")
         self.assertEqual(cr.fetchone()[0], 1)
+
+    def test_split_hands_the_new_addons_their_rows_and_installs_them(self):
+        """Back to 19.0.1.3.0 (the rows of moved_rows.csv owned by pleo_connector, the two
+        new addons uninstalled): the pre-migration of 19.0.2.0.0 gives every row back to the
+        addon a fresh install gives it, and marks both addons to install."""
+        cr = self.env.cr
+        migration = load_script(SPLIT_SCRIPT)
+        table = migration.moved_rows()
+        ids = dict(
+            self.env["ir.module.module"]
+            .search([("name", "in", ("pleo_connector", *migration.NEW_MODULES))])
+            .mapped(lambda module: (module.name, module.id))
+        )
+        queries = {
+            "ir_model_data": "SELECT name, module FROM ir_model_data WHERE module IN %s",
+            "ir_model_constraint": "SELECT c.name, m.name FROM ir_model_constraint c "
+            "JOIN ir_module_module m ON m.id = c.module WHERE m.name IN %s",
+            "ir_model_relation": "SELECT r.name, m.name FROM ir_model_relation r "
+            "JOIN ir_module_module m ON m.id = r.module WHERE m.name IN %s",
+        }
+
+        def owners(name, rows):
+            cr.execute(queries[name], [migration.NEW_MODULES])
+            found = dict(cr.fetchall())
+            return {n: found.get(n) for n in rows}
+
+        for name, rows in table.items():
+            # every listed row is the new addon's in this fresh install
+            self.assertEqual(owners(name, rows), rows)
+            owner = (lambda module: module) if name == "ir_model_data" else ids.get
+            for module in migration.NEW_MODULES:
+                cr.execute(
+                    f"UPDATE {name} SET module = %s WHERE module = %s AND name = ANY(%s)",  # noqa: S608
+                    [
+                        owner("pleo_connector"),
+                        owner(module),
+                        [n for n in rows if rows[n] == module],
+                    ],
+                )
+        cr.execute(
+            "UPDATE ir_module_module SET state = 'uninstalled' WHERE name IN %s",
+            [migration.NEW_MODULES],
+        )
+        self.env.invalidate_all()
+        migration.migrate(cr, "19.0.1.3.0")
+        for name, rows in table.items():
+            self.assertEqual(owners(name, rows), rows)
+        cr.execute("SELECT state FROM ir_module_module WHERE name IN %s", [migration.NEW_MODULES])
+        self.assertEqual([state for (state,) in cr.fetchall()], ["to install", "to install"])

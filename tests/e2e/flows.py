@@ -243,3 +243,18 @@ class JobWatch:
         if self._result is None:
             raise TimeoutError("the watch of the export job did not end")
         return self._result
+
+
+def fetch_now(tenant, timeout=120):
+    """The connection's "Fetch exports now", as its Pleo Manager; (message, seconds)."""
+    started = time.monotonic()
+    action = tenant.user.button(
+        "pleo.connection",
+        "action_fetch_exports",
+        [tenant.company.connection_id],
+        company=tenant.id,
+        timeout=timeout,
+    )
+    seconds = time.monotonic() - started
+    assert action["tag"] == "display_notification", action
+    return action["params"]["message"], seconds

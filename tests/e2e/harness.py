@@ -258,14 +258,26 @@ class OdooServer:
         returns :class:`Settings` whose template is that copy, for a suite of its own. Raises
         :class:`ServerError` (with the log's tail) when the install fails."""
         self._prepare()
+        self.run_once(("-i", ",".join(modules)), f"installing {', '.join(modules)}", timeout)
+        return dataclasses.replace(
+            self.settings,
+            template_db=self.db.name,
+            template_filestore=str(self.dir / "data" / "filestore" / self.db.name),
+        )
+
+    def run_once(self, arguments, what, timeout=900):
+        """``odoo-bin`` with ``arguments`` (``-i``/``-u`` ...) on this server's database and
+        ``odoo.conf``, ``--stop-after-init``, no server; returns what it added to the log.
+        Raises :class:`ServerError` (with the log's tail) when it fails or logs an ERROR."""
         odoo = self.settings.odoo_bin
         command = [
             self.settings.python,
             *(odoo.split() if odoo.startswith("-m ") else [odoo]),
-            *("-c", str(self.conf_path), "-d", self.db.name, "-i", ",".join(modules)),
+            *("-c", str(self.conf_path), "-d", self.db.name, *arguments),
             *("--stop-after-init", "--no-http"),
         ]
         env = {k: v for k, v in os.environ.items() if k.lower() not in NETWORK_VARIABLES}
+        since = self.log_size()
         with open(self.log_path, "ab") as log:
             done = subprocess.run(
                 command,
@@ -276,14 +288,11 @@ class OdooServer:
                 timeout=timeout,
                 check=False,
             )
-        errors = [line for line in self.log_text().splitlines() if " ERROR " in line]
+        added = self.log_text()[since:]
+        errors = [line for line in added.splitlines() if " ERROR " in line]
         if done.returncode or errors:
-            raise ServerError(f"installing {', '.join(modules)} failed\n" + self.log_tail())
-        return dataclasses.replace(
-            self.settings,
-            template_db=self.db.name,
-            template_filestore=str(self.dir / "data" / "filestore" / self.db.name),
-        )
+            raise ServerError(f"{what} failed\n" + self.log_tail())
+        return added
 
     def _write_conf(self):
         pg = self.settings.pg

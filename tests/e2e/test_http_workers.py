@@ -17,6 +17,7 @@ from .flows import (
     HEALTH_CRON,
     assert_booked_once_and_reported,
     export_state,
+    fetch_now,
     write_cron,
 )
 from .harness import RpcError, running_server, utc_now_string, watch
@@ -39,21 +40,6 @@ def site(settings, sandbox):
 @pytest.fixture(autouse=True)
 def _watch(request, site):
     watch(request, site.server)
-
-
-def fetch_now(tenant, timeout=120):
-    """The connection's "Fetch exports now", as its Pleo Manager; (message, seconds)."""
-    started = time.monotonic()
-    action = tenant.user.button(
-        "pleo.connection",
-        "action_fetch_exports",
-        [tenant.company.connection_id],
-        company=tenant.id,
-        timeout=timeout,
-    )
-    seconds = time.monotonic() - started
-    assert action["tag"] == "display_notification", action
-    return action["params"]["message"], seconds
 
 
 def test_connect_save_and_test(site, figures):
