@@ -74,7 +74,7 @@ def seed_company(env, sandbox, company=None, shared=True):
     """
     from odoo import Command, fields
 
-    from odoo.addons.pleo_connector.tests.export_common import ACCOUNTS, TAGS, TAXES, USERS
+    from odoo.addons.pleo_connector_export.tests.common import ACCOUNTS, TAGS, TAXES, USERS
 
     company = company or env.ref("base.main_company")
     accounts = {
@@ -240,7 +240,7 @@ class QueryCounter:
 @contextmanager
 def phases(env, counter):
     """Label the export's queries with the step of the pipeline they come from."""
-    from odoo.addons.pleo_connector.models.export_booking import Booker
+    from odoo.addons.pleo_connector_export.tools.entry_booker import Booker
 
     job_class = type(env["pleo.export.job"])
     item_class = type(env["pleo.export.item"])
@@ -323,7 +323,7 @@ def orm_floor(registry, connection_id, items, receipts):
     """
     from odoo import SUPERUSER_ID, api
 
-    from odoo.addons.pleo_connector.models.export_booking import Booker
+    from odoo.addons.pleo_connector_export.tools.entry_booker import Booker
     from odoo.addons.pleo_connector.pleolib.receipts import Receipt, safe_filename
 
     with registry.cursor() as cr:
