@@ -9,8 +9,10 @@ are savepoints (``ExportCase``). The real runner, with real commits and a killed
 end-to-end test ``tests/e2e/test_queue_job.py``.
 """
 
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import config, mute_logger
 
@@ -362,10 +364,10 @@ class TestQueue(ExportCase):
             "/v3/export-jobs", method="GET", kind="rate_limit", retry_after=60
         )
         error = self.raised(job)
+        # Python's clock, not PostgreSQL's now(): that is the test transaction's start.
         self.env.cr.execute(
-            "UPDATE queue_job SET state = 'pending', result = %s, "
-            "eta = (now() AT TIME ZONE 'UTC') + interval '60 seconds' WHERE id = %s",
-            [str(error), job.id],
+            "UPDATE queue_job SET state = 'pending', result = %s, eta = %s WHERE id = %s",
+            [str(error), fields.Datetime.now() + timedelta(seconds=60), job.id],
         )
         self.env.invalidate_all()
         self.assertIn("Retrying at", self.conn_a.export_queue_state)
