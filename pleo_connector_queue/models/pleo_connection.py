@@ -15,6 +15,15 @@ rules are pleo_connector's, untouched. When the slice ends with work left, the j
 company's next job and ends. Pleo's 429 and 5xx (told through the hook
 ``pleo.connection._pleo_paused``) become a ``RetryableJobError`` at Pleo's ``Retry-After``.
 
+An unexpected error (a bug, a lock or serialization conflict with another company's job, a
+database hiccup) is rolled back to the last commit and logged by pleo_connector, as in the
+cron; the job then asks queue_job to run it again (a ``RetryableJobError`` at the job
+function's retry pattern: 30 s, then 2 minutes; counted: after queue_job's five tries the job
+fails with the message, the connection shows it, and the next cron round enqueues the company
+again). The retry resumes from the committed pages, so nothing is booked twice, and a
+postponed job frees its place on the channel for the other companies. The export's own bound
+stays: after three unexpected errors on one Pleo export Odoo gives that export up at Pleo.
+
 Never twice at once: a company has at most one job of a kind waiting or running (the identity
 key, and :meth:`_queue_enqueue` looks at the running ones too), and a job holds a PostgreSQL
 advisory lock of its company and kind while it runs (held by a connection of its own, so that
@@ -27,8 +36,10 @@ import contextlib
 import contextvars
 import logging
 import math
+import sys
 import time
 import zlib
+from dataclasses import dataclass, field
 
 from odoo import api, fields, models
 from odoo.tools import config, format_datetime
@@ -36,7 +47,7 @@ from odoo.tools import config, format_datetime
 from odoo.addons.pleo_connector.models.ir_cron import Tally
 from odoo.addons.pleo_connector.models.pleo_connection_export import POLL_ORDER
 from odoo.addons.pleo_connector.models.pleo_setup_sync import SETUP_ORDER
-from odoo.addons.pleo_connector.pleolib.slices import TimeSlice
+from odoo.addons.pleo_connector.pleolib.slices import SliceSpent, TimeSlice
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import (
     CANCELLED,
@@ -68,8 +79,18 @@ LOCK_SPACES = {
     kind: zlib.crc32(f"pleo_connector_queue.{kind}".encode()) >> 1 for kind in JOB_METHODS
 }
 
-#: The Pleo errors that paused the company's work in the job running in this thread.
-_PAUSED = contextvars.ContextVar("pleo_connector_queue_paused", default=None)
+
+@dataclass
+class _Run:
+    """What stopped the company's work in the job running in this thread."""
+
+    #: Pleo's errors that paused it (``_pleo_paused``).
+    paused: list = field(default_factory=list)
+    #: The unexpected errors pleo_connector rolled back and logged.
+    unexpected: list = field(default_factory=list)
+
+
+_RUN = contextvars.ContextVar("pleo_connector_queue_run", default=None)
 
 
 class PleoConnection(models.Model):
@@ -219,9 +240,9 @@ class PleoConnection(models.Model):
         """Run ``turn(connection, slice_, tally)`` (True when the company's work is done)
         under the company's lock, commit, then retry on Pleo's word, or hand over to the
         company's next job when the slice ended with work left."""
-        paused = []
+        run = _Run()
         with self._queue_lock(kind):
-            token = _PAUSED.set(paused)
+            token = _RUN.set(run)
             try:
                 slice_ = self._queue_slice()
                 tally = Tally()
@@ -229,10 +250,12 @@ class PleoConnection(models.Model):
                 finished = turn(connection, slice_, tally)
                 slice_.commit(1)
             finally:
-                _PAUSED.reset(token)
-        retryable = [error for error in paused if error.retryable]
+                _RUN.reset(token)
+        retryable = [error for error in run.paused if error.retryable]
         if retryable:
             raise self._queue_retry(retryable)
+        if run.unexpected:
+            raise self._queue_retry_unexpected(kind)
         if not finished:
             self._queue_enqueue(kind, lang=lang)
         return self._queue_result(tally, finished)
@@ -279,6 +302,25 @@ class PleoConnection(models.Model):
         seconds = max(1, math.ceil(max(waits))) if waits else None
         return RetryableJobError(self._user_message(errors_[-1]), seconds=seconds)
 
+    def _queue_retry_unexpected(self, kind):
+        """The ``RetryableJobError`` of an unexpected error: at the job function's retry
+        pattern, counted (see the module docstring). The message names no Python error: the
+        server log has it."""
+        company = self.company_id.name
+        if kind == "export":
+            message = self.env._(
+                "An unexpected error stopped the export of %(company)s (details in the server "
+                "log); what was booked is kept and the job tries again.",
+                company=company,
+            )
+        else:
+            message = self.env._(
+                "An unexpected error stopped the setup sync of %(company)s (details in the "
+                "server log); the job tries again.",
+                company=company,
+            )
+        return RetryableJobError(message)
+
     def _queue_result(self, tally, finished):
         """The job's result, as queue_job shows it."""
         result = self.env._(
@@ -295,10 +337,31 @@ class PleoConnection(models.Model):
 
     def _pleo_paused(self, error):
         """In a queue job, Pleo's error is kept to retry the job (see :meth:`_queue_run`)."""
-        paused = _PAUSED.get()
-        if paused is not None:
-            paused.append(error)
+        run = _RUN.get()
+        if run is not None:
+            run.paused.append(error)
         return super()._pleo_paused(error)
+
+    def _export_rollback(self):
+        """pleo_connector rolls an unexpected error of the export back (and logs it); in a
+        queue job it is kept to retry the job (see :meth:`_queue_run`)."""
+        run = _RUN.get()
+        if run is not None:
+            run.unexpected.append(sys.exc_info()[1])
+        return super()._export_rollback()
+
+    def _setup_sync(self, slice_=None):
+        """pleo_connector's setup turn rolls an unexpected error back (and logs it); in a
+        queue job it is kept to retry the job (see :meth:`_queue_run`)."""
+        try:
+            return super()._setup_sync(slice_)
+        except SliceSpent:
+            raise
+        except Exception as error:
+            run = _RUN.get()
+            if run is not None:
+                run.unexpected.append(error)
+            raise
 
     # ------------------------------------------------------------------ what people see
 

@@ -9,8 +9,10 @@ are savepoints (``ExportCase``). The real runner, with real commits and a killed
 end-to-end test ``tests/e2e/test_queue_job.py``.
 """
 
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import config, mute_logger
 
@@ -246,6 +248,87 @@ class TestQueue(ExportCase):
         result = self.perform(job)  # no RetryableJobError: the next round tries again
         self.assertIn("1 errors", result)
 
+    # ------------------------------------------------------------------ an unexpected error
+
+    def test_an_unexpected_error_retries_the_job_and_books_nothing_twice(self):
+        # A's export is two pages; its first report to Pleo, after the page was committed in
+        # Odoo, meets a bug (fault injection). B's export is not held up by A's.
+        pleo_job = self.add_job(n=150)
+        pleo_job_b = self.sandbox.add_export_job(self.pleo_b, n=2, wallet_currency="USD")
+        jobs = self.run_cron()
+        job_model = type(self.env["pleo.export.job"])
+        report = job_model._report
+        bugs = []
+
+        def report_once_with_a_bug(job, api, items):
+            if not bugs:
+                bugs.append(job.pleo_job_uuid)
+                raise RuntimeError("a bug")
+            return report(job, api, items)
+
+        with patch.object(job_model, "_report", report_once_with_a_bug):
+            error = self.raised(self.job_of(jobs, self.conn_a))
+        self.assertEqual(bugs, [pleo_job])
+        self.assertIsNone(error.seconds, "the job function's retry pattern")
+        self.assertFalse(error.ignore_retry, "counted: queue_job gives up after its retries")
+        self.assertIn("unexpected error stopped the export of Odoo Company A", str(error))
+        self.assertNotIn("a bug", str(error), "no raw Python error reaches a user")
+        self.assertEqual(len(self.moves()), 100, "the committed page is kept")
+        self.assertEqual(self.job(pleo_job).attempts, 1)
+        self.assertFalse(
+            [row for row in self.pleo_job(pleo_job)["items"] if row["updates"]],
+            "Pleo was not told yet",
+        )
+        # B runs meanwhile, to its end.
+        self.perform(self.job_of(jobs, self.conn_b))
+        self.assertIn(self.pleo_job(pleo_job_b)["status"], ("completed", "completed_with_errors"))
+        # A's retry reports the page booked before the bug without booking it again.
+        self.perform(self.job_of(jobs, self.conn_a))
+        self.assertEqual(self.pleo_job(pleo_job)["status"], "completed")
+        moves = self.moves()
+        self.assertEqual(len(moves), 150)
+        self.assertEqual(len(set(moves.mapped("pleo_entry_uuid"))), 150, "each item once")
+        updates = {
+            row["accountingEntryId"]: row["updates"] for row in self.pleo_job(pleo_job)["items"]
+        }
+        self.assertEqual(set(updates), set(moves.mapped("pleo_entry_uuid")))
+        self.assertEqual(set(updates.values()), {1}, "each item reported to Pleo once")
+
+    def test_a_job_that_failed_its_retries_is_enqueued_again_by_the_next_round(self):
+        self.add_job(n=1)
+        job = self.job_of(self.run_cron(), self.conn_a)
+        job_model = type(self.env["pleo.export.job"])
+        with patch.object(job_model, "_book_page", side_effect=RuntimeError("a bug")):
+            error = self.raised(job)
+        # What queue_job does when the last retry raises it again (Job.perform).
+        self.env.cr.execute(
+            "UPDATE queue_job SET state = 'failed', exc_name = 'FailedJobError', "
+            "exc_message = %s, date_done = now() AT TIME ZONE 'UTC' WHERE id = %s",
+            [f"Max. retries (5) reached: {error}", job.id],
+        )
+        self.env.invalidate_all()
+        self.assertIn("Failed at", self.conn_a.export_queue_state)
+        self.assertIn("unexpected error stopped the export", self.conn_a.export_queue_state)
+        self.new_round()
+        again = self.job_of(self.run_cron(), self.conn_a) - job
+        self.assertEqual(len(again), 1, "the failed job does not hold the company's place")
+        self.perform(again)
+        self.assertEqual(len(self.moves()), 1)
+
+    def test_an_unexpected_error_in_the_setup_sync_retries_its_job(self):
+        self.conn_a.sync_taxes = True
+        with mute_logger(*LOGGERS):
+            self.env["pleo.connection"]._cron_pleo_setup_sync()
+        job = self.jobs("_queue_setup_sync")
+        connection_model = type(self.env["pleo.connection"])
+        with patch.object(connection_model, "_setup_sync_taxes", side_effect=RuntimeError("bug")):
+            error = self.raised(job)
+        self.assertIsNone(error.seconds)
+        self.assertIn("unexpected error stopped the setup sync of Odoo Company A", str(error))
+        self.assertIn("unexpected error", self.conn_a.setup_summary)
+        self.perform(job)
+        self.assertIn("Tax codes", self.conn_a.setup_summary)
+
     # ------------------------------------------------------------------ never twice at once
 
     def test_a_job_waits_while_another_holds_its_companys_lock(self):
@@ -281,10 +364,10 @@ class TestQueue(ExportCase):
             "/v3/export-jobs", method="GET", kind="rate_limit", retry_after=60
         )
         error = self.raised(job)
+        # Python's clock, not PostgreSQL's now(): that is the test transaction's start.
         self.env.cr.execute(
-            "UPDATE queue_job SET state = 'pending', result = %s, "
-            "eta = (now() AT TIME ZONE 'UTC') + interval '60 seconds' WHERE id = %s",
-            [str(error), job.id],
+            "UPDATE queue_job SET state = 'pending', result = %s, eta = %s WHERE id = %s",
+            [str(error), fields.Datetime.now() + timedelta(seconds=60), job.id],
         )
         self.env.invalidate_all()
         self.assertIn("Retrying at", self.conn_a.export_queue_state)

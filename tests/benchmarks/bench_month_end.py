@@ -9,8 +9,9 @@ exports are booked three ways, each on its own copy of one seeded database:
 * **(b) queue_job, one server**: ``odoo-bin --workers=W`` with ``queue_job`` loaded and
   ``pleo_connector_queue`` installed, ``[queue_job] channels = root:W,root.pleo:W``; the export
   cron (run once by "Run manually") enqueues one job per company;
-* **(c) queue_job, two servers** on the same database, W/2 workers each, behind a round-robin
-  TCP load balancer of this script that the job runner sends the jobs to.
+* **(c) queue_job, two servers** on the same database, W/2 workers each, behind a
+  least-connections TCP load balancer of this script that the job runner sends the jobs to
+  (:class:`Balancer`; mode ``r`` is (c) behind a round-robin one, for comparison).
 
 For each: wall time (first enqueue or cron start to the last Pleo job completed), items per
 second, SQL queries per item (the cron's thread; the servers' ``/queue_job/runjob`` requests,
@@ -20,9 +21,15 @@ company, and two floors: the **ORM floor** (one company's N entries and receipts
 batched create, per item, times C x N, over min(workers, cores)) and the **network floor**
 ((Pleo calls x L + downloads x L / pleo_http_workers) / workers). It counts what was booked:
 every Pleo item booked once (one entry per Pleo id and company), reported, every job completed.
+For (b) and (c) it also prints what explains a difference between them on a machine shared
+with other work, where wall times do not compare: the CPU time per item of the servers and of
+their PostgreSQL backends, each server's jobs and busy time, and how long a job the runner sent
+waited for a free worker (from the servers' logs). ``--repeat R`` runs (b) and (c) R times in
+turn, and prints (c) / (b) run by run.
 
     python3 tests/benchmarks/bench_month_end.py --companies 10 --items 10      # a quick check
     python3 tests/benchmarks/bench_month_end.py                                # C=200, N=50
+    python3 tests/benchmarks/bench_month_end.py -c 40 -n 10 --modes bcr --repeat 2  # (b) vs (c)
 
 Targets (issue "Month-end at an accounting firm"): (b) <= 1/2 (a); (b) and (c) <= 1.5 x the
 larger floor; nothing booked twice, nothing lost. It needs Odoo 19 (ODOO_PATH or an importable
@@ -33,6 +40,7 @@ afterwards unless ``--keep``.
 
 import argparse
 import contextlib
+import datetime as dt
 import glob
 import logging
 import os
@@ -62,7 +70,14 @@ from e2e.harness import (
 CURRENCY = "USD"
 RECEIPT = None  # one small PDF shared by every item (the file host serves it per URL)
 #: Odoo's request log line: ``"GET /queue_job/runjob?... HTTP/1.1" 200 - <queries> <s> <s>``.
-_RUNJOB = re.compile(r'"GET /queue_job/runjob\?[^"]*" \d+ - (\d+) ')
+_RUNJOB = re.compile(r'"GET /queue_job/runjob\?[^"]*" \d+ - (\d+) ([\d.]+) ([\d.]+)')
+#: When the runner sent a job, and when a worker ended it (its log line) and after how long.
+_STAMP = r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) "
+_SENT = re.compile(_STAMP + r".*asking Odoo to run job ([0-9a-f-]+) ", re.M)
+_ENDED = re.compile(
+    _STAMP + r'.*"GET /queue_job/runjob\?job_uuid=([0-9a-f-]+) [^"]*" \d+ - \d+ ([\d.]+) ([\d.]+)',
+    re.M,
+)
 
 
 def default_queue_job_dir():
@@ -118,14 +133,23 @@ def add_exports(sandbox, pleo_companies, count, latency, round_):
     }
 
 
-def check_booked(settings_pg, database, sandbox, jobs):
-    """What was booked, counted: ``(completed jobs, items, entries, distinct, twice, lost)``."""
+@contextlib.contextmanager
+def pg_cursor(settings_pg, database):
+    """A cursor on ``database`` (committed when the block ends well)."""
     import psycopg2
 
+    pg = {k: v for k, v in settings_pg.items() if v not in ("", None)}
+    with contextlib.closing(psycopg2.connect(dbname=database, **pg)) as conn:
+        with conn.cursor() as cr:
+            yield cr
+        conn.commit()
+
+
+def check_booked(settings_pg, database, sandbox, jobs):
+    """What was booked, counted: ``(completed jobs, items, entries, distinct, twice, lost)``."""
     completed = sum(1 for job in jobs if sandbox.export_job(job)["status"] == "completed")
     entries = [row["accountingEntryId"] for job in jobs for row in sandbox.export_job(job)["items"]]
-    pg = {k: v for k, v in settings_pg.items() if v not in ("", None)}
-    with contextlib.closing(psycopg2.connect(dbname=database, **pg)) as conn, conn.cursor() as cr:
+    with pg_cursor(settings_pg, database) as cr:
         cr.execute(
             "SELECT count(*), count(DISTINCT (company_id, pleo_entry_uuid)) FROM account_move "
             "WHERE pleo_entry_uuid = ANY(%s)",
@@ -139,6 +163,56 @@ def check_booked(settings_pg, database, sandbox, jobs):
         )
         found = cr.fetchone()[0]
     return completed, len(entries), moves, distinct, moves - distinct, len(entries) - found
+
+
+def dispatch_waits(texts):
+    """``(jobs, mean, max)`` seconds from the runner sending a job to ``/queue_job/runjob`` to a
+    worker starting it (its request's log line, less the time Odoo logs it took), from the
+    servers' log ``texts``: time a sent job waited for a free worker (queue_job's own
+    ``date_enqueued`` and ``date_started`` are stored to the second)."""
+
+    def stamp(text):
+        return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S,%f").timestamp()
+
+    sent, waits = {}, []
+    for text in texts:
+        for when, uuid in _SENT.findall(text):
+            sent.setdefault(uuid, []).append(stamp(when))
+    for text in texts:
+        for when, uuid, query_time, other_time in _ENDED.findall(text):
+            started = stamp(when) - float(query_time) - float(other_time)
+            before = [moment for moment in sent.get(uuid, ()) if moment <= started + 0.01]
+            if before:
+                waits.append(max(started - max(before), 0.0))
+    if not waits:
+        return 0, 0.0, 0.0
+    return len(waits), sum(waits) / len(waits), max(waits)
+
+
+def settle(settings_pg, database, timeout=30):
+    """Wait until no Pleo queue job is waiting or running: Pleo sees an export completed before
+    the worker's request ends and is logged (the logs are read next)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with pg_cursor(settings_pg, database) as cr:
+            cr.execute(
+                "SELECT count(*) FROM queue_job WHERE channel = 'root.pleo' "
+                "AND state IN ('pending', 'enqueued', 'started')"
+            )
+            if not cr.fetchone()[0]:
+                return
+        time.sleep(0.25)
+
+
+def hold_crons(settings_pg, database):
+    """Pleo's scheduled actions wait a day in ``database``: a server's scheduler must not run
+    the export cron by itself as it starts (the benchmark runs it once, at its clock's start)."""
+    with pg_cursor(settings_pg, database) as cr:
+        cr.execute(
+            "UPDATE ir_cron SET nextcall = (now() AT TIME ZONE 'UTC') + interval '1 day' "
+            "WHERE id IN (SELECT res_id FROM ir_model_data "
+            "WHERE module = 'pleo_connector' AND model = 'ir.cron')"
+        )
 
 
 def drop_database(pg, name):
@@ -170,60 +244,146 @@ def pleo_calls(sandbox):
 
 
 class Balancer(socketserver.ThreadingTCPServer):
-    """A round-robin TCP load balancer on loopback in front of the Odoo servers."""
+    """A TCP load balancer on loopback in front of the Odoo servers.
+
+    ``leastconn`` (the default) sends a connection to the server with the fewest open ones,
+    and a connection stays open until the server has answered, even when the client left: the
+    job runner asks ``/queue_job/runjob`` with a 1 s timeout and hangs up, while the worker
+    runs the job for seconds. That is haproxy's ``balance leastconn`` (with its default,
+    ``option abortonclose`` off). ``roundrobin`` takes the servers in turn whatever they are
+    doing: a job can then wait in the backlog of a server whose workers are all busy while the
+    other server's worker idles (what mode (c) measured before; ``--balancer roundrobin``).
+    """
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, backends):
+    def __init__(self, backends, policy="leastconn"):
         self.backends = backends
+        self.policy = policy
         self.turn = 0
+        self.open = {}
         self.lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Pipe)
 
-    def next_backend(self):
+    def acquire(self):
         with self.lock:
             self.turn += 1
-            return self.backends[self.turn % len(self.backends)]
+            if self.policy == "roundrobin":
+                backend = self.backends[self.turn % len(self.backends)]
+            else:
+                start = self.turn % len(self.backends)  # ties: in turn
+                ordered = self.backends[start:] + self.backends[:start]
+                backend = min(ordered, key=lambda port: self.open.get(port, 0))
+            self.open[backend] = self.open.get(backend, 0) + 1
+            return backend
+
+    def release(self, backend):
+        with self.lock:
+            self.open[backend] -= 1
 
 
 class _Pipe(socketserver.BaseRequestHandler):
     def handle(self):
-        with socket.create_connection(("127.0.0.1", self.server.next_backend())) as upstream:
-            ends = [self.request, upstream]
-            while True:
-                readable, _w, _x = select.select(ends, [], [], 60)
-                if not readable:
-                    return
-                for end in readable:
+        backend = self.server.acquire()
+        try:
+            with socket.create_connection(("127.0.0.1", backend)) as upstream:
+                self.pipe(upstream)
+        finally:
+            self.server.release(backend)
+
+    def pipe(self, upstream):
+        """Bytes both ways; when the client hangs up, the server's answer is still awaited
+        (and dropped), so that the connection counts until the worker is done."""
+        ends = [self.request, upstream]
+        while ends:
+            readable, _w, _x = select.select(ends, [], [], 900)
+            if not readable:
+                return
+            for end in readable:
+                try:
                     data = end.recv(65536)
+                except OSError:
+                    data = b""
+                if end is upstream:
                     if not data:
                         return
-                    (upstream if end is self.request else self.request).sendall(data)
+                    if self.request in ends:
+                        with contextlib.suppress(OSError):
+                            self.request.sendall(data)
+                elif data:
+                    upstream.sendall(data)
+                else:
+                    ends.remove(self.request)  # the client left: wait for the answer
 
 
 class MemorySampler(threading.Thread):
-    """The largest RSS of each process of the servers' process groups, sampled."""
+    """The largest RSS of each process of the servers' process groups, and the CPU time spent
+    by them and by the PostgreSQL backends of their database, sampled.
 
-    def __init__(self, servers):
+    CPU time per item does not depend on what else the machine runs (other work only makes the
+    wall time longer), so it compares (b) and (c) on a shared machine where wall times do not.
+    """
+
+    def __init__(self, servers, pg=None, database=None):
         super().__init__(daemon=True)
         self.groups = [server.process.pid for server in servers]
         self.peak = {}
+        self.cpu = {"odoo": {}, "postgresql": {}}  # pid -> [first ticks, last ticks]
+        self.pg, self.database = pg, database
         self.stop = threading.Event()
 
     def run(self):
-        while not self.stop.wait(0.5):
-            for pid in os.listdir("/proc"):
-                if not pid.isdigit():
+        backends = self._backends()
+        while True:
+            self.sample(backends)
+            if self.stop.wait(0.5):
+                self.sample(backends)
+                break
+        if backends:
+            backends.close()
+
+    def _backends(self):
+        if not self.pg:
+            return None
+        import psycopg2
+
+        pg = {k: v for k, v in self.pg.items() if v not in ("", None)}
+        conn = psycopg2.connect(dbname="postgres", **pg)
+        conn.autocommit = True
+        return conn
+
+    def sample(self, backends):
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            with contextlib.suppress(OSError, ValueError):
+                if os.getpgid(int(pid)) not in self.groups:
                     continue
-                with contextlib.suppress(OSError, ValueError):
-                    if os.getpgid(int(pid)) not in self.groups:
-                        continue
-                    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-                        for line in status:
-                            if line.startswith("VmRSS:"):
-                                rss = int(line.split()[1]) * 1024
-                                self.peak[pid] = max(self.peak.get(pid, 0), rss)
+                with open(f"/proc/{pid}/status", encoding="ascii") as status:
+                    for line in status:
+                        if line.startswith("VmRSS:"):
+                            rss = int(line.split()[1]) * 1024
+                            self.peak[pid] = max(self.peak.get(pid, 0), rss)
+                self._ticks("odoo", pid)
+        if backends:
+            with backends.cursor() as cr:
+                cr.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,))
+                for (pid,) in cr.fetchall():
+                    with contextlib.suppress(OSError, ValueError):
+                        self._ticks("postgresql", str(pid))
+
+    def _ticks(self, kind, pid):
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime + stime
+        self.cpu[kind].setdefault(pid, [ticks, ticks])[1] = ticks
+
+    def cpu_seconds(self, kind):
+        """CPU seconds of ``kind`` ("odoo", "postgresql") between the first and last sample
+        (a process seen first mid-run counts from that sample: up to 0.5 s of it is lost)."""
+        hertz = os.sysconf("SC_CLK_TCK")
+        return sum(last - first for first, last in self.cpu[kind].values()) / hertz
 
 
 def warm_up(servers, per_server):
@@ -246,14 +406,15 @@ def warm_up(servers, per_server):
         thread.join()
 
 
-def run_queue(settings, label, sandbox, options, jobs, workers, servers_count, timeout):
-    """(b) or (c): ``servers_count`` servers with ``workers`` HTTP workers in all."""
+def run_queue(settings, label, sandbox, options, jobs, workers, servers_count, timeout, policy):
+    """(b) or (c): ``servers_count`` servers with ``workers`` HTTP workers in all (for (c),
+    behind a :class:`Balancer` of ``policy``)."""
     per_server = max(workers // servers_count, 1)
     channels = f"root:{workers},root.pleo:{workers}"
     balancer = None
     sections = {"queue_job": {"channels": channels}}
     if servers_count > 1:
-        balancer = Balancer([])
+        balancer = Balancer([], policy)
         sections["queue_job"]["port"] = str(balancer.server_address[1])
     first = OdooServer(settings, label, options=options, workers=per_server, sections=sections)
     servers = [first]
@@ -276,7 +437,7 @@ def run_queue(settings, label, sandbox, options, jobs, workers, servers_count, t
         admin = Rpc(first.url, first.db.name, "admin", "admin", timeout=120).authenticate()
         warm_up(servers, per_server)
         cron = admin.xmlid("pleo_connector.ir_cron_pleo_export")
-        sampler = MemorySampler(servers)
+        sampler = MemorySampler(servers, settings.pg, first.db.name)
         sampler.start()
         sandbox.reset_requests()
         sandbox.reset_file_requests()
@@ -285,23 +446,30 @@ def run_queue(settings, label, sandbox, options, jobs, workers, servers_count, t
         admin.button("ir.cron", "method_direct_trigger", [cron])
         done = wait_jobs(sandbox, jobs, timeout)
         wall = time.monotonic() - started
+        settle(settings.pg, first.db.name)
         sampler.stop.set()
-        queries = sum(
-            int(match.group(1))
+        sampler.join()
+        server_runs = [
+            _RUNJOB.findall(server.log_text()[since:])
             for server, since in zip(servers, logs, strict=True)
-            for match in _RUNJOB.finditer(server.log_text()[since:])
-        )
-        runjobs = sum(
-            len(_RUNJOB.findall(server.log_text()[since:]))
-            for server, since in zip(servers, logs, strict=True)
-        )
+        ]
+        queries = sum(int(found[0]) for runs in server_runs for found in runs)
+        runjobs = sum(len(runs) for runs in server_runs)
         booked = check_booked(settings.pg, first.db.name, sandbox, jobs)
         return {
             "wall": wall,
             "done": done,
             "queries": queries,
             "runjobs": runjobs,
+            # per server: (jobs run, seconds its workers spent in them)
+            "servers": [
+                (len(runs), sum(float(f[1]) + float(f[2]) for f in runs)) for runs in server_runs
+            ],
+            "dispatch": dispatch_waits(
+                [server.log_text()[since:] for server, since in zip(servers, logs, strict=True)]
+            ),
             "memory": max(sampler.peak.values(), default=0),
+            "cpu": (sampler.cpu_seconds("odoo"), sampler.cpu_seconds("postgresql")),
             "memory_kind": "largest RSS of any server process",
             "workers": per_server * servers_count,
             "booked": booked,
@@ -354,9 +522,17 @@ def main():
     parser.add_argument("--latency", "-l", type=float, default=0.05, help="seconds per call (0.05)")
     parser.add_argument("--workers", "-w", type=int, default=4, help="queue_job workers (4)")
     parser.add_argument("--http-workers", type=int, default=8, help="pleo_http_workers (8)")
-    parser.add_argument("--modes", default="abc", help="which of a, b, c to run (abc)")
+    parser.add_argument(
+        "--modes",
+        default="abc",
+        help="which of a, b, c to run (abc); r: (c) behind a round-robin balancer (see Balancer)",
+    )
     parser.add_argument("--queue-job-dir", default=default_queue_job_dir())
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per mode (3600)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="run (b) and (c) this many times, in turn (1)"
+    )
+    parser.add_argument("--db-prefix", default="pleo_bench_month", help="database names' start")
     parser.add_argument("--keep", action="store_true", help="keep the seeded database")
     args = parser.parse_args()
 
@@ -364,19 +540,19 @@ def main():
     from pleo_sandbox import PleoSandbox
 
     logging.getLogger("pleo_sandbox").setLevel(logging.WARNING)
-    if {"b", "c"} & set(args.modes):
+    if {"b", "c", "r"} & set(args.modes):
         if not args.queue_job_dir or not Path(args.queue_job_dir, "odoo/addons/queue_job").is_dir():
             sys.exit("no queue_job: give --queue-job-dir (tests/run.sh installs it; README.md)")
         os.environ["PYTHONPATH"] = os.pathsep.join(
             filter(None, [args.queue_job_dir, os.environ.get("PYTHONPATH")])
         )
-    base = f"pleo_bench_month_{os.getpid()}"
+    base = f"{args.db_prefix}_{os.getpid()}"
     cores = os.cpu_count() or 1
     key = Fernet.generate_key().decode()
     results = {}
     with tempfile.TemporaryDirectory(prefix="pleo-bench-") as data_dir:
         version, odoo_root = _odoo_config(base, data_dir)
-        from odoo import SUPERUSER_ID, api
+        from odoo import SUPERUSER_ID, api, sql_db
         from odoo.modules.registry import Registry
         from odoo.service import db as db_service
         from odoo.tools import config
@@ -444,6 +620,7 @@ def main():
                 )
                 registry = None
                 Registry.delete(base)
+                sql_db.close_db(base)  # its copies need it without sessions
                 sandbox.set_latency(args.latency)
                 if "a" in args.modes:
                     print("(a) the cron alone ...", flush=True)
@@ -454,13 +631,14 @@ def main():
                     results["a"] = run_cron(copy, sandbox, jobs, args.timeout)
                     results["a"]["booked"] = check_booked(pg, copy, sandbox, jobs)
                     Registry.delete(copy)
-                if {"b", "c"} & set(args.modes):
+                if {"b", "c", "r"} & set(args.modes):
                     print("installing pleo_connector_queue (and queue_job) ...", flush=True)
                     template = OdooServer(
                         settings, "tpl", options=server_options(sandbox, **options)
                     )
                     queue_settings = template.install(["pleo_connector_queue"])
                     created.append(template.db.name)
+                    hold_crons(pg, template.db.name)
                     server_opts = server_options(
                         sandbox,
                         **options,
@@ -468,21 +646,26 @@ def main():
                         pleo_http_timeout="30",
                         server_wide_modules="web,queue_job",
                     )
-                    for mode, servers_count in (("b", 1), ("c", 2)):
-                        if mode not in args.modes:
-                            continue
-                        print(f"({mode}) queue_job on {servers_count} server(s) ...", flush=True)
-                        jobs = add_exports(sandbox, pleo_companies, args.items, args.latency, mode)
-                        results[mode] = run_queue(
-                            queue_settings,
-                            mode,
-                            sandbox,
-                            server_opts,
-                            jobs,
-                            args.workers,
-                            servers_count,
-                            args.timeout,
-                        )
+                    for round_ in range(1, args.repeat + 1):
+                        for mode, servers_count in (("b", 1), ("c", 2), ("r", 2)):
+                            if mode not in args.modes:
+                                continue
+                            run = mode if round_ == 1 else f"{mode}{round_}"
+                            print(f"({run}) queue_job on {servers_count} server(s) ...", flush=True)
+                            jobs = add_exports(
+                                sandbox, pleo_companies, args.items, args.latency, run
+                            )
+                            results[run] = run_queue(
+                                queue_settings,
+                                run,
+                                sandbox,
+                                server_opts,
+                                jobs,
+                                args.workers,
+                                servers_count,
+                                args.timeout,
+                                "roundrobin" if mode == "r" else "leastconn",
+                            )
         finally:
             if not args.keep:
                 for database in created:
@@ -500,9 +683,15 @@ def report(args, results, orm_per_item, floor_queries, cores):
     print(f"L (latency)              {args.latency * 1000:.0f} ms per Pleo call and download")
     print(f"cores                    {cores}")
     print(f"ORM floor per item       {orm_per_item * 1000:.1f} ms, {floor_queries:.1f} queries")
-    names = {"a": "(a) cron alone", "b": "(b) queue_job, 1 server", "c": "(c) queue_job, 2 servers"}
+    names = {
+        "a": "(a) cron alone",
+        "b": "(b) queue_job, 1 server",
+        "c": "(c) queue_job, 2 servers, least-connections balancer",
+        "r": "(c) queue_job, 2 servers, round-robin balancer",
+    }
     ok = True
-    for mode, result in results.items():
+    for run, result in results.items():
+        mode = run[0]
         calls, downloads = result["calls"]
         workers = result["workers"]
         orm = orm_per_item * total / min(workers, cores)
@@ -510,12 +699,29 @@ def report(args, results, orm_per_item, floor_queries, cores):
         floor = max(orm, network)
         completed, items, moves, _distinct, twice, lost = result["booked"]
         print()
-        print(f"{names[mode]}  ({workers} worker{'s' if workers > 1 else ''})")
+        again = f", run {run[1:]}" if run[1:] else ""
+        print(f"{names[mode]}  ({workers} worker{'s' if workers > 1 else ''}{again})")
         print(f"  wall time              {result['wall']:.1f} s")
         print(f"  items per second       {total / result['wall']:.1f}")
         print(f"  SQL queries per item   {result['queries'] / total:.1f}")
         if result["runjobs"]:
             print(f"  queue jobs run         {result['runjobs']}")
+            for number, (runs, busy) in enumerate(result["servers"], 1):
+                share = busy / (result["wall"] * workers / len(result["servers"]))
+                print(
+                    f"  server {number}: jobs, busy  {runs} jobs, {busy:.1f} worker-s "
+                    f"({share:.0%} of its workers' time)"
+                )
+            odoo_cpu, pg_cpu = result["cpu"]
+            print(
+                f"  CPU per item           {odoo_cpu / total * 1000:.0f} ms Odoo, "
+                f"{pg_cpu / total * 1000:.0f} ms PostgreSQL (what other work cannot change)"
+            )
+            count, mean, longest = result["dispatch"]
+            print(
+                f"  sent -> started        mean {mean:.2f} s, max {longest:.1f} s over {count} "
+                "jobs (waiting for a free worker)"
+            )
         print(
             f"  peak memory            {result['memory'] / 2**20:.0f} MiB ({result['memory_kind']})"
         )
@@ -524,6 +730,12 @@ def report(args, results, orm_per_item, floor_queries, cores):
         print(f"  ORM floor              {orm:.1f} s  (per item x C x N / min(workers, cores))")
         print(f"  network floor          {network:.1f} s  ((calls x L + downloads x L / http) / w)")
         print(f"  wall / larger floor    {result['wall'] / floor:.2f}")
+        if mode in "cr":
+            print(
+                f"  note                   both servers and PostgreSQL share this machine's "
+                f"{cores} cores: the second server adds processes, not capacity, so (c)'s "
+                "floors are (b)'s; on servers of their own (c) has twice the ORM capacity"
+            )
         print(
             f"  booked                 {completed}/{args.companies} jobs completed, {moves} "
             f"entries for {items} items, {twice} booked twice, {lost} lost"
@@ -537,6 +749,16 @@ def report(args, results, orm_per_item, floor_queries, cores):
         verdict = "met" if ratio <= 0.5 else "MISSED"
         print(f"(b) / (a)                {ratio:.2f}  (target <= 0.5: {verdict})")
         ok = ok and ratio <= 0.5
+    for mode, label in (("c", "(c) / (b)"), ("r", "(c, round-robin) / (b)")):
+        runs = [run for run in results if run[0] == mode and "b" + run[1:] in results]
+        if runs:
+            walls = [results[run]["wall"] / results["b" + run[1:]]["wall"] for run in runs]
+            cpus = [sum(results[run]["cpu"]) / sum(results["b" + run[1:]]["cpu"]) for run in runs]
+            print()
+            print(
+                f"{label}, run by run: wall {', '.join(f'{ratio:.2f}' for ratio in walls)}; "
+                f"CPU {', '.join(f'{ratio:.2f}' for ratio in cpus)}  (1.00 is no loss)"
+            )
     return 0 if ok else 1
 
 

@@ -88,6 +88,18 @@ def queue_jobs(db, connection_id):
     )
 
 
+def queue_state(tenant):
+    """What the company's Pleo Manager reads on the connection: its export's queue job."""
+    rows = tenant.user.call(
+        "pleo.connection",
+        "search_read",
+        [("company_id", "=", tenant.id)],
+        ["export_queue_state"],
+        company=tenant.id,
+    )
+    return rows[0]["export_queue_state"]
+
+
 def test_a_real_job_runner_books_two_companies_once_each_and_survives_a_killed_worker(
     site, figures, request
 ):
@@ -111,6 +123,7 @@ def test_a_real_job_runner_books_two_companies_once_each_and_survives_a_killed_w
     running = [row for row in queue_jobs(site.db, one.company.connection_id) if row[1] == "started"]
     assert len(running) == 1, queue_jobs(site.db, one.company.connection_id)
     worker = running[0][3]
+    assert queue_state(one).startswith("Running since"), queue_state(one)
     booked_before_kill = export_state(site.db, site.sandbox, one.id, job_one).booked
     os.kill(worker, signal.SIGKILL)
     killed_at = time.monotonic() - started
@@ -131,7 +144,9 @@ def test_a_real_job_runner_books_two_companies_once_each_and_survives_a_killed_w
     # The killed job was found dead by the runner and run again: it reported the page it had
     # booked before the kill without booking it again (one entry per Pleo expense, above).
     rows_one = queue_jobs(site.db, one.company.connection_id)
-    assert any(row[2] >= 1 for row in rows_one), rows_one
+    # queue_job counts each run in ``retry`` (a job done at its first run has 1; the runner's
+    # re-queue of a dead job adds one, its new run another).
+    assert any(row[2] >= 2 for row in rows_one), rows_one
     assert site.server.log_lines("Re-queued dead job"), "the runner did not requeue the job"
     assert 0 < booked_before_kill < 150, booked_before_kill
 
@@ -146,7 +161,52 @@ def test_a_real_job_runner_books_two_companies_once_each_and_survives_a_killed_w
     jobs = wait_until(all_done, 60, 0.5, what="every queue job done")
     assert {row[2] for row in jobs} == {"root.pleo"}, jobs
     assert {row[1] for row in jobs} == {"done"}, jobs
+    assert queue_state(one).startswith("Done at"), queue_state(one)
     figures("seconds", round(seconds, 1))
     figures("killed_after_seconds", round(killed_at, 1))
     figures("queue_jobs_company_one", len(rows_one))
     figures("queue_jobs_company_two", len(queue_jobs(site.db, two.company.connection_id)))
+
+
+def test_the_connection_and_the_open_export_show_the_retry_at_pleos_retry_after(site, request):
+    """Pleo answers 503 with Retry-After while a company's export is open: the connection and
+    the export say when the job tries again, and the runner's retry books it, once."""
+    watch(request, site.server)
+    three = site.tenant("Queue Three")
+    job = site.sandbox.add_export_job(three.pleo, n=5, wallet_currency="USD")
+    # Twice: pleo_connector's client tries a 503 once more by itself before it gives up.
+    site.sandbox.inject_fault(
+        "/v3/export-items", method="GET", kind="status", status=503, retry_after=20, times=2
+    )
+    assert schedule_now(site.admin, EXPORT_CRON), "the export cron stayed busy"
+    retrying = wait_until(
+        lambda: (state := queue_state(three) or "").startswith("Retrying at") and state,
+        120,
+        0.3,
+        what="the connection showing the retry",
+    )
+    export = three.user.call(
+        "pleo.export.job",
+        "search_read",
+        [("pleo_job_uuid", "=", job)],
+        ["state", "queue_state"],
+        company=three.id,
+    )
+    assert [(row["state"], row["queue_state"]) for row in export] == [("in_progress", retrying)]
+    final = wait_until(
+        lambda: (state := export_state(site.db, site.sandbox, three.id, job)).done and state,
+        120,
+        0.5,
+        what="the retried job finished",
+    )
+    assert_booked_once_and_reported(site.db, site.sandbox, three.id, job, final)
+    done = wait_until(
+        lambda: (state := queue_state(three) or "").startswith("Done at") and state,
+        60,
+        0.5,
+        what="the connection showing the job done",
+    )
+    rows = queue_jobs(site.db, three.company.connection_id)
+    assert {row[1] for row in rows} == {"done"}, (rows, done)
+    # queue_job counts each run in ``retry`` (a job done at its first run has 1).
+    assert rows[0][2] == 2, f"the first job ran twice, the second after Pleo's wait: {rows}"
