@@ -12,9 +12,8 @@ lines).
 
 from odoo import models
 
+from odoo.addons.pleo_connector.const import EXPORT_CRON_XMLID, SETUP_CRON_XMLID
 from odoo.addons.pleo_connector.models.ir_cron import Press
-from odoo.addons.pleo_connector.models.pleo_connection_export import EXPORT_CRON_XMLID
-from odoo.addons.pleo_connector.models.pleo_setup_sync import SETUP_CRON_XMLID
 
 from .pleo_connection import PRESS_PRIORITY
 

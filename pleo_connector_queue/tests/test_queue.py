@@ -16,7 +16,7 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import config, mute_logger
 
-from odoo.addons.pleo_connector.tests.export_common import EXPORT_LOGGERS, ExportCase
+from odoo.addons.pleo_connector_export.tests.common import EXPORT_LOGGERS, ExportCase
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..models.pleo_connection import CHANNEL, LOCK_RETRY_SECONDS, LOCK_SPACES, PRESS_PRIORITY
@@ -128,7 +128,7 @@ class TestQueue(ExportCase):
         self.assertIn("Odoo Company A", message)
         self.assertEqual(
             action["params"]["links"][0]["url"],
-            "/odoo/action-pleo_connector.pleo_export_job_action",
+            "/odoo/action-pleo_connector_export.pleo_export_job_action",
         )
         self.assertFalse(self.sandbox.requests, "the press asks nothing of Pleo itself")
         again = self.press(button, *LOGGERS)
