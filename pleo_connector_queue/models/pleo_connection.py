@@ -45,9 +45,9 @@ from odoo import api, fields, models
 from odoo.tools import config, format_datetime
 
 from odoo.addons.pleo_connector.models.ir_cron import Tally
+from odoo.addons.pleo_connector.pleolib.slices import SliceSpent, TimeSlice
 from odoo.addons.pleo_connector_export.models.pleo_connection import POLL_ORDER
 from odoo.addons.pleo_connector_setup_sync.models.pleo_connection import SETUP_ORDER
-from odoo.addons.pleo_connector.pleolib.slices import SliceSpent, TimeSlice
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import (
     CANCELLED,

@@ -323,8 +323,8 @@ def orm_floor(registry, connection_id, items, receipts):
     """
     from odoo import SUPERUSER_ID, api
 
-    from odoo.addons.pleo_connector_export.tools.entry_booker import Booker
     from odoo.addons.pleo_connector.pleolib.receipts import Receipt, safe_filename
+    from odoo.addons.pleo_connector_export.tools.entry_booker import Booker
 
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
