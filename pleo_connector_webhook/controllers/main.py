@@ -13,7 +13,8 @@ sender then stops retrying it).
 Whatever is wrong with a request, the answer is the same bare 400 (413 for a body over the
 limit): nothing tells a sender which check failed. The refusals are counted per reason and
 per address in this process; an address with ``FLOOD_LIMIT`` refusals in the last minute is
-answered 429 before any database work of this addon.
+answered 429 by a guard in front of Odoo's WSGI application (``_guarded_call``), before Odoo
+picks a database, opens a cursor or matches a route: a flood costs no database work at all.
 
 The path's token is a credential: the werkzeug request log prints it masked.
 """
@@ -28,6 +29,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
+from odoo.tools import config
 
 from ..models.pleo_connection import ROUTE
 
@@ -96,6 +98,38 @@ if not any(isinstance(f, _MaskToken) for f in logging.getLogger("werkzeug").filt
     logging.getLogger("werkzeug").addFilter(_MaskToken())
 
 
+def _address(environ):
+    """The sender's address as Odoo's request will see it: behind a proxy (``proxy_mode``,
+    ``X-Forwarded-Host`` set) the last ``X-Forwarded-For`` hop, as Odoo's ProxyFix reads it."""
+    if config["proxy_mode"] and environ.get("HTTP_X_FORWARDED_HOST"):
+        forwarded = environ.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded
+    return environ.get("REMOTE_ADDR") or "?"
+
+
+_odoo_application_call = http.Application.__call__
+
+
+def _guarded_call(self, environ, start_response):
+    """Odoo's WSGI entry point, with a flood of bad webhook deliveries answered 429 first.
+
+    Odoo opens a database cursor for every request before it matches the route (to check the
+    registry), so a check inside the route would still cost each flooded request a cursor and
+    queries. This guard only reads the path and the in-memory refusal counts."""
+    if environ.get("PATH_INFO", "").startswith(ROUTE) and REFUSALS.flooding(_address(environ)):
+        start_response(
+            "429 Too Many Requests", [("Content-Type", "text/plain"), ("Content-Length", "0")]
+        )
+        return [b""]
+    return _odoo_application_call(self, environ, start_response)
+
+
+if not getattr(http.Application.__call__, "pleo_webhook_guard", False):
+    _guarded_call.pleo_webhook_guard = True
+    http.Application.__call__ = _guarded_call
+
+
 def _answer(status):
     return request.make_response("", status=status, headers=[("Content-Type", "text/plain")])
 
@@ -111,9 +145,7 @@ class PleoWebhookController(http.Controller):
         readonly=False,
     )
     def pleo_webhook(self, token, **_kwargs):
-        address = request.httprequest.remote_addr or "?"
-        if REFUSALS.flooding(address):
-            return _answer(429)
+        address = request.httprequest.remote_addr or "?"  # a flood never gets here: _guarded_call
         length = request.httprequest.content_length
         if length is not None and length > MAX_BODY:
             REFUSALS.add(address, "size")

@@ -5,7 +5,9 @@ stale, oversized, wrong-company, unknown-token and non-POST requests get a bare 
 nothing; an address sending a flood of bad requests is answered 429."""
 
 import uuid
+from unittest.mock import patch
 
+from odoo.http import Request
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import release_test_lock
 from odoo.tools import mute_logger
@@ -84,3 +86,7 @@ class TestRoute(WebhookCase, HttpCase):
         body, headers = signed(self.secret(), self.job_created(str(uuid.uuid4())))
         self.assertEqual(self.post(None, body, headers).status_code, 429)  # the same address
         self.assertFalse(self.events())
+        # Fault injection: with Odoo's database path broken, the flood is still answered 429,
+        # so a flooded request never reaches the database (no cursor, no query).
+        with patch.object(Request, "_serve_db", side_effect=AssertionError("database touched")):
+            self.assertEqual(self.post("B" * 43).status_code, 429)
