@@ -251,8 +251,8 @@ def phases(env, counter):
         (item_class, "_book", "item: savepoint, write"),
         (Booker, "book", "booker: move"),
         (Booker, "_move_values", "booker: values"),
-        (Booker, "_attach", "booker: attachments"),
-        (Booker, "_existing_move", "booker: existing move search"),
+        (Booker, "attach", "booker: attachments"),
+        (Booker, "existing_move", "booker: existing move search"),
         (job_class, "_report", "report to Pleo"),
         (cron_class, "_commit_progress", "commit (flush)"),
     ]
@@ -323,8 +323,8 @@ def orm_floor(registry, connection_id, items, receipts):
     """
     from odoo import SUPERUSER_ID, api
 
-    from odoo.addons.pleo_connector_export.tools.entry_booker import Booker
     from odoo.addons.pleo_connector.pleolib.receipts import Receipt, safe_filename
+    from odoo.addons.pleo_connector_export.tools.entry_booker import Booker
 
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
