@@ -27,6 +27,7 @@ from odoo import fields
 from odoo.tools import SQL, email_normalize
 
 from odoo.addons.pleo_connector.const import read_option
+from odoo.addons.pleo_connector.exceptions import booking_error
 from odoo.addons.pleo_connector.pleolib.currency import (
     currency_exponent,
     minor_to_float,
@@ -50,11 +51,16 @@ from .payables_booker import (
 )
 from .record_resolver import RecordResolver
 
+#: What Pleo said of a code to map, kept with a failure for the mapping's proposal (the rest of
+#: an error's data are the values of its message).
+MAPPING_DETAILS = ("pleo_name", "rate", "tax_type", "group")
+
 
 def book_error(summary, code, message, data=None):
     """The item values that record a failure; a failure for want of a mapping (an unknown or
     mismatched account, tax code or tag) also records the Pleo code to map and what Pleo said
-    of it (``data`` of the :class:`ItemError`), for the mapping tabs and "Map and re-export"."""
+    of it (:data:`MAPPING_DETAILS` of the :class:`ItemError`'s ``data``), for the mapping tabs
+    and "Map and re-export"."""
     data = data or {}
     values = {**summary, "state": "failed", "failure_type": code, "failure_reason": message}
     if data.get("mapping_kind") and data.get("pleo_code"):
@@ -65,7 +71,7 @@ def book_error(summary, code, message, data=None):
                 "missing_details": {
                     key: value
                     for key, value in data.items()
-                    if key not in ("mapping_kind", "pleo_code") and value is not None
+                    if key in MAPPING_DETAILS and value is not None
                 },
             }
         )
@@ -301,19 +307,16 @@ class Booker:
             self.resolver.account(line.account) for line in posting.lines if line.role == "expense"
         }
         if contra in sides:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "validation_failure",
-                self.env._(
-                    "This Pleo transfer (%(type)s) has the account %(account)s on both sides, "
-                    "so it books nothing: in Pleo's accounting settings, the contra account is "
-                    "the Pleo wallet and the transfer's account is the bank account.",
-                    type=dict(
-                        self.env["pleo.export.item"]
-                        ._fields["item_type"]
-                        ._description_selection(self.env)
-                    ).get(posting.item_type, posting.item_type),
-                    account=f"{contra.with_company(self.company).code} {contra.name}",
-                ),
+                "transfer_both_sides",
+                type=dict(
+                    self.env["pleo.export.item"]
+                    ._fields["item_type"]
+                    ._description_selection(self.env)
+                ).get(posting.item_type, posting.item_type),
+                account=f"{contra.with_company(self.company).code} {contra.name}",
             )
         if wallet and wallet != contra and wallet in sides:
             return wallet_on_lines(posting)
@@ -324,13 +327,11 @@ class Booker:
         if move.state == "draft":
             return None
         if move.pleo_fingerprint != posting.fingerprint:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "accounting_system_validation_failure",
-                self.env._(
-                    "Already booked as %(move)s and posted, and Pleo changed it since: reset "
-                    "it to draft or reverse it in Odoo, then export again.",
-                    move=move.name,
-                ),
+                "posted_and_changed",
+                move=move.name,
             )
         return move
 
@@ -731,15 +732,12 @@ class Booker:
             return day, ""
         lock = violated[-1][0]
         if self.connection.export_locked_period == "fail":
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "validation_failure",
-                self.env._(
-                    "This expense is dated %(date)s, in a period locked in Odoo until %(lock)s. "
-                    "Unlock the period, or choose 'Book on the first open date' in the Pleo "
-                    "connection, then export again.",
-                    date=day,
-                    lock=lock,
-                ),
+                "period_locked",
+                date=day,
+                lock=lock,
             )
         return lock + timedelta(days=1), f" ({day})"
 

@@ -38,9 +38,8 @@ from typing import NamedTuple
 from odoo import Command
 from odoo.tools import SQL, html_escape
 
-from odoo.addons.pleo_connector.exceptions import CURRENCIES_MENU, menu_path
+from odoo.addons.pleo_connector.exceptions import booking_error
 from odoo.addons.pleo_connector.pleolib.currency import currency_exponent, minor_to_float, spread
-from odoo.addons.pleo_connector.pleolib.items import ItemError
 from odoo.addons.pleo_connector.pleolib.items import compact as normalise  # as Pleo reads
 
 BILL_TYPES = frozenset({"invoice", "card_invoice"})
@@ -135,17 +134,13 @@ class PayablesBooker:
             )
             if value
         )
-        raise ItemError(
+        raise booking_error(
+            self.env,
             "vendor_unknown",
-            self.env._(
-                "Pleo vendor %(vendor)s (%(keys)s) has no partner in Odoo: set the vendor's "
-                "code as the Reference of its partner (or its VAT number), or create the partner, "
-                "or switch on 'Create missing vendors' in Pleo Connections › %(company)s, then "
-                "export again.",
-                vendor=name,
-                keys=keys or self.env._("nothing to match it by"),
-                company=self.company.name,
-            ),
+            "vendor_no_partner",
+            vendor=name,
+            keys=keys or self.env._("nothing to match it by"),
+            company=self.company.name,
         )
 
     def _partners(self):
@@ -186,15 +181,13 @@ class PayablesBooker:
     def _unique(self, partners, what):
         partners = partners.commercial_partner_id
         if len(partners) > 1:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "vendor_unknown",
-                self.env._(
-                    "Several partners of %(company)s have the %(what)s of this Pleo vendor "
-                    "(%(partners)s): keep it on one of them only, then export again.",
-                    company=self.company.name,
-                    what=what,
-                    partners=", ".join(partners[:5].mapped("display_name")),
-                ),
+                "vendor_several_partners",
+                company=self.company.name,
+                what=what,
+                partners=", ".join(partners[:5].mapped("display_name")),
             )
         return partners
 
@@ -340,20 +333,7 @@ class PayablesBooker:
 
     def _document_currency(self, code):
         """The Odoo currency of a bill or payment, which must be active."""
-        currency = self.booker.resolver.currency(code, required=False)
-        if not currency.active:
-            raise ItemError(
-                "invalid_configuration",
-                self.env._(
-                    "This Pleo invoice is in %(code)s, which is not active in Odoo: activate "
-                    "%(code)s in %(path)s, then export again. "
-                    "Odoo books the bill in %(code)s and the exchange difference when Pleo pays "
-                    "it.",
-                    code=code,
-                    path=menu_path(self.env, CURRENCIES_MENU),
-                ),
-            )
-        return currency
+        return self.booker.resolver.currency(code, reason="invoice_currency_inactive")
 
     def _rate_values(self, posting, document):
         """The bill's rate when Pleo's wallet amounts are its company balances: Pleo's own
@@ -376,14 +356,12 @@ class PayablesBooker:
         """The vendor's payable account (the one Odoo gives the bill's payment term line)."""
         account = partner.with_company(self.company).property_account_payable_id
         if not account:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "missing_configuration",
-                self.env._(
-                    "The vendor %(vendor)s has no payable account in %(company)s: set one on "
-                    "the partner's Accounting tab, then export again.",
-                    vendor=partner.display_name,
-                    company=self.company.name,
-                ),
+                "vendor_no_payable_account",
+                vendor=partner.display_name,
+                company=self.company.name,
             )
         return account
 
@@ -435,13 +413,11 @@ class PayablesBooker:
                 updates.append(Command.update(tax_line.id, values))
         missing = set(wanted) - done
         if missing and any(any(wanted[rep]) for rep in missing):
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "invalid_configuration",
-                self.env._(
-                    "Odoo computed no tax line for a tax Pleo charged on this bill: check the "
-                    "tax mapping in Pleo Connections › %(company)s › Taxes.",
-                    company=self.company.name,
-                ),
+                "bill_tax_line_missing",
+                company=self.company.name,
             )
         if document.company:
             products = move.line_ids.filtered(lambda line: line.display_type == "product")
@@ -456,14 +432,12 @@ class PayablesBooker:
             move.write({"line_ids": updates})
         total = _minor(move.amount_total, exponent)
         if total != document.total(posting):
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "accounting_system_validation_failure",
-                self.env._(
-                    "Odoo's total of this bill (%(odoo)s) is not Pleo's amount (%(pleo)s): "
-                    "check the taxes mapped to Pleo's tax codes, then export again.",
-                    odoo=move.amount_total,
-                    pleo=minor_to_float(document.total(posting), exponent),
-                ),
+                "bill_total_differs",
+                odoo=move.amount_total,
+                pleo=minor_to_float(document.total(posting), exponent),
             )
 
     # ------------------------------------------------------------------ payments
@@ -474,12 +448,10 @@ class PayablesBooker:
         if move:  # a draft was reset by a bookkeeper: theirs to finish
             return self.booker.check_posted(move, posting) or move
         if not posting.invoice_number:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "validation_failure",
-                self.env._(
-                    "This Pleo invoice payment has no invoice number, so Odoo cannot find the "
-                    "bill it pays: add the invoice number in Pleo, then export again."
-                ),
+                "payment_no_invoice_number",
             )
         bill = self._find_bill(posting, partner)
         returned = posting.sub_type == "invoice_payment_returned"
@@ -637,15 +609,12 @@ class PayablesBooker:
             limit=1,
         )
         if not bill and not self._bill_in_this_job(posting):
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "accounting_system_validation_failure",
-                self.env._(
-                    "This payment pays invoice %(number)s of %(vendor)s, whose bill is not in "
-                    "Odoo yet: export the invoice from Pleo (or fix why it failed), then export "
-                    "this payment again.",
-                    number=posting.invoice_number,
-                    vendor=partner.display_name,
-                ),
+                "payment_bill_missing",
+                number=posting.invoice_number,
+                vendor=partner.display_name,
             )
         return bill
 
@@ -679,15 +648,12 @@ class PayablesBooker:
             limit=1,
         )
         if not payment:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "accounting_system_validation_failure",
-                self.env._(
-                    "Pleo returned the payment of invoice %(number)s of %(vendor)s, but that "
-                    "payment is not in Odoo: export the payment from Pleo first, then this "
-                    "return again.",
-                    number=posting.invoice_number,
-                    vendor=partner.display_name,
-                ),
+                "returned_payment_missing",
+                number=posting.invoice_number,
+                vendor=partner.display_name,
             )
         return payment
 

@@ -17,9 +17,9 @@ from odoo.addons.pleo_connector.exceptions import (
     CURRENCIES_MENU,
     JOURNALS_MENU,
     TAXES_MENU,
+    booking_error,
     menu_path,
 )
-from odoo.addons.pleo_connector.pleolib.items import ItemError
 
 
 class RecordResolver:
@@ -42,21 +42,20 @@ class RecordResolver:
             self._cache[key] = find()
         return self._cache[key]
 
-    def currency(self, code, required=True):
-        """The Odoo currency of an ISO code (an inactive one fails when ``required``)."""
+    def currency(self, code, required=True, reason="currency_inactive"):
+        """The Odoo currency of an ISO code; an inactive one fails when ``required``, with
+        ``reason`` (an expense's or an invoice's currency)."""
         Currency = self.env["res.currency"].with_context(active_test=False)
         currency = self.cached(
             ("currency", code), lambda: Currency.search([("name", "=", code)], limit=1)
         )
         if required and not currency.active:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "invalid_configuration",
-                self.env._(
-                    "The currency %(code)s of this expense is not active in Odoo: activate it in "
-                    "%(path)s, then export again.",
-                    code=code,
-                    path=menu_path(self.env, CURRENCIES_MENU),
-                ),
+                reason,
+                code=code,
+                path=menu_path(self.env, CURRENCIES_MENU),
             )
         return currency
 
@@ -80,42 +79,33 @@ class RecordResolver:
         if account:
             return account
         if not (ref and ref.code):
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "missing_configuration",
-                self.env._(
-                    "Pleo sent no account code for this expense: choose the %(side)s in Pleo's "
-                    "accounting settings, then export again.",
-                    side=self.env._("contra account")
-                    if contra
-                    else self.env._("category's account"),
-                ),
+                "account_code_missing",
+                side=self.env._("contra account") if contra else self.env._("category's account"),
             )
         code, name = ref.code, ref.name
         label = f"{code} '{name}'" if name else code
         data = {"mapping_kind": "account", "pleo_code": code, "pleo_name": name}
         if self._archived_account(code):
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "account_unknown",
-                self.env._(
-                    "Pleo account %(account)s: the Odoo account %(code)s exists in %(company)s "
-                    "but is archived: unarchive it or map it in Pleo Connections › %(company)s "
-                    "› Accounts.",
-                    account=label,
-                    code=code,
-                    company=self.company.name,
-                ),
+                "account_archived",
                 data,
-            )
-        raise ItemError(
-            "account_unknown",
-            self.env._(
-                "Pleo account %(account)s has no Odoo account with code %(code)s in %(company)s: "
-                "create it or map it in Pleo Connections › %(company)s › Accounts.",
                 account=label,
                 code=code,
                 company=self.company.name,
-            ),
+            )
+        raise booking_error(
+            self.env,
+            "account_unknown",
+            "account_no_code_match",
             data,
+            account=label,
+            code=code,
+            company=self.company.name,
         )
 
     def _account_of_code(self, code):
@@ -153,32 +143,27 @@ class RecordResolver:
             "tax_type": ref.type,
         }
         if not tax:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "tax_code_unknown",
-                self.env._(
-                    "Pleo tax code %(code)s has no purchase tax of that name in %(company)s: "
-                    "create it or map it in Pleo Connections › %(company)s › Taxes.",
-                    code=code or "?",
-                    company=self.company.name,
-                ),
+                "tax_code_no_tax",
                 data if code else None,
+                code=code or "?",
+                company=self.company.name,
             )
         if tax.amount_type == "percent" and ref.rate is not None:
             pleo_percent = Decimal(ref.rate) * 100
             if abs(Decimal(repr(tax.amount)) - pleo_percent) > Decimal("0.0001"):
-                raise ItemError(
+                raise booking_error(
+                    self.env,
                     "invalid_configuration",
-                    self.env._(
-                        "Pleo tax code %(code)s is %(pleo)s%% but the Odoo tax %(tax)s is "
-                        "%(odoo)s%%: map the code to the right tax in Pleo Connections › "
-                        "%(company)s › Taxes.",
-                        code=code,
-                        pleo=f"{pleo_percent.normalize():f}",
-                        tax=tax.name,
-                        odoo=f"{tax.amount:g}",
-                        company=self.company.name,
-                    ),
+                    "tax_rate_differs",
                     data,
+                    code=code,
+                    pleo=f"{pleo_percent.normalize():f}",
+                    tax=tax.name,
+                    odoo=f"{tax.amount:g}",
+                    company=self.company.name,
                 )
         reverse = bool(
             tax.invoice_repartition_line_ids.filtered(
@@ -186,30 +171,16 @@ class RecordResolver:
             )
         )
         if (ref.type == "reverse") != reverse:
-            names = {
-                "code": code,
-                "type": ref.type,
-                "tax": tax.name,
-                "company": self.company.name,
-            }
-            if reverse:
-                message = self.env._(
-                    "Pleo tax code %(code)s is of type %(type)s (VAT paid to the supplier) but "
-                    "the Odoo tax %(tax)s is a reverse-charge tax (it has a negative tax "
-                    "repartition line): map the code to a tax without reverse charge in Pleo "
-                    "Connections › %(company)s › Taxes, or correct its type in Pleo.",
-                    **names,
-                )
-            else:
-                message = self.env._(
-                    "Pleo tax code %(code)s is a reverse charge (type reverse) but the Odoo tax "
-                    "%(tax)s is not: it has no negative tax repartition line for the VAT to "
-                    "self-assess. Map the code to a reverse-charge tax (+100%% and -100%% tax "
-                    "repartition lines) in Pleo Connections › %(company)s › Taxes, or correct "
-                    "its type in Pleo.",
-                    **names,
-                )
-            raise ItemError("invalid_configuration", message, data)
+            raise booking_error(
+                self.env,
+                "invalid_configuration",
+                "tax_reverse_unexpected" if reverse else "tax_reverse_missing",
+                data,
+                code=code,
+                type=ref.type,
+                tax=tax.name,
+                company=self.company.name,
+            )
         return tax
 
     def find_tax(self, code):
@@ -240,16 +211,13 @@ class RecordResolver:
             lambda r: r.repartition_type == "tax" and (r.factor < 0) == outgoing
         )
         if not lines or not any(line.factor_percent for line in lines):
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "invalid_configuration",
-                self.env._(
-                    "The Odoo tax %(tax)s has no tax repartition line to book Pleo's tax amount "
-                    "on: give it one in %(path)s, or map Pleo's tax "
-                    "code to another tax in Pleo Connections › %(company)s › Taxes.",
-                    tax=tax.name,
-                    path=menu_path(self.env, TAXES_MENU),
-                    company=self.company.name,
-                ),
+                "tax_no_repartition",
+                tax=tax.name,
+                path=menu_path(self.env, TAXES_MENU),
+                company=self.company.name,
             )
         return lines
 
@@ -265,22 +233,19 @@ class RecordResolver:
         """The analytic account of a Pleo tag, else a failure that says to create or map it."""
         analytic = self.cached(("tag", tag.group_code, tag.code), lambda: self._find_analytic(tag))
         if not analytic:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "tag_unknown",
-                self.env._(
-                    "Pleo tag %(code)s (group %(group)s) has no analytic account with reference "
-                    "%(code)s in %(company)s: create it or map it in Pleo Connections › "
-                    "%(company)s › Tags.",
-                    code=tag.code,
-                    group=tag.group_code,
-                    company=self.company.name,
-                ),
+                "tag_no_analytic",
                 {
                     "mapping_kind": "tag",
                     "pleo_code": f"{tag.group_code}/{tag.code}" if tag.group_code else tag.code,
                     "pleo_name": tag.code,
                     "group": tag.group_code,
                 },
+                code=tag.code,
+                group=tag.group_code,
+                company=self.company.name,
             )
         return analytic
 
@@ -326,13 +291,11 @@ class RecordResolver:
             ),
         )
         if not journal:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "missing_configuration",
-                self.env._(
-                    "%(company)s has no purchase journal for Pleo's vendor bills: create one in "
-                    "%(path)s, then export again.",
-                    company=self.company.name,
-                    path=menu_path(self.env, JOURNALS_MENU),
-                ),
+                "purchase_journal_missing",
+                company=self.company.name,
+                path=menu_path(self.env, JOURNALS_MENU),
             )
         return journal
