@@ -10,13 +10,16 @@ generic message, its details staying in the server log.
 
 An export item's failure is worded the same way: ``pleolib``'s ``ItemError`` (and
 ``ReceiptError``) carries a ``reason`` and its ``data``, and :func:`item_message` words it with
-:data:`ITEM_MESSAGES` (the item's failure reason, written by ``book_error``).
+:data:`ITEM_MESSAGES` (the item's failure reason, written by ``book_error``). The export's
+bookers raise theirs the same way (:func:`booking_error`, :data:`BOOKING_MESSAGES`), so that
+every reason an item fails for is written once, here.
 """
 
 from odoo.exceptions import UserError
 from odoo.tools.translate import LazyTranslate
 
 from .pleolib.errors import PleoError
+from .pleolib.items import ItemError
 from .pleolib.reasons import PHRASE_FIELDS
 from .pleolib.reasons import values as reason_values
 
@@ -393,6 +396,122 @@ ITEM_PHRASES = {
 }
 
 
+#: Why the export's bookers cannot book an item (its Odoo records, its accounting): worded
+#: here as pleolib's reasons are, by the ``reason`` of the ItemError that
+#: :func:`booking_error` makes.
+BOOKING_MESSAGES = {
+    "account_no_code_match": _lt(
+        "Pleo account %(account)s has no Odoo account with code %(code)s in %(company)s: "
+        "create it or map it in Pleo Connections › %(company)s › Accounts."
+    ),
+    "currency_inactive": _lt(
+        "The currency %(code)s of this expense is not active in Odoo: activate it in "
+        "%(path)s, then export again."
+    ),
+    "account_code_missing": _lt(
+        "Pleo sent no account code for this expense: choose the %(side)s in Pleo's "
+        "accounting settings, then export again."
+    ),
+    "account_archived": _lt(
+        "Pleo account %(account)s: the Odoo account %(code)s exists in %(company)s "
+        "but is archived: unarchive it or map it in Pleo Connections › %(company)s "
+        "› Accounts."
+    ),
+    "tax_code_no_tax": _lt(
+        "Pleo tax code %(code)s has no purchase tax of that name in %(company)s: "
+        "create it or map it in Pleo Connections › %(company)s › Taxes."
+    ),
+    "tax_reverse_unexpected": _lt(
+        "Pleo tax code %(code)s is of type %(type)s (VAT paid to the supplier) but "
+        "the Odoo tax %(tax)s is a reverse-charge tax (it has a negative tax "
+        "repartition line): map the code to a tax without reverse charge in Pleo "
+        "Connections › %(company)s › Taxes, or correct its type in Pleo."
+    ),
+    "tax_reverse_missing": _lt(
+        "Pleo tax code %(code)s is a reverse charge (type reverse) but the Odoo tax "
+        "%(tax)s is not: it has no negative tax repartition line for the VAT to "
+        "self-assess. Map the code to a reverse-charge tax (+100%% and -100%% tax "
+        "repartition lines) in Pleo Connections › %(company)s › Taxes, or correct "
+        "its type in Pleo."
+    ),
+    "tax_no_repartition": _lt(
+        "The Odoo tax %(tax)s has no tax repartition line to book Pleo's tax amount "
+        "on: give it one in %(path)s, or map Pleo's tax "
+        "code to another tax in Pleo Connections › %(company)s › Taxes."
+    ),
+    "tag_no_analytic": _lt(
+        "Pleo tag %(code)s (group %(group)s) has no analytic account with reference "
+        "%(code)s in %(company)s: create it or map it in Pleo Connections › "
+        "%(company)s › Tags."
+    ),
+    "purchase_journal_missing": _lt(
+        "%(company)s has no purchase journal for Pleo's vendor bills: create one in "
+        "%(path)s, then export again."
+    ),
+    "tax_rate_differs": _lt(
+        "Pleo tax code %(code)s is %(pleo)s%% but the Odoo tax %(tax)s is "
+        "%(odoo)s%%: map the code to the right tax in Pleo Connections › "
+        "%(company)s › Taxes."
+    ),
+    "transfer_both_sides": _lt(
+        "This Pleo transfer (%(type)s) has the account %(account)s on both sides, "
+        "so it books nothing: in Pleo's accounting settings, the contra account is "
+        "the Pleo wallet and the transfer's account is the bank account."
+    ),
+    "posted_and_changed": _lt(
+        "Already booked as %(move)s and posted, and Pleo changed it since: reset "
+        "it to draft or reverse it in Odoo, then export again."
+    ),
+    "period_locked": _lt(
+        "This expense is dated %(date)s, in a period locked in Odoo until %(lock)s. "
+        "Unlock the period, or choose 'Book on the first open date' in the Pleo "
+        "connection, then export again."
+    ),
+    "vendor_no_partner": _lt(
+        "Pleo vendor %(vendor)s (%(keys)s) has no partner in Odoo: set the vendor's "
+        "code as the Reference of its partner (or its VAT number), or create the partner, "
+        "or switch on 'Create missing vendors' in Pleo Connections › %(company)s, then "
+        "export again."
+    ),
+    "vendor_several_partners": _lt(
+        "Several partners of %(company)s have the %(what)s of this Pleo vendor "
+        "(%(partners)s): keep it on one of them only, then export again."
+    ),
+    "invoice_currency_inactive": _lt(
+        "This Pleo invoice is in %(code)s, which is not active in Odoo: activate "
+        "%(code)s in %(path)s, then export again. "
+        "Odoo books the bill in %(code)s and the exchange difference when Pleo pays "
+        "it."
+    ),
+    "vendor_no_payable_account": _lt(
+        "The vendor %(vendor)s has no payable account in %(company)s: set one on "
+        "the partner's Accounting tab, then export again."
+    ),
+    "bill_tax_line_missing": _lt(
+        "Odoo computed no tax line for a tax Pleo charged on this bill: check the "
+        "tax mapping in Pleo Connections › %(company)s › Taxes."
+    ),
+    "bill_total_differs": _lt(
+        "Odoo's total of this bill (%(odoo)s) is not Pleo's amount (%(pleo)s): "
+        "check the taxes mapped to Pleo's tax codes, then export again."
+    ),
+    "payment_no_invoice_number": _lt(
+        "This Pleo invoice payment has no invoice number, so Odoo cannot find the "
+        "bill it pays: add the invoice number in Pleo, then export again."
+    ),
+    "payment_bill_missing": _lt(
+        "This payment pays invoice %(number)s of %(vendor)s, whose bill is not in "
+        "Odoo yet: export the invoice from Pleo (or fix why it failed), then export "
+        "this payment again."
+    ),
+    "returned_payment_missing": _lt(
+        "Pleo returned the payment of invoice %(number)s of %(vendor)s, but that "
+        "payment is not in Odoo: export the payment from Pleo first, then this "
+        "return again."
+    ),
+}
+
+
 class _Missing(dict):
     """Placeholder values for ``%``: a value the error's data lacks reads ``?``."""
 
@@ -403,10 +522,12 @@ class _Missing(dict):
 def item_message(env, error):
     """The translated reason of an export item's ``ItemError``, for ``failure_reason``.
 
-    An error raised by ``pleolib`` is worded from its ``reason`` and ``data``; one raised by the
-    Odoo layer (no ``reason``) was worded in the user's language where it was raised.
+    An error raised by ``pleolib`` is worded from its ``reason`` and ``data``, one raised by the
+    export's bookers (:func:`booking_error`) likewise from :data:`BOOKING_MESSAGES`; one without
+    a ``reason`` was worded in the user's language where it was raised.
     """
-    template = ITEM_MESSAGES.get(getattr(error, "reason", None))
+    reason = getattr(error, "reason", None)
+    template = ITEM_MESSAGES.get(reason) or BOOKING_MESSAGES.get(reason)
     if template is None:
         return error.message
     where = {key: env._(value) for key, value in ITEM_WHERE.items()}
@@ -415,6 +536,17 @@ def item_message(env, error):
     # Translated first, then filled with the error's data (as user_message does).
     translated = env._(template)
     return translated % _Missing(reason_values(error.data, where, phrases))
+
+
+def booking_error(env, code, reason, mapping=None, /, **values):
+    """The :class:`ItemError` of a booker's failure: ``code`` is Pleo's failure type, ``reason``
+    a key of :data:`BOOKING_MESSAGES` and ``values`` its placeholders; ``mapping`` is what the
+    mapping tabs need of a code to map (``mapping_kind``, ``pleo_code``, Pleo's details, see
+    ``book_error``). Its ``message`` is worded in ``env``'s language (a chatter note, the logs);
+    the item's failure reason is worded again by :func:`item_message`, like pleolib's reasons."""
+    data = {**(mapping or {}), **values}
+    translated = env._(BOOKING_MESSAGES[reason])  # then filled, as item_message does
+    return ItemError(code, translated % _Missing(values), data, reason=reason)
 
 
 #: Where a message sends the reader: Odoo's menus, by XML id.

@@ -184,6 +184,36 @@ class TestExportPayables(ExportCase):
         self.book(dict(card))  # re-export: nothing booked twice
         self.assertEqual(len(self.moves()), 2)
 
+    def test_card_invoice_paid_from_the_wallet_the_setup_sync_pushed(self):
+        """Pleo names the wallet by the ``identifier`` the setup sync gave it, under a code Odoo
+        does not have: the bill's payment takes it from that account, as an entry's contra line
+        finds it (one lookup for both), instead of leaving the paid card invoice open."""
+        wallet = self.accounts["5850"]
+        self.env["pleo.setup.record"].create(
+            {
+                "connection_id": self.conn_a.id,
+                "kind": "account",
+                "account_id": wallet.id,
+                "code": "PLEO-W",
+                "name": "Pleo wallet",
+                "pleo_uuid": str(uuid.uuid4()),
+                "pleo_external_ref": str(wallet.id),
+            }
+        )
+        card = ap_item(item_line(5000, tax=("I25", 0.25, "inclusive", 1000)), kind="card_invoice")
+        card["contraAccount"] = {
+            "name": "Pleo wallet",
+            "code": "PLEO-W",
+            "identifier": str(wallet.id),
+        }
+        self.assertFalse(self.env["account.account"].search([("code", "=", "PLEO-W")]))
+        records, _job = self.book(card)
+        bill = self.assertBooked(records[card["accountingEntryId"]])
+        self.assertEqual(bill.payment_state, "paid")
+        paid = self.moves().filtered(lambda move: move.origin_payment_id)
+        self.assertEqual(paid.pleo_entry_uuid, f"{card['accountingEntryId']}:payment")
+        self.assertIn(wallet, paid.line_ids.account_id)
+
     def test_card_refund_to_the_wallet_of_a_draft_credit_note(self):
         self.conn_a.export_auto_post = False
         refund = ap_item(item_line(2000), kind="refund")

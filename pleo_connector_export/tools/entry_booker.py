@@ -27,7 +27,7 @@ from odoo import fields
 from odoo.tools import SQL, email_normalize
 
 from odoo.addons.pleo_connector.const import read_option
-from odoo.addons.pleo_connector.exceptions import CURRENCIES_MENU, TAXES_MENU, menu_path
+from odoo.addons.pleo_connector.exceptions import booking_error
 from odoo.addons.pleo_connector.pleolib.currency import (
     currency_exponent,
     minor_to_float,
@@ -49,12 +49,18 @@ from .payables_booker import (
     PayablesBooker,
     is_payable,
 )
+from .record_resolver import RecordResolver
+
+#: What Pleo said of a code to map, kept with a failure for the mapping's proposal (the rest of
+#: an error's data are the values of its message).
+MAPPING_DETAILS = ("pleo_name", "rate", "tax_type", "group")
 
 
 def book_error(summary, code, message, data=None):
     """The item values that record a failure; a failure for want of a mapping (an unknown or
     mismatched account, tax code or tag) also records the Pleo code to map and what Pleo said
-    of it (``data`` of the :class:`ItemError`), for the mapping tabs and "Map and re-export"."""
+    of it (:data:`MAPPING_DETAILS` of the :class:`ItemError`'s ``data``), for the mapping tabs
+    and "Map and re-export"."""
     data = data or {}
     values = {**summary, "state": "failed", "failure_type": code, "failure_reason": message}
     if data.get("mapping_kind") and data.get("pleo_code"):
@@ -65,7 +71,7 @@ def book_error(summary, code, message, data=None):
                 "missing_details": {
                     key: value
                     for key, value in data.items()
-                    if key not in ("mapping_kind", "pleo_code") and value is not None
+                    if key in MAPPING_DETAILS and value is not None
                 },
             }
         )
@@ -89,11 +95,8 @@ class Booker:
         self.allowed_hosts = read_option(
             "pleo_receipt_allowed_hosts"
         )  # through the public-address check
-        self._mappings = {
-            (row.kind, row.pleo_code): row._target() for row in self.connection.export_mapping_ids
-        }
-        # What the setup sync pushed to Pleo (externalId, codes): after the mapping rows.
-        self._synced = self.connection._pleo_synced_lookup()
+        # Pleo's codes → Odoo records, shared with the payables' booker.
+        self.resolver = RecordResolver(self.connection)
         self._cache = {}
         self._postings = {}
         self._notes = {}  # entry uuid -> notes for its move's chatter (see _note)
@@ -137,7 +140,7 @@ class Booker:
         except ItemError:
             kind = data.get("type")
             return {"item_type": kind} if kind in self._item_types() else {}
-        currency = self._currency(posting.currency, required=False)
+        currency = self.resolver.currency(posting.currency, required=False)
         values["item_type"] = (
             posting.item_type if posting.item_type in self._item_types() else False
         )
@@ -168,12 +171,12 @@ class Booker:
             values = PayablesBooker(self).book(posting, receipts, summary)
             if posting.item_type not in PAYMENT_TYPES:  # receipts added in Pleo since
                 move = self.env["account.move"].browse(values["move_id"])
-                self._attach(move, receipts, note=True)
+                self.attach(move, receipts, note=True)
             return values
         posting = self._oriented(posting)
-        move = self._live_move(posting.entry_uuid)
-        if move and self._check_posted(move, posting):
-            self._attach(move, receipts, note=True)  # it changes nothing in the accounting
+        move = self.live_move(posting.entry_uuid)
+        if move and self.check_posted(move, posting):
+            self.attach(move, receipts, note=True)  # it changes nothing in the accounting
             return {
                 **summary,
                 "state": "booked",
@@ -194,7 +197,7 @@ class Booker:
                 .with_context(skip_invoice_sync=True)
                 .create(values)
             )
-        self._attach(move, receipts, note=not new)
+        self.attach(move, receipts, note=not new)
         self._auto_post(move, new)
         self._cache[("move", posting.entry_uuid)] = move
         self._after_writing(move)
@@ -219,7 +222,7 @@ class Booker:
             if (
                 any(isinstance(receipt, ReceiptError) for receipt in receipts)
                 or is_payable(posting)
-                or self._existing_move(posting.entry_uuid)
+                or self.existing_move(posting.entry_uuid)
             ):
                 return None
             return self._move_values(self._oriented(posting))
@@ -276,6 +279,14 @@ class Booker:
         for key in [key for key in self._cache if key[0] == "move"]:
             del self._cache[key]
 
+    def remember_move(self, entry_uuid, move):
+        """Keep the move just written for a Pleo expense (until the page ends)."""
+        self._cache[("move", entry_uuid)] = move
+
+    def parsed_postings(self):
+        """The postings this page parsed (not the items that failed to parse)."""
+        return [result for result in self._postings.values() if not isinstance(result, ItemError)]
+
     def forget_moves(self, entry_uuids):
         """Drop cached entries a rolled-back batch created."""
         for uuid in entry_uuids:
@@ -291,41 +302,36 @@ class Booker:
         if posting.item_type not in WALLET_TYPES:
             return posting
         wallet = self.journal.default_account_id
-        contra = self._account(posting.contra_lines[0].account, posting, contra=True)
+        contra = self.resolver.account(posting.contra_lines[0].account, contra=True)
         sides = {
-            self._account(line.account, posting) for line in posting.lines if line.role == "expense"
+            self.resolver.account(line.account) for line in posting.lines if line.role == "expense"
         }
         if contra in sides:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "validation_failure",
-                self.env._(
-                    "This Pleo transfer (%(type)s) has the account %(account)s on both sides, "
-                    "so it books nothing: in Pleo's accounting settings, the contra account is "
-                    "the Pleo wallet and the transfer's account is the bank account.",
-                    type=dict(
-                        self.env["pleo.export.item"]
-                        ._fields["item_type"]
-                        ._description_selection(self.env)
-                    ).get(posting.item_type, posting.item_type),
-                    account=f"{contra.with_company(self.company).code} {contra.name}",
-                ),
+                "transfer_both_sides",
+                type=dict(
+                    self.env["pleo.export.item"]
+                    ._fields["item_type"]
+                    ._description_selection(self.env)
+                ).get(posting.item_type, posting.item_type),
+                account=f"{contra.with_company(self.company).code} {contra.name}",
             )
         if wallet and wallet != contra and wallet in sides:
             return wallet_on_lines(posting)
         return posting
 
-    def _check_posted(self, move, posting):
+    def check_posted(self, move, posting):
         """Re-export rules: ``None`` to (re)write a draft, the move to keep it as it is."""
         if move.state == "draft":
             return None
         if move.pleo_fingerprint != posting.fingerprint:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "accounting_system_validation_failure",
-                self.env._(
-                    "Already booked as %(move)s and posted, and Pleo changed it since: reset "
-                    "it to draft or reverse it in Odoo, then export again.",
-                    move=move.name,
-                ),
+                "posted_and_changed",
+                move=move.name,
             )
         return move
 
@@ -335,8 +341,8 @@ class Booker:
             self._cache[key] = find()
         return self._cache[key]
 
-    def _existing_move(self, entry_uuid):
-        """The move of a Pleo expense that the export has not replaced (see ``_live_move``)."""
+    def existing_move(self, entry_uuid):
+        """The move of a Pleo expense that the export has not replaced (see ``live_move``)."""
         return self._cached(
             ("move", entry_uuid),
             lambda: self.env["account.move"].search(
@@ -349,7 +355,7 @@ class Booker:
             ),
         )
 
-    def _live_move(self, entry_uuid, supersede=True):
+    def live_move(self, entry_uuid, supersede=True):
         """The move that books a Pleo expense, or an empty recordset if it books nothing.
 
         A cancelled move, or a posted move whose posted reversals cancel it on every account,
@@ -358,7 +364,7 @@ class Booker:
         ``pleo_superseded``, which takes it out of the exactly-once index (``supersede``: do it;
         else only say there is no live move).
         """
-        move = self._existing_move(entry_uuid)
+        move = self.existing_move(entry_uuid)
         if not move or not self._books_nothing(move):
             return move
         if supersede:
@@ -386,7 +392,7 @@ class Booker:
             for (_account, _partner, currency), (balance, amount) in totals.items()
         )
 
-    def _attach(self, move, receipts, note=False):
+    def attach(self, move, receipts, note=False):
         self._attach_all([(move, receipts)], note=note)
 
     def _attach_all(self, moves_receipts, note=False):
@@ -472,8 +478,8 @@ class Booker:
             )
 
     def _move_values(self, posting):
-        currency = self._currency(posting.currency)
-        date, suffix = self._accounting_date(posting)
+        currency = self.resolver.currency(posting.currency)
+        date, suffix = self.accounting_date(posting)
         balances, company_exponent = self._company_balances(posting, currency, date)
         employee = self._employee(posting)
         merchant = self._merchant(posting)  # None: Pleo names no vendor
@@ -507,7 +513,7 @@ class Booker:
                 **common,
                 "amount_currency": minor_to_float(amount, currency_exponent(line_currency.name)),
                 "balance": minor_to_float(balance, company_exponent),
-                **self._line_accounting(posting, line),
+                **self.line_accounting(posting, line),
             }
             if self._vendor_side(posting, values["account_id"]):
                 if vendor is None:
@@ -523,7 +529,7 @@ class Booker:
             "date": date,
             "ref": posting.reference or False,
             "currency_id": currency.id,
-            **self._pleo_values(posting),
+            **self.pleo_values(posting),
             "pleo_attendees": "\n".join(posting.attendees) or False,
             "pleo_reconciled_entries": " ".join(posting.reconciled_entries) or False,
             "line_ids": [fields.Command.create(values) for values in lines],
@@ -541,7 +547,7 @@ class Booker:
         code = posting.supplier_currency
         if not code or code == posting.currency:
             return None
-        currency = self._currency(code, required=False)
+        currency = self.resolver.currency(code, required=False)
         if not currency.active:
             return None
         for line, balance in zip(posting.lines, balances, strict=True):
@@ -596,11 +602,11 @@ class Booker:
         """
         amount, exponent = money
         balance, company_exponent = company
-        tax = self._tax(line.tax, posting)
+        tax = self.resolver.tax(line.tax)
         expense = expense or {}
         refund = self._is_refund(tax, expense.get("_amount", line.amount))
-        repartitions = self._tax_repartitions(
-            tax, refund, outgoing=line.role == "tax_reverse", posting=posting
+        repartitions = self.resolver.tax_repartitions(
+            tax, refund, outgoing=line.role == "tax_reverse"
         )
         weights = [abs(Decimal(repr(rep.factor_percent))) for rep in repartitions]
         amounts = spread(amount, weights)
@@ -627,7 +633,7 @@ class Booker:
         return lines
 
     @staticmethod
-    def _pleo_values(posting, entry_uuid=None):
+    def pleo_values(posting, entry_uuid=None):
         """The Pleo fields of a move that books ``posting`` (``entry_uuid``: the item's)."""
         return {
             "pleo_entry_uuid": entry_uuid or posting.entry_uuid,
@@ -636,7 +642,7 @@ class Booker:
             "pleo_item_type": posting.item_type,
         }
 
-    def _line_accounting(self, posting, line):
+    def line_accounting(self, posting, line):
         """The account, taxes and analytics of an expense or contra line.
 
         An expense line carries its tax and the tax's base grids, unless Pleo's tax amount is 0
@@ -644,18 +650,18 @@ class Booker:
         Odoo does not add VAT Pleo never had when the line is edited.
         """
         if line.role == "contra":
-            return {"account_id": self._account(line.account, posting, contra=True).id}
-        values = {"account_id": self._account(line.account, posting).id}
+            return {"account_id": self.resolver.account(line.account, contra=True).id}
+        values = {"account_id": self.resolver.account(line.account).id}
         if line.tax:
-            tax = self._tax(line.tax, posting)
+            tax = self.resolver.tax(line.tax)
             if self._pleo_tax_amount(posting, line) or not tax.amount:
-                base = self._repartition_lines(tax, self._is_refund(tax, line.amount)).filtered(
-                    lambda r: r.repartition_type == "base"
-                )
+                base = self.resolver.repartition_lines(
+                    tax, self._is_refund(tax, line.amount)
+                ).filtered(lambda r: r.repartition_type == "base")
                 values["tax_ids"] = [fields.Command.set(tax.ids)]
                 values["tax_tag_ids"] = [fields.Command.set(base.tag_ids.ids)]
         if line.tags:
-            values["analytic_distribution"] = self._distribution(line.tags, posting)
+            values["analytic_distribution"] = self.resolver.distribution(line.tags)
         return values
 
     @staticmethod
@@ -713,7 +719,7 @@ class Booker:
 
         return self._cached(("tz",), find)
 
-    def _accounting_date(self, posting, journal=None):
+    def accounting_date(self, posting, journal=None):
         """The move's date and the lines' label suffix: the item's date, or the first open date
         after a lock (and then the item's own date in the labels).
 
@@ -726,278 +732,14 @@ class Booker:
             return day, ""
         lock = violated[-1][0]
         if self.connection.export_locked_period == "fail":
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "validation_failure",
-                self.env._(
-                    "This expense is dated %(date)s, in a period locked in Odoo until %(lock)s. "
-                    "Unlock the period, or choose 'Book on the first open date' in the Pleo "
-                    "connection, then export again.",
-                    date=day,
-                    lock=lock,
-                ),
+                "period_locked",
+                date=day,
+                lock=lock,
             )
         return lock + timedelta(days=1), f" ({day})"
-
-    # ------------------------------------------------------------------ Pleo codes → Odoo records
-
-    def _currency(self, code, required=True):
-        Currency = self.env["res.currency"].with_context(active_test=False)
-        currency = self._cached(
-            ("currency", code), lambda: Currency.search([("name", "=", code)], limit=1)
-        )
-        if required and not currency.active:
-            raise ItemError(
-                "invalid_configuration",
-                self.env._(
-                    "The currency %(code)s of this expense is not active in Odoo: activate it in "
-                    "%(path)s, then export again.",
-                    code=code,
-                    path=menu_path(self.env, CURRENCIES_MENU),
-                ),
-            )
-        return currency
-
-    def _account(self, ref, posting, contra=False):
-        code = ref.code if ref else None
-        mapped = self._mappings.get(("account", code)) if code else None
-        if not mapped and ref and ref.identifier:
-            mapped = self._synced.get(("account", ref.identifier))
-        if mapped:
-            return mapped
-        if not code:
-            raise ItemError(
-                "missing_configuration",
-                self.env._(
-                    "Pleo sent no account code for this expense: choose the %(side)s in Pleo's "
-                    "accounting settings, then export again.",
-                    side=self.env._("contra account")
-                    if contra
-                    else self.env._("category's account"),
-                ),
-            )
-        return self._account_by_code(code, posting, name=ref.name, contra=contra)
-
-    def _account_by_code(self, code, posting, name=None, contra=False, what="account"):
-        Account = self.env["account.account"].with_company(self.company)
-        account = self._cached(
-            ("account", code),
-            lambda: Account.search(
-                [*Account._check_company_domain(self.company), ("code", "=", code)], limit=1
-            ),
-        )
-        if account:
-            return account
-        label = f"{code} '{name}'" if name else code
-        data = {"mapping_kind": "account", "pleo_code": code, "pleo_name": name}
-        if self._archived_account(code):
-            raise ItemError(
-                "account_unknown",
-                self.env._(
-                    "Pleo account %(account)s: the Odoo account %(code)s exists in %(company)s "
-                    "but is archived: unarchive it or map it in Pleo Connections › %(company)s "
-                    "› Accounts.",
-                    account=label,
-                    code=code,
-                    company=self.company.name,
-                ),
-                data,
-            )
-        raise ItemError(
-            "account_unknown",
-            self.env._(
-                "Pleo account %(account)s has no Odoo account with code %(code)s in %(company)s: "
-                "create it or map it in Pleo Connections › %(company)s › Accounts.",
-                account=label,
-                code=code,
-                company=self.company.name,
-            ),
-            data,
-        )
-
-    def _archived_account(self, code):
-        """The company's archived account of ``code``, if any (it takes no entries: a failure
-        names it, so that the bookkeeper unarchives it rather than create a twin)."""
-        Account = self.env["account.account"].with_company(self.company)
-        return Account.with_context(active_test=False).search(
-            [
-                *Account._check_company_domain(self.company),
-                ("code", "=", code),
-                ("active", "=", False),
-            ],
-            limit=1,
-        )
-
-    def _tax(self, ref, posting):
-        code = ref.code
-        tax = self._cached(("tax", code), lambda: self._find_tax(code))
-        # What a mapping of this code needs to know (the proposal's rate and type).
-        data = {
-            "mapping_kind": "tax",
-            "pleo_code": code,
-            "rate": None if ref.rate is None else str(ref.rate),
-            "tax_type": ref.type,
-        }
-        if not tax:
-            raise ItemError(
-                "tax_code_unknown",
-                self.env._(
-                    "Pleo tax code %(code)s has no purchase tax of that name in %(company)s: "
-                    "create it or map it in Pleo Connections › %(company)s › Taxes.",
-                    code=code or "?",
-                    company=self.company.name,
-                ),
-                data if code else None,
-            )
-        if tax.amount_type == "percent" and ref.rate is not None:
-            pleo_percent = Decimal(ref.rate) * 100
-            if abs(Decimal(repr(tax.amount)) - pleo_percent) > Decimal("0.0001"):
-                raise ItemError(
-                    "invalid_configuration",
-                    self.env._(
-                        "Pleo tax code %(code)s is %(pleo)s%% but the Odoo tax %(tax)s is "
-                        "%(odoo)s%%: map the code to the right tax in Pleo Connections › "
-                        "%(company)s › Taxes.",
-                        code=code,
-                        pleo=f"{pleo_percent.normalize():f}",
-                        tax=tax.name,
-                        odoo=f"{tax.amount:g}",
-                        company=self.company.name,
-                    ),
-                    data,
-                )
-        reverse = bool(
-            tax.invoice_repartition_line_ids.filtered(
-                lambda r: r.repartition_type == "tax" and r.factor < 0
-            )
-        )
-        if (ref.type == "reverse") != reverse:
-            names = {
-                "code": code,
-                "type": ref.type,
-                "tax": tax.name,
-                "company": self.company.name,
-            }
-            if reverse:
-                message = self.env._(
-                    "Pleo tax code %(code)s is of type %(type)s (VAT paid to the supplier) but "
-                    "the Odoo tax %(tax)s is a reverse-charge tax (it has a negative tax "
-                    "repartition line): map the code to a tax without reverse charge in Pleo "
-                    "Connections › %(company)s › Taxes, or correct its type in Pleo.",
-                    **names,
-                )
-            else:
-                message = self.env._(
-                    "Pleo tax code %(code)s is a reverse charge (type reverse) but the Odoo tax "
-                    "%(tax)s is not: it has no negative tax repartition line for the VAT to "
-                    "self-assess. Map the code to a reverse-charge tax (+100%% and -100%% tax "
-                    "repartition lines) in Pleo Connections › %(company)s › Taxes, or correct "
-                    "its type in Pleo.",
-                    **names,
-                )
-            raise ItemError("invalid_configuration", message, data)
-        return tax
-
-    def _find_tax(self, code):
-        """The mapped or synced tax of a Pleo tax code, else the purchase tax of that name."""
-        tax = self._mappings.get(("tax", code)) or self._synced.get(("tax", code))
-        if not tax and code:
-            Tax = self.env["account.tax"].with_company(self.company)
-            tax = Tax.search(
-                [
-                    *Tax._check_company_domain(self.company),
-                    ("type_tax_use", "=", "purchase"),
-                    ("name", "=", code),
-                ],
-                limit=1,
-            )
-        return tax or self.env["account.tax"]
-
-    @staticmethod
-    def _repartition_lines(tax, refund):
-        """The tax's invoice repartition, or its refund repartition."""
-        return tax.refund_repartition_line_ids if refund else tax.invoice_repartition_line_ids
-
-    def _tax_repartitions(self, tax, refund, outgoing, posting):
-        """The tax repartition lines a Pleo tax amount is spread over: those of the ingoing side
-        (factor >= 0), or of the outgoing side of a reverse charge (factor < 0), as Odoo's tax
-        computation takes them."""
-        lines = self._repartition_lines(tax, refund).filtered(
-            lambda r: r.repartition_type == "tax" and (r.factor < 0) == outgoing
-        )
-        if not lines or not any(line.factor_percent for line in lines):
-            raise ItemError(
-                "invalid_configuration",
-                self.env._(
-                    "The Odoo tax %(tax)s has no tax repartition line to book Pleo's tax amount "
-                    "on: give it one in %(path)s, or map Pleo's tax "
-                    "code to another tax in Pleo Connections › %(company)s › Taxes.",
-                    tax=tax.name,
-                    path=menu_path(self.env, TAXES_MENU),
-                    company=self.company.name,
-                ),
-            )
-        return lines
-
-    def _distribution(self, tags, posting):
-        distribution = {}
-        for tag in tags:
-            analytic = self._analytic(tag)
-            distribution[str(analytic.id)] = 100.0
-        return distribution
-
-    def _analytic(self, tag):
-        analytic = self._cached(("tag", tag.group_code, tag.code), lambda: self._find_analytic(tag))
-        if not analytic:
-            raise ItemError(
-                "tag_unknown",
-                self.env._(
-                    "Pleo tag %(code)s (group %(group)s) has no analytic account with reference "
-                    "%(code)s in %(company)s: create it or map it in Pleo Connections › "
-                    "%(company)s › Tags.",
-                    code=tag.code,
-                    group=tag.group_code,
-                    company=self.company.name,
-                ),
-                {
-                    "mapping_kind": "tag",
-                    "pleo_code": f"{tag.group_code}/{tag.code}" if tag.group_code else tag.code,
-                    "pleo_name": tag.code,
-                    "group": tag.group_code,
-                },
-            )
-        return analytic
-
-    def _find_analytic(self, tag):
-        """The mapped or synced analytic account of a Pleo tag, else the one of its code (of
-        the plan named like the tag's group when several have it), else ``None``."""
-        analytic = (
-            self._mappings.get(("tag", f"{tag.group_code}/{tag.code}"))
-            or self._mappings.get(("tag", tag.code))
-            or self._synced.get(("tag", tag.group_code, tag.code))
-        )
-        if analytic:
-            return analytic
-        found = self.env["account.analytic.account"].search(
-            [("code", "=", tag.code), ("company_id", "in", (False, self.company.id))]
-        )
-        if len(found) > 1:
-            found = found.filtered(lambda a: a.plan_id.name == tag.group_code)
-        return found if len(found) == 1 else None
-
-    def _partner(self, code):
-        """The partner of a Pleo employee code: its mapping row, else the partner of that
-        Reference."""
-        if not code:
-            return self.env["res.partner"]
-        return self._cached(
-            ("user", code),
-            lambda: (
-                self._mappings.get(("user", code))
-                or self.env["res.partner"].search(
-                    [("ref", "=", code), ("company_id", "in", (False, self.company.id))], limit=1
-                )
-            ),
-        )
 
     # ------------------------------------------------------------------ who the lines are with
 
@@ -1010,7 +752,7 @@ class Booker:
         the user id on the partner, so the user's next expense finds it even when the e-mail
         changed. Several partners with the e-mail match nobody: the entry says so.
         """
-        partner = self._partner(posting.user_code)
+        partner = self.resolver.partner(posting.user_code)
         if not partner and posting.user_id:
             partner = self._user_partner(posting.user_id)
         if not partner and posting.user_email:
@@ -1099,7 +841,7 @@ class Booker:
     def _merchant(self, posting):
         """The partner of the vendor Pleo names, or ``None`` when it names none.
 
-        Found as the payables find a vendor (``PayablesBooker._find_vendor``: external id,
+        Found as the payables find a vendor (``PayablesBooker.find_vendor``: external id,
         reference, VAT number; never by name). A card purchase creates no partner: without a
         match, or with several, the expense and tax lines have none, and the merchant stays in
         their labels (the entry says why)."""
@@ -1116,7 +858,7 @@ class Booker:
 
         def find():
             try:
-                return PayablesBooker(self)._find_vendor(vendor), None
+                return PayablesBooker(self).find_vendor(vendor), None
             except ItemError as error:  # several partners: none, and say so
                 return self.env["res.partner"], error.message
 

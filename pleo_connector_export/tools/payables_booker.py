@@ -38,9 +38,8 @@ from typing import NamedTuple
 from odoo import Command
 from odoo.tools import SQL, html_escape
 
-from odoo.addons.pleo_connector.exceptions import CURRENCIES_MENU, JOURNALS_MENU, menu_path
+from odoo.addons.pleo_connector.exceptions import booking_error
 from odoo.addons.pleo_connector.pleolib.currency import currency_exponent, minor_to_float, spread
-from odoo.addons.pleo_connector.pleolib.items import ItemError
 from odoo.addons.pleo_connector.pleolib.items import compact as normalise  # as Pleo reads
 
 BILL_TYPES = frozenset({"invoice", "card_invoice"})
@@ -101,7 +100,7 @@ class PayablesBooker:
             receipt_count = 0
         else:
             move, receipt_count = self._book_bill(posting, partner, receipts)
-        self.booker._cache[("move", posting.entry_uuid)] = move
+        self.booker.remember_move(posting.entry_uuid, move)
         return {
             **summary,
             "state": "booked",
@@ -117,12 +116,12 @@ class PayablesBooker:
         key = ("vendor", vendor.id, vendor.external_id, vendor.code, vendor.tax_registration_number)
 
         def find():
-            partner = self._find_vendor(vendor)
+            partner = self.find_vendor(vendor)
             if not partner and self.connection.export_create_vendors:
                 partner = self._create_vendor(vendor, posting.supplier_bank)
             return partner
 
-        partner = self.booker._cached(key, find)
+        partner = self.booker.resolver.cached(key, find)
         if partner:
             return partner
         name = vendor.name or vendor.id or "?"
@@ -135,24 +134,22 @@ class PayablesBooker:
             )
             if value
         )
-        raise ItemError(
+        raise booking_error(
+            self.env,
             "vendor_unknown",
-            self.env._(
-                "Pleo vendor %(vendor)s (%(keys)s) has no partner in Odoo: set the vendor's "
-                "code as the Reference of its partner (or its VAT number), or create the partner, "
-                "or switch on 'Create missing vendors' in Pleo Connections › %(company)s, then "
-                "export again.",
-                vendor=name,
-                keys=keys or self.env._("nothing to match it by"),
-                company=self.company.name,
-            ),
+            "vendor_no_partner",
+            vendor=name,
+            keys=keys or self.env._("nothing to match it by"),
+            company=self.company.name,
         )
 
     def _partners(self):
         Partner = self.env["res.partner"].with_company(self.company)
         return Partner, [("company_id", "in", (False, self.company.id))]
 
-    def _find_vendor(self, vendor):
+    def find_vendor(self, vendor):
+        """The partner of Pleo's ``vendor``: by external id, reference, then VAT number (never by
+        name); an empty recordset if none, a failure if several."""
         Partner, scope = self._partners()
         external = (vendor.external_id or "").strip()
         if external.isdigit() and len(external) < 10:
@@ -184,15 +181,13 @@ class PayablesBooker:
     def _unique(self, partners, what):
         partners = partners.commercial_partner_id
         if len(partners) > 1:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "vendor_unknown",
-                self.env._(
-                    "Several partners of %(company)s have the %(what)s of this Pleo vendor "
-                    "(%(partners)s): keep it on one of them only, then export again.",
-                    company=self.company.name,
-                    what=what,
-                    partners=", ".join(partners[:5].mapped("display_name")),
-                ),
+                "vendor_several_partners",
+                company=self.company.name,
+                what=what,
+                partners=", ".join(partners[:5].mapped("display_name")),
             )
         return partners
 
@@ -250,8 +245,8 @@ class PayablesBooker:
 
     def _book_bill(self, posting, partner, receipts):
         booker = self.booker
-        move = booker._live_move(posting.entry_uuid)
-        if move and self.booker._check_posted(move, posting):
+        move = booker.live_move(posting.entry_uuid)
+        if move and self.booker.check_posted(move, posting):
             return move, 0
         values = self._bill_values(posting, partner)
         Move = self.env["account.move"].with_company(self.company)
@@ -267,7 +262,7 @@ class PayablesBooker:
             self._fix_taxes(move, posting)
         # Before posting: a receipt Pleo has now is the bill's when it is posted (not noted
         # as missing); one added since the first export is said in the chatter.
-        booker._attach(move, receipts, note=known)
+        booker.attach(move, receipts, note=known)
         self._check_bank_account(move, partner, posting)
         if self.connection.export_auto_post and move.state == "draft":
             move.action_post()
@@ -278,18 +273,18 @@ class PayablesBooker:
         booker = self.booker
         document = self._document(posting)
         currency = self._document_currency(document.code)
-        date, suffix = booker._accounting_date(posting, self._purchase_journal())
+        date, suffix = booker.accounting_date(posting, booker.resolver.purchase_journal())
         exponent = document.exponent
         sign = -1 if posting.reversal else 1
         lines = []
         for line in posting.lines:
             if line.role != "expense":
                 continue
-            values = booker._line_accounting(posting, line)
+            values = booker.line_accounting(posting, line)
             tax_ids = values.get("tax_ids")
             price = document.amount(line) * sign
             if line.tax is not None and tax_ids:
-                tax = booker._tax(line.tax, posting)
+                tax = booker.resolver.tax(line.tax)
                 if tax.price_include and line.tax.type != "reverse":
                     price += sum(
                         document.amount(other) * sign
@@ -311,7 +306,7 @@ class PayablesBooker:
         self._payable_account(partner)
         return {
             "move_type": "in_refund" if posting.reversal else "in_invoice",
-            "journal_id": self._purchase_journal().id,
+            "journal_id": booker.resolver.purchase_journal().id,
             "company_id": self.company.id,
             "partner_id": partner.id,
             "invoice_date": posting.invoice_date or booker.booking_date(posting),
@@ -338,20 +333,7 @@ class PayablesBooker:
 
     def _document_currency(self, code):
         """The Odoo currency of a bill or payment, which must be active."""
-        currency = self.booker._currency(code, required=False)
-        if not currency.active:
-            raise ItemError(
-                "invalid_configuration",
-                self.env._(
-                    "This Pleo invoice is in %(code)s, which is not active in Odoo: activate "
-                    "%(code)s in %(path)s, then export again. "
-                    "Odoo books the bill in %(code)s and the exchange difference when Pleo pays "
-                    "it.",
-                    code=code,
-                    path=menu_path(self.env, CURRENCIES_MENU),
-                ),
-            )
-        return currency
+        return self.booker.resolver.currency(code, reason="invoice_currency_inactive")
 
     def _rate_values(self, posting, document):
         """The bill's rate when Pleo's wallet amounts are its company balances: Pleo's own
@@ -366,42 +348,20 @@ class PayablesBooker:
     def _pleo_values(self, posting, entry_uuid=None):
         """The Pleo fields of a bill or payment: an entry's, and the invoice number."""
         return {
-            **self.booker._pleo_values(posting, entry_uuid),
+            **self.booker.pleo_values(posting, entry_uuid),
             "pleo_invoice_number": posting.invoice_number or False,
         }
-
-    def _purchase_journal(self):
-        Journal = self.env["account.journal"].with_company(self.company)
-        journal = self.booker._cached(
-            ("purchase_journal",),
-            lambda: Journal.search(
-                [*Journal._check_company_domain(self.company), ("type", "=", "purchase")], limit=1
-            ),
-        )
-        if not journal:
-            raise ItemError(
-                "missing_configuration",
-                self.env._(
-                    "%(company)s has no purchase journal for Pleo's vendor bills: create one in "
-                    "%(path)s, then export again.",
-                    company=self.company.name,
-                    path=menu_path(self.env, JOURNALS_MENU),
-                ),
-            )
-        return journal
 
     def _payable_account(self, partner):
         """The vendor's payable account (the one Odoo gives the bill's payment term line)."""
         account = partner.with_company(self.company).property_account_payable_id
         if not account:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "missing_configuration",
-                self.env._(
-                    "The vendor %(vendor)s has no payable account in %(company)s: set one on "
-                    "the partner's Accounting tab, then export again.",
-                    vendor=partner.display_name,
-                    company=self.company.name,
-                ),
+                "vendor_no_payable_account",
+                vendor=partner.display_name,
+                company=self.company.name,
             )
         return account
 
@@ -421,13 +381,13 @@ class PayablesBooker:
         account = None
         for line in posting.lines:
             if line.role == "expense":
-                account = booker._account(line.account, posting)
+                account = booker.resolver.account(line.account)
                 expenses.append(line.amount)
             if line.role not in ("tax", "tax_reverse"):
                 continue
-            tax = booker._tax(line.tax, posting)
-            repartitions = booker._tax_repartitions(
-                tax, posting.reversal, outgoing=line.role == "tax_reverse", posting=posting
+            tax = booker.resolver.tax(line.tax)
+            repartitions = booker.resolver.tax_repartitions(
+                tax, posting.reversal, outgoing=line.role == "tax_reverse"
             )
             weights = [abs(Decimal(repr(rep.factor_percent))) for rep in repartitions]
             shares = zip(
@@ -453,13 +413,11 @@ class PayablesBooker:
                 updates.append(Command.update(tax_line.id, values))
         missing = set(wanted) - done
         if missing and any(any(wanted[rep]) for rep in missing):
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "invalid_configuration",
-                self.env._(
-                    "Odoo computed no tax line for a tax Pleo charged on this bill: check the "
-                    "tax mapping in Pleo Connections › %(company)s › Taxes.",
-                    company=self.company.name,
-                ),
+                "bill_tax_line_missing",
+                company=self.company.name,
             )
         if document.company:
             products = move.line_ids.filtered(lambda line: line.display_type == "product")
@@ -474,37 +432,33 @@ class PayablesBooker:
             move.write({"line_ids": updates})
         total = _minor(move.amount_total, exponent)
         if total != document.total(posting):
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "accounting_system_validation_failure",
-                self.env._(
-                    "Odoo's total of this bill (%(odoo)s) is not Pleo's amount (%(pleo)s): "
-                    "check the taxes mapped to Pleo's tax codes, then export again.",
-                    odoo=move.amount_total,
-                    pleo=minor_to_float(document.total(posting), exponent),
-                ),
+                "bill_total_differs",
+                odoo=move.amount_total,
+                pleo=minor_to_float(document.total(posting), exponent),
             )
 
     # ------------------------------------------------------------------ payments
 
     def _book_payment(self, posting, partner):
         booker = self.booker
-        move = booker._live_move(posting.entry_uuid)
+        move = booker.live_move(posting.entry_uuid)
         if move:  # a draft was reset by a bookkeeper: theirs to finish
-            return self.booker._check_posted(move, posting) or move
+            return self.booker.check_posted(move, posting) or move
         if not posting.invoice_number:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "validation_failure",
-                self.env._(
-                    "This Pleo invoice payment has no invoice number, so Odoo cannot find the "
-                    "bill it pays: add the invoice number in Pleo, then export again."
-                ),
+                "payment_no_invoice_number",
             )
         bill = self._find_bill(posting, partner)
         returned = posting.sub_type == "invoice_payment_returned"
         original = self.env["account.payment"]
         if returned:
             original = self._find_payment(posting, partner)
-        wallet = booker._account(posting.contra_lines[0].account, posting, contra=True)
+        wallet = booker.resolver.account(posting.contra_lines[0].account, contra=True)
         payable = bill.line_ids.filtered(lambda line: line.display_type == "payment_term")[
             :1
         ].account_id or self._payable_account(partner)
@@ -538,7 +492,7 @@ class PayablesBooker:
         payment is paid, not waiting for a statement)."""
         booker = self.booker
         code, amount, balance = self._payment_money(posting, settles)
-        date, _suffix = booker._accounting_date(posting)
+        date, _suffix = booker.accounting_date(posting)
         values = {
             "payment_type": "inbound" if inbound else "outbound",
             "partner_type": "supplier",
@@ -619,13 +573,7 @@ class PayablesBooker:
         for a card invoice): a payment from the Pleo journal, reconciled once the bill is
         posted. Its move's ``pleo_entry_uuid`` is the bill's with ``:payment``: made once."""
         contra = posting.contra_lines[0].account if posting.contra_lines else None
-        code = contra.code if contra else None
-        wallet = self.booker._mappings.get(("account", code)) if code else None
-        if not wallet and code:
-            Account = self.env["account.account"].with_company(self.company)
-            wallet = Account.search(
-                [*Account._check_company_domain(self.company), ("code", "=", code)], limit=1
-            )
+        wallet = self.booker.resolver.find_account(contra)  # as the entries find it
         if not wallet or wallet.account_type not in ("asset_cash", "liability_credit_card"):
             return  # Pleo's accounts-payable account: the payment is an item of its own
         entry_uuid = f"{posting.entry_uuid}:payment"
@@ -661,15 +609,12 @@ class PayablesBooker:
             limit=1,
         )
         if not bill and not self._bill_in_this_job(posting):
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "accounting_system_validation_failure",
-                self.env._(
-                    "This payment pays invoice %(number)s of %(vendor)s, whose bill is not in "
-                    "Odoo yet: export the invoice from Pleo (or fix why it failed), then export "
-                    "this payment again.",
-                    number=posting.invoice_number,
-                    vendor=partner.display_name,
-                ),
+                "payment_bill_missing",
+                number=posting.invoice_number,
+                vendor=partner.display_name,
             )
         return bill
 
@@ -678,13 +623,13 @@ class PayablesBooker:
         return next(
             (
                 other
-                for other in self.booker._postings.values()
+                for other in self.booker.parsed_postings()
                 if getattr(other, "item_type", None) in BILL_TYPES
                 and is_payable(other)
                 and not other.reversal
                 and other.invoice_number == posting.invoice_number
                 and other.vendor.id == posting.vendor.id
-                and not self.booker._existing_move(other.entry_uuid)
+                and not self.booker.existing_move(other.entry_uuid)
             ),
             None,
         )
@@ -703,15 +648,12 @@ class PayablesBooker:
             limit=1,
         )
         if not payment:
-            raise ItemError(
+            raise booking_error(
+                self.env,
                 "accounting_system_validation_failure",
-                self.env._(
-                    "Pleo returned the payment of invoice %(number)s of %(vendor)s, but that "
-                    "payment is not in Odoo: export the payment from Pleo first, then this "
-                    "return again.",
-                    number=posting.invoice_number,
-                    vendor=partner.display_name,
-                ),
+                "returned_payment_missing",
+                number=posting.invoice_number,
+                vendor=partner.display_name,
             )
         return payment
 

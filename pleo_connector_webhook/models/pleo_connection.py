@@ -620,7 +620,7 @@ class PleoConnection(models.Model):
         payables = PayablesBooker(
             SimpleNamespace(env=self.env, company=self.company_id, connection=self)
         )
-        partner = payables._find_vendor(vendor)
+        partner = payables.find_vendor(vendor)
         if not partner and vendor.name:
             Partner, scope = payables._partners()
             domain = [*scope, ("parent_id", "=", False), ("name", "=ilike", vendor.name.strip())]

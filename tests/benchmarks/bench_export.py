@@ -251,8 +251,8 @@ def phases(env, counter):
         (item_class, "_book", "item: savepoint, write"),
         (Booker, "book", "booker: move"),
         (Booker, "_move_values", "booker: values"),
-        (Booker, "_attach", "booker: attachments"),
-        (Booker, "_existing_move", "booker: existing move search"),
+        (Booker, "attach", "booker: attachments"),
+        (Booker, "existing_move", "booker: existing move search"),
         (job_class, "_report", "report to Pleo"),
         (cron_class, "_commit_progress", "commit (flush)"),
     ]
