@@ -17,6 +17,7 @@
     "uninstall_hook": "uninstall_hook",
     "data": [
         "security/ir.model.access.csv",
+        "security/pleo_webhook_security.xml",
         "views/pleo_connection_views.xml",
         "views/res_config_settings_views.xml",
     ],

@@ -98,6 +98,24 @@ PLEO_MODELS = {
     },
 }
 
+#: The models of pleo_connector_webhook (not auto-installed: attacked when it is installed).
+OPTIONAL_MODELS = {
+    "pleo.webhook.event": {
+        "record": "event_b",
+        "write": {"state": "done"},
+        "create": lambda t: {
+            "connection_id": t.conn_b.id,
+            "message_id": str(uuid.uuid4()),
+            "event_type": "v1.export-job.created",
+        },
+    },
+    "pleo.webhook.secret": {
+        "record": "secret_b",
+        "write": {"connection_id": None},
+        "create": lambda t: {"connection_id": t.conn_b.id},
+    },
+}
+
 #: (user kind, model, operation) allowed by the security model on B's records: none of B's
 #: Pleo records; res.company is Odoo's shared record (checked apart: no Pleo data of B).
 ALLOWED = set()
@@ -197,6 +215,15 @@ class TestWallsGeneric(PleoCase):
                 }
             )
         )
+        if "pleo.webhook.event" in env:
+            self.event_b = (
+                env["pleo.webhook.event"]
+                .sudo()
+                .create(OPTIONAL_MODELS["pleo.webhook.event"]["create"](self))
+            )
+            self.secret_b = (
+                env["pleo.webhook.secret"].sudo().create({"connection_id": self.conn_b.id})
+            )
         self.rotate_b = (
             env["pleo.rotate.key"]
             .with_user(self.manager_b)
@@ -264,7 +291,13 @@ class TestWallsGeneric(PleoCase):
             self.env[model].with_user(user).with_context(allowed_company_ids=[user.company_id.id])
         )
         mine = record.with_user(user).with_env(Model.env)
-        fields_ = [name for name, field in Model._fields.items() if field.store][:40]
+        # The stored fields this user's groups may read: a field kept to administrators (e.g. a
+        # webhook event's raw data) is Odoo's field wall, not the company wall under attack.
+        fields_ = [
+            name
+            for name, field in Model._fields.items()
+            if field.store and Model._has_field_access(field, "read")
+        ][:40]
         try:
             with (
                 mute_logger("odoo.models", "odoo.sql_db", "odoo.addons.pleo_connector"),
@@ -316,19 +349,25 @@ class TestWallsGeneric(PleoCase):
             return True
         return False
 
+    def pleo_models(self):
+        """The attacks for this database: PLEO_MODELS, and the optional addons' installed ones."""
+        optional = {name: spec for name, spec in OPTIONAL_MODELS.items() if name in self.env}
+        return {**PLEO_MODELS, **optional}
+
     def test_every_pleo_model_is_attacked(self):
         models = {
             name for name in self.env if name.startswith("pleo.") and not self.env[name]._abstract
         }
-        self.assertEqual(models - set(PLEO_MODELS), set(), "a pleo.* model has no attack listed")
-        self.assertEqual(set(PLEO_MODELS) - models, set(), "an attacked model no longer exists")
+        attacked = set(self.pleo_models())
+        self.assertEqual(models - attacked, set(), "a pleo.* model has no attack listed")
+        self.assertEqual(attacked - models, set(), "an attacked model no longer exists")
         self.assertTrue({name for name in self.env if self.env[name]._abstract} >= ABSTRACT)
 
     def test_no_user_of_a_gets_anything_of_b(self):
         failures = []
         for kind, (attribute, label) in USER_KINDS.items():
             user = getattr(self, attribute)
-            for model, spec in PLEO_MODELS.items():
+            for model, spec in self.pleo_models().items():
                 record = getattr(self, spec["record"])
                 for operation in OPERATIONS:
                     outcome = self.attack(user, model, record, operation, spec)
@@ -344,14 +383,14 @@ class TestWallsGeneric(PleoCase):
 
     def test_the_attacks_reach_what_b_may_see(self):
         """Control: B's own Pleo Manager reads and finds B's records with the same attacks, so a
-        refusal above is the wall's, not a broken attack. Nobody reads the key rows."""
-        for model, spec in PLEO_MODELS.items():
+        refusal above is the wall's, not a broken attack. Nobody reads the key or secret rows."""
+        for model, spec in self.pleo_models().items():
             record = getattr(self, spec["record"])
             # Odoo exports no ids of a model that is a query (pleo.unmapped.code), for anyone.
             exported = ("export",) if self.env[model]._is_an_ordinary_table() else ()
             for operation in ("read", "search", "read_group", *exported):
                 outcome = self.attack(self.manager_b, model, record, operation, spec)
-                if model == "pleo.connection.key":
+                if model in ("pleo.connection.key", "pleo.webhook.secret"):
                     self.assertIn(outcome, ("refused", "empty"), f"{model}.{operation}")
                 else:
                     self.assertNotIn(outcome, ("refused", "empty"), f"{model}.{operation}")

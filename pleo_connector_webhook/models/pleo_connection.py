@@ -120,7 +120,14 @@ class PleoConnection(models.Model):
         help="The database the subscription was made from: a copy has another one.",
     )
     webhook_checked_at = fields.Datetime(string="Subscription checked", readonly=True, copy=False)
-    webhook_event_ids = fields.One2many("pleo.webhook.event", "connection_id", readonly=True)
+    # Pleo Managers only: the events' access rights are theirs, and an accountant who reads the
+    # connection must not be refused for a field of this addon.
+    webhook_event_ids = fields.One2many(
+        "pleo.webhook.event",
+        "connection_id",
+        readonly=True,
+        groups="pleo_connector.group_pleo_manager",
+    )
     webhook_last_event_at = fields.Datetime(
         string="Last event received", compute="_compute_webhook_last_event"
     )
