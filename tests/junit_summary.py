@@ -7,16 +7,13 @@ end-to-end suite (tests/e2e, its own pytest run), counted and checked the same w
 """
 
 import argparse
+import re
 import sys
 import xml.etree.ElementTree as ET
 
-# The addon's suite, and the repository checks that read an Odoo database (counted with it, so
+# The addons' suites (pleo_connector, pleo_connector_export, ...), and the repository checks that read an Odoo database (counted with it, so
 # that their skip is named too).
-ODOO_TEST_PREFIXES = (
-    "pleo_connector.tests",
-    "odoo.addons.pleo_connector.tests",
-    "tests.repository",
-)
+ODOO_TESTS = re.compile(r"^(?:odoo\.addons\.)?pleo_connector[a-z_]*\.tests\.|^tests\.repository\.")
 
 
 def outcome(case):
@@ -73,7 +70,7 @@ def main():
     for case in root.iter("testcase"):
         # A module skipped whole is reported with an empty classname and the module as name.
         where = case.get("classname") or case.get("name", "")
-        is_odoo = where.startswith(ODOO_TEST_PREFIXES)
+        is_odoo = bool(ODOO_TESTS.match(where))
         result = outcome(case)
         counts[is_odoo][result] += 1
         if is_odoo and result == "skipped":
