@@ -11,8 +11,8 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
-# The addons' suites (pleo_connector, pleo_connector_export, ...), and the repository checks that read an Odoo database (counted with it, so
-# that their skip is named too).
+# The addons' suites (pleo_connector, pleo_connector_export, ...), and the repository checks
+# that read an Odoo database (counted with them, so that their skip is named too).
 ODOO_TESTS = re.compile(r"^(?:odoo\.addons\.)?pleo_connector[a-z_]*\.tests\.|^tests\.repository\.")
 
 
