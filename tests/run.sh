@@ -62,6 +62,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# An Odoo configuration file for PostgreSQL as set above:
+#   write_odoo_conf FILE ADDONS_PATH DATA_DIR [OPTION_LINE...]
+write_odoo_conf() {
+    local file=$1 addons_path=$2 data_dir=$3
+    shift 3
+    {
+        printf '[options]\ndb_host = %s\ndb_port = %s\ndb_user = %s\n' "$PGHOST" "$PGPORT" "$PGUSER"
+        printf 'addons_path = %s\ndata_dir = %s\nhttp_interface = 127.0.0.1\n' "$addons_path" "$data_dir"
+        if [ $# -gt 0 ]; then printf '%s\n' "$@"; fi
+        if [ -n "${PGPASSWORD:-}" ]; then echo "db_password = $PGPASSWORD"; fi
+    } > "$file"
+}
+
 # ----------------------------------------------------------------- 1. what the run needs
 # The test tools run with TOOLS_PY: PY itself when it has them all, else a cached venv of their
 # own that sees PY's packages (tests/tools_env.sh); nothing is ever pip-installed into PY.
@@ -126,17 +139,7 @@ if [ "${1:-}" = "--quick" ]; then
     for d in "$quick_odoo/addons" "$quick_odoo/odoo/addons"; do [ -d "$d" ] && quick_addons="$quick_addons,$d"; done
     quick_port=$("$PY" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
     quick_conf="$quick_dir/odoo.conf"
-    cat > "$quick_conf" <<CONF
-[options]
-db_host = $PGHOST
-db_port = $PGPORT
-db_user = $PGUSER
-addons_path = $quick_addons
-data_dir = $quick_dir/data
-http_interface = 127.0.0.1
-http_port = $quick_port
-CONF
-    if [ -n "${PGPASSWORD:-}" ]; then echo "db_password = $PGPASSWORD" >> "$quick_conf"; fi
+    write_odoo_conf "$quick_conf" "$quick_addons" "$quick_dir/data" "http_port = $quick_port"
     # what an update would change: every file of the addons outside their tests
     quick_stamp=$(find pleo_connector* -path '*/tests' -prune -o -type f ! -name '*.pyc' -print0 \
         | sort -z | xargs -0 sha1sum | sha1sum | cut -c1-40)
@@ -215,17 +218,7 @@ if [ -x "$odoo_root/odoo-bin" ] || [ -f "$odoo_root/odoo-bin" ]; then odoo_cmd=(
 addons="$repo"
 for d in "$odoo_root/addons" "$odoo_root/odoo/addons"; do [ -d "$d" ] && addons="$addons,$d"; done
 conf="$work/odoo.conf"
-cat > "$conf" <<CONF
-[options]
-db_host = $PGHOST
-db_port = $PGPORT
-db_user = $PGUSER
-addons_path = $addons
-data_dir = $work/data
-http_interface = 127.0.0.1
-log_level = info
-CONF
-if [ -n "${PGPASSWORD:-}" ]; then echo "db_password = $PGPASSWORD" >> "$conf"; fi
+write_odoo_conf "$conf" "$addons" "$work/data" "log_level = info"
 say "Odoo $odoo_version from $odoo_root (python $PY)"
 say "installing pleo_connector on a fresh database $db (with l10n_dk: a localized chart for the setup-sync test)"
 db_created=1
