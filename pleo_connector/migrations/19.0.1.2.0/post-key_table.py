@@ -7,7 +7,7 @@ printed it in the error and the log. The module's update has created the new tab
 every stored key into it, then drops the old column.
 """
 
-from odoo.tools import sql
+from odoo.tools import SQL, sql
 
 TABLE = "pleo_connection"
 KEY_TABLE = "pleo_connection_key"
@@ -17,10 +17,14 @@ def migrate(cr, version):
     if not version or not sql.column_exists(cr, TABLE, "key_token"):
         return
     cr.execute(
-        f"""
-        INSERT INTO {KEY_TABLE} (connection_id, key_token)
-             SELECT id, key_token FROM {TABLE} WHERE key_token IS NOT NULL
-        ON CONFLICT (connection_id) DO UPDATE SET key_token = EXCLUDED.key_token
-        """  # noqa: S608 -- constant table names
+        SQL(
+            """
+            INSERT INTO %(keys)s (connection_id, key_token)
+                 SELECT id, key_token FROM %(table)s WHERE key_token IS NOT NULL
+            ON CONFLICT (connection_id) DO UPDATE SET key_token = EXCLUDED.key_token
+            """,
+            keys=SQL.identifier(KEY_TABLE),
+            table=SQL.identifier(TABLE),
+        )
     )
-    cr.execute(f"ALTER TABLE {TABLE} DROP COLUMN key_token")
+    cr.execute(SQL("ALTER TABLE %s DROP COLUMN key_token", SQL.identifier(TABLE)))

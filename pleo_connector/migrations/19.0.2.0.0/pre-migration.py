@@ -70,7 +70,8 @@ def migrate(cr, version):
     cr.execute("SELECT name, state FROM ir_module_module WHERE name IN %s", [NEW_MODULES])
     states = dict(cr.fetchall())
     if any(states.get(name) not in ("to install", "installed") for name in NEW_MODULES):
-        raise UserError(f"pleo_connector 19.0.2.0.0: the new addons are not to install: {states}")
+        # Read in the upgrade's log by the administrator who runs it: no translation loaded yet.
+        raise UserError(f"pleo_connector 19.0.2.0.0: the new addons are not to install: {states}")  # pylint: disable=translation-required
     _logger.info(
         "pleo_connector 19.0.2.0.0: rows handed to the new addons %s; %s marked to install",
         counts,
@@ -93,7 +94,8 @@ def _new_modules(env):
     }
     missing = [name for name in NEW_MODULES if name not in available]
     if missing:
-        raise UserError(
+        # Read in the upgrade's log by the administrator who runs it: no translation loaded yet.
+        raise UserError(  # pylint: disable=translation-required
             "Upgrading pleo_connector to 19.0.2.0.0 needs the addons "
             f"{', '.join(missing)} on the addons path (they hold the Pleo exports and the "
             "setup sync): the upgrade stopped before changing anything."
