@@ -5,7 +5,7 @@
 import json
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from unittest.mock import patch
 
 from standardwebhooks.webhooks import Webhook
@@ -29,7 +29,9 @@ def signed(secret, payload, message_id=None, timestamp=None):
     body = json.dumps(payload).encode()
     message_id = message_id or f"msg_{uuid.uuid4().hex}"
     timestamp = int(time.time() if timestamp is None else timestamp)
-    signature = Webhook(secret).sign(message_id, datetime.fromtimestamp(timestamp, tz=UTC), body)
+    signature = Webhook(secret).sign(
+        message_id, datetime.fromtimestamp(timestamp, tz=timezone.utc), body
+    )
     headers = {
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),

@@ -20,7 +20,8 @@ RUN_VERMIN = "import sys; from vermin import main; sys.argv[0] = 'vermin'; sys.e
 vermin = pytest.importorskip("vermin", reason="vermin (tests/requirements.txt) is not installed")
 
 
-ADDONS = ("pleo_connector", "pleo_connector_export", "pleo_connector_setup_sync")
+#: Every addon of the repository (a folder with a manifest), so that a new one is read too.
+ADDONS = sorted(path.parent.name for path in REPO.glob("*/__manifest__.py"))
 
 
 def test_addon_runs_on_python_3_10_and_later():
