@@ -56,6 +56,9 @@ def main():
     parser.add_argument("--odoo-skipped", action="store_true")
     parser.add_argument("--e2e", help="JUnit XML report of the end-to-end suite (tests/e2e)")
     parser.add_argument("--check", action="append", default=[], help="name=ok|failed")
+    parser.add_argument(
+        "--warning", action="append", default=[], help="a problem of the machine, not a failure"
+    )
     args = parser.parse_args()
 
     counts = {True: dict.fromkeys(("passed", "failed", "skipped"), 0)}
@@ -106,6 +109,8 @@ def main():
             passed += 1
         else:
             failed += 1
+    for warning in args.warning:
+        print(f"WARNING: {warning}")
     print("=" * 78)
     print(f"Total: {passed} passed, {failed} failed")
     return 1 if failed else 0

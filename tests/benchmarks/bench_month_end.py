@@ -64,6 +64,7 @@ from e2e.harness import (
     OdooServer,
     Rpc,
     Settings,
+    gevent_problem,
     server_options,
 )
 
@@ -365,7 +366,7 @@ class MemorySampler(threading.Thread):
                         if line.startswith("VmRSS:"):
                             rss = int(line.split()[1]) * 1024
                             self.peak[pid] = max(self.peak.get(pid, 0), rss)
-                self._ticks("odoo", pid)
+                self._ticks("odoo", pid, children=int(pid) in self.groups)
         if backends:
             with backends.cursor() as cr:
                 cr.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,))
@@ -373,10 +374,15 @@ class MemorySampler(threading.Thread):
                     with contextlib.suppress(OSError, ValueError):
                         self._ticks("postgresql", str(pid))
 
-    def _ticks(self, kind, pid):
+    def _ticks(self, kind, pid, children=False):
+        """``children``: also the CPU of its children that ended (cutime + cstime): a
+        server's main process counts the workers it recycled and the gevent processes it
+        restarted, which ended between two samples."""
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
         ticks = int(fields[11]) + int(fields[12])  # utime + stime
+        if children:
+            ticks += int(fields[13]) + int(fields[14])
         self.cpu[kind].setdefault(pid, [ticks, ticks])[1] = ticks
 
     def cpu_seconds(self, kind):
@@ -541,6 +547,13 @@ def main():
 
     logging.getLogger("pleo_sandbox").setLevel(logging.WARNING)
     if {"b", "c", "r"} & set(args.modes):
+        problem = gevent_problem(sys.executable)
+        if problem:
+            sys.exit(
+                "Odoo's gevent process cannot start with this Python, so each server would"
+                f" restart it in a loop and spend a core on it: {problem}"
+                " (see gevent_problem in tests/e2e/harness.py)"
+            )
         if not args.queue_job_dir or not Path(args.queue_job_dir, "odoo/addons/queue_job").is_dir():
             sys.exit("no queue_job: give --queue-job-dir (tests/run.sh installs it; README.md)")
         os.environ["PYTHONPATH"] = os.pathsep.join(

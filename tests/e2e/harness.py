@@ -94,6 +94,30 @@ def without_gevent_failures(lines):
     return kept, dropped
 
 
+GEVENT_CHECK = "import gevent.monkey; gevent.monkey.patch_all()"
+
+
+def gevent_problem(python):
+    """Why Odoo's gevent process cannot start under ``python`` (the last line of its error),
+    or ``None``. A ``--workers`` server spawns that process (its websocket server) at once and
+    again each time it dies: one that dies on start is restarted several times a second, each
+    start a new interpreter, which keeps about one core busy per server. Seen with a
+    ``zope.interface`` whose ``dist-info`` folder is named ``zope_interface-*`` (7.0 and later)
+    beside a ``setuptools`` whose ``pkg_resources`` does not match it to gevent's requirement:
+    ``pip install --only-binary=:all: 'zope.interface==6.4.post2'`` in that Python mends it."""
+    done = subprocess.run(
+        [python, "-c", GEVENT_CHECK],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode == 0:
+        return None
+    lines = (done.stderr or done.stdout or f"exit code {done.returncode}").strip().splitlines()
+    return lines[-1]
+
+
 def missing_settings():
     return [name for name in REQUIRED if not os.environ.get(name)]
 
