@@ -85,6 +85,18 @@ MESSAGES = {
     "rate_limited": _lt("Pleo is receiving too many requests right now. Try again later."),
     "timeout": _lt("Pleo did not answer in time. Try again later."),
     "unavailable": _lt("Pleo cannot be reached or is unavailable right now. Try later."),
+    # ... where this server's side of the connection failed: trying later will not help.
+    "unavailable_certificate": _lt(
+        "The secure (TLS) connection to Pleo failed: this server could not verify Pleo's "
+        "certificate. Check the server's clock and its CA certificates (the pleo_ca_bundle "
+        "server option or REQUESTS_CA_BUNDLE; behind a proxy that inspects TLS, the bundle needs "
+        "the proxy's CA)."
+    ),
+    "unavailable_proxy": _lt(
+        "Odoo could not reach Pleo through the proxy %(proxy)s: the proxy refused the connection "
+        "or could not be reached. Check the server's HTTPS_PROXY, HTTP_PROXY and NO_PROXY "
+        "settings."
+    ),
     "unexpected_response": _lt(
         "Pleo sent an answer Odoo cannot read (%(detail)s). Try again later; if it "
         "persists, contact Pleo support."
@@ -125,6 +137,8 @@ def _values(env, exc, context):
             # Two Pleo companies of one name (a demo's fake Pleo restarted): the ids tell.
             values["new"] = f"{values['new']} ({values.get('company') or '?'})"
             values["current"] = f"{values['current']} ({values.get('expected_company') or '?'})"
+    elif code == "unavailable_proxy":
+        values["proxy"] = values.get("proxy") or env._("(unnamed)")
     elif code == "installation_inactive":
         error_code = values.get("error_code")
         values["code"] = f" ({error_code})" if error_code else ""

@@ -362,7 +362,9 @@ class PleoClient:
             return PleoUnavailableError(
                 f"The connection to Pleo through the proxy{f' {proxy}' if proxy else ''} failed: "
                 "the proxy refused it or could not be reached. Check the server's HTTPS_PROXY, "
-                "HTTP_PROXY and NO_PROXY settings."
+                "HTTP_PROXY and NO_PROXY settings.",
+                reason="proxy",
+                proxy=proxy,
             )
         if isinstance(exc, requests.exceptions.SSLError):
             return PleoUnavailableError(
@@ -371,6 +373,7 @@ class PleoClient:
                 "pleo_ca_bundle server option or REQUESTS_CA_BUNDLE; behind a proxy that "
                 "inspects TLS, the bundle needs the proxy's CA).",
                 retryable=False,
+                reason="certificate",
             )
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             return PleoTimeoutError(

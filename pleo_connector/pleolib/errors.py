@@ -196,17 +196,36 @@ class RateLimitedError(PleoError):
 class PleoUnavailableError(PleoError):
     """Pleo answered 5xx, or the connection was refused, reset or dropped.
 
-    ``retry_after`` is the ``Retry-After`` of a 503 in seconds, if Pleo sent one.
+    ``retry_after`` is the ``Retry-After`` of a 503 in seconds, if Pleo sent one. ``reason``
+    names a failure of this server's side of the connection, which "Pleo is unavailable"
+    would misname: ``"certificate"`` (the TLS connection failed: Pleo's certificate was not
+    verified with this server's CA bundle) or ``"proxy"`` (the proxy ``proxy`` refused the
+    connection or could not be reached); its code is then ``unavailable_<reason>``, with a
+    message of its own.
     """
 
     code = "unavailable"
 
     default_message = "Pleo is unavailable. Try again later."
     default_retryable = True
+    data_attributes = {"proxy": "proxy"}
 
-    def __init__(self, message=None, *, status=None, retryable=None, retry_after=None):
+    def __init__(
+        self,
+        message=None,
+        *,
+        status=None,
+        retryable=None,
+        retry_after=None,
+        reason=None,
+        proxy=None,
+    ):
         self.retry_after = retry_after
+        self.reason = reason
+        self.proxy = proxy
         super().__init__(message, status=status, retryable=retryable)
+        if reason:
+            self.code = f"unavailable_{reason}"
 
 
 class PleoTimeoutError(PleoError):

@@ -9,6 +9,9 @@ nothing; that Pleo's faults during Save & Test and Rotate keep what was there; a
 disconnect change the key and the installation only when Pleo agrees.
 """
 
+import os
+import shutil
+import tempfile
 from unittest.mock import patch
 
 from cryptography.fernet import Fernet
@@ -19,8 +22,11 @@ from odoo.tools import config, mute_logger
 
 from ..models.pleo_connection import PleoConnection
 from ..models.pleo_connection_vault import _get_vault
+from ..pleolib.network import CA_BUNDLE_VARIABLES, PROXY_VARIABLES
 from .common import PleoCase
 from .pleo_sandbox import INSTALLATIONS, INTROSPECT
+from .pleo_sandbox.proxy import ConnectProxy
+from .tls_tools import TlsFront, make_pki
 
 
 @tagged("post_install", "-at_install")
@@ -400,3 +406,60 @@ class TestRotateAndDisconnect(PleoCase):
         self.connect()
         with self.assertRaises(UserError):
             self.conn_a.with_user(self.manager_a).unlink()
+
+
+@tagged("post_install", "-at_install")
+class TestSaveAndTestNetwork(PleoCase):
+    """Save & Test where this server's side of the connection fails: a CA bundle that does not
+    trust Pleo's certificate, a proxy that cannot be reached. Each gets its own message, which
+    says what to check on the server (not "Pleo is unavailable, try later"), and nothing is
+    stored."""
+
+    def setUp(self):
+        super().setUp()
+        # The server's environment without a CA bundle or a proxy of this machine's.
+        self.startPatcher(patch.dict(os.environ))
+        for name in (*CA_BUNDLE_VARIABLES, *PROXY_VARIABLES):
+            os.environ.pop(name, None)
+            os.environ.pop(name.lower(), None)
+
+    def save_and_test_fails(self, **options):
+        key = self.mint()
+        with (
+            patch.dict(config.options, options),
+            self.assertRaises(UserError) as caught,
+            mute_logger("odoo.addons.pleo_connector"),
+        ):
+            self.connect(key=key)
+        self.assertEqual(self.conn_a.state, "draft")
+        self.assertFalse(self.stored_token(self.conn_a))
+        message = str(caught.exception)
+        self.assertNotIn(key, message)
+        self.assertNotIn("Try later", message)
+        self.assertNotIn("Pleo cannot be reached", message)
+        return message
+
+    def test_pleo_behind_a_certificate_the_server_does_not_trust(self):
+        directory = tempfile.mkdtemp(prefix="pleo-connect-tls-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        pki = make_pki(directory, "pleo-api")
+        port = int(self.sandbox.url("production").rsplit(":", 1)[1])
+        front = TlsFront(port, pki.server_pair).start()
+        self.addCleanup(front.stop)
+        message = self.save_and_test_fails(pleo_api_url=front.url, pleo_ca_bundle="")
+        self.assertIn("could not verify Pleo's certificate", message)
+        self.assertIn("pleo_ca_bundle", message)
+        self.assertFalse(self.sandbox.requests, "the handshake failed: Pleo saw no request")
+        # The same server trusts it with the option: the key connects.
+        with patch.dict(config.options, {"pleo_api_url": front.url, "pleo_ca_bundle": pki.ca_file}):
+            self.connect()
+        self.assertEqual(self.conn_a.state, "connected")
+
+    def test_a_proxy_that_cannot_be_reached_is_named(self):
+        with ConnectProxy() as proxy:
+            address = proxy.url  # a port nobody listens on once the proxy is gone
+        os.environ["HTTP_PROXY"] = address
+        message = self.save_and_test_fails()
+        self.assertIn(f"through the proxy {address}", message)
+        self.assertIn("HTTPS_PROXY, HTTP_PROXY and NO_PROXY", message)
+        self.assertFalse(self.sandbox.requests)

@@ -356,6 +356,8 @@ def test_the_client_uses_the_same_ca_bundle(environment, sandbox, pleo_https, pk
     with pytest.raises(PleoUnavailableError) as info:
         ConnectionApi(PleoClient(key, pleo_https.url, max_retries=0)).introspect()
     assert CERTIFICATE_REASON in info.value.message and key not in info.value.message
+    # Its own code, so that Odoo does not word it "Pleo is unavailable, try later".
+    assert (info.value.code, info.value.retryable) == ("unavailable_certificate", False)
     for variable in network.CA_BUNDLE_VARIABLES:  # SSL_CERT_FILE too, which requests ignores
         environment.setenv(variable, pki.ca_file)
         assert ConnectionApi(PleoClient(key, pleo_https.url)).introspect().scopes
@@ -391,6 +393,7 @@ def test_the_client_names_a_proxy_that_refuses(environment, sandbox, pleo_https,
         with pytest.raises(PleoUnavailableError) as info:
             ConnectionApi(PleoClient(key, pleo_https.url, max_retries=0)).introspect()
         assert f"through the proxy {proxy.url} failed" in info.value.message
+        assert (info.value.code, info.value.data) == ("unavailable_proxy", {"proxy": proxy.url})
         environment.setenv("HTTPS_PROXY", proxy.url_with_credentials())
         assert ConnectionApi(PleoClient(key, pleo_https.url)).introspect().scopes
         assert PROXY_SECRET not in info.value.message
