@@ -43,6 +43,16 @@ def say(text):
     sys.stdout.flush()
 
 
+def shown(notification):
+    """A notification's message as the web client shows it: its links' labels in place of
+    its ``%s``, in order."""
+    params = notification["params"]
+    message = params["message"]
+    for link in params.get("links") or ():
+        message = message.replace("%s", link["label"], 1)
+    return message
+
+
 def setup(env):
     """The Danish demo company (see the module docstring); idempotent."""
     company = env.ref("base.main_company")
@@ -106,7 +116,7 @@ def book(env, key):
     connection.write({"api_key": key})  # paste the key and save
     notification = connection.action_save_and_test()
     env.cr.commit()
-    say(f"Save & Test: {notification['params']['message']}")
+    say(f"Save & Test: {shown(notification)}")
     if connection.state != "connected":
         return 1
     Job = env["pleo.export.job"]
@@ -114,7 +124,7 @@ def book(env, key):
     notification = connection.action_fetch_exports()
     env.cr.commit()
     env.invalidate_all()
-    say(f"Fetch exports now: {notification['params']['message']}")
+    say(f"Fetch exports now: {shown(notification)}")
     jobs = Job.search([("connection_id", "=", connection.id)]) - before
     items = jobs.item_ids
     booked = items.filtered(lambda i: i.state == "booked")

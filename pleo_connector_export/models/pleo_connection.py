@@ -306,54 +306,79 @@ class PleoConnection(models.Model):
             if problems:
                 raise UserError(problems[0][1])
         cron = self.env.ref(EXPORT_CRON_XMLID).sudo()
-        press = cron._pleo_press(self.ids)
-        message, kind = self._press_message(press)
-        notification = self._notification(self.env._("Pleo exports"), message, kind)
-        if "%s" in message:  # what follows in the background: a link to the exports
-            notification["params"]["links"] = [
-                {
-                    "label": menu_path(self.env, EXPORTS_MENU),
-                    "url": "/odoo/action-pleo_connector_export.pleo_export_job_action",
-                }
-            ]
+        return self._press_notification(self.env._("Pleo exports"), cron._pleo_press(self.ids))
+
+    def _press_notification(self, title, press):
+        """The notification of a press (its message, with its links in place of ``%s``)."""
+        message, kind, links = self._press_message(press)
+        notification = self._notification(title, message, kind)
+        if links:
+            notification["params"]["links"] = links
         return notification
 
     def _press_message(self, press):
-        """The notification of one press of "Fetch exports now": ``(message, kind)``."""
+        """The notification of one press of "Fetch exports now": ``(message, kind, links)``,
+        ``links`` the ``{label, url}`` that the web client shows in place of the message's
+        ``%s``, in order: the failed expenses, the exports that go on in the background."""
         companies = ", ".join(self.mapped("company_id.name"))
         tally = press.tally
         if not press.ran:
-            return self.env._(
-                "Odoo is already fetching Pleo exports; those of %(companies)s follow in a "
-                "minute in %(path)s.",
-                companies=companies,
-                path=menu_path(self.env, EXPORTS_MENU),
-            ), "info"
+            return (
+                self.env._(
+                    "Odoo is already fetching Pleo exports; those of %(companies)s follow in a "
+                    "minute in %(path)s.",
+                    companies=companies,
+                    path=menu_path(self.env, EXPORTS_MENU),
+                ),
+                "info",
+                [],
+            )
         if tally["errors"]:
-            return self.env._(
-                "Pleo exports of %(companies)s could not be fetched now: %(reason)s",
-                companies=companies,
-                reason="; ".join(tally.reasons),
-            ), "warning"
+            return (
+                self.env._(
+                    "Pleo exports of %(companies)s could not be fetched now: %(reason)s",
+                    companies=companies,
+                    reason="; ".join(tally.reasons),
+                ),
+                "warning",
+                [],
+            )
         if not (tally["booked"] or tally["failed"] or tally["waiting"] or tally["jobs"]):
-            return self.env._(
-                "%(companies)s: nothing waiting in Pleo.", companies=companies
-            ), "success"
+            return (
+                self.env._("%(companies)s: nothing waiting in Pleo.", companies=companies),
+                "success",
+                [],
+            )
         message = self.env._(
             "%(companies)s: %(booked)s booked, %(failed)s failed",
             companies=companies,
             booked=tally["booked"],
             failed=tally["failed"],
         )
+        links = []
+        if tally["failed"]:  # where to read why, and fix it
+            message += " (%s)"
+            links.append(
+                {
+                    "label": self.env._("see why"),
+                    "url": "/odoo/action-pleo_connector_export.pleo_export_item_action_failed",
+                }
+            )
         if tally["waiting"]:
             message += self.env._(
                 "; %(waiting)s more follow in the background (%(path)s).",
                 waiting=tally["waiting"],
-                path="%s",  # the link to the exports (see action_fetch_exports)
+                path="%s",
+            )
+            links.append(
+                {
+                    "label": menu_path(self.env, EXPORTS_MENU),
+                    "url": "/odoo/action-pleo_connector_export.pleo_export_job_action",
+                }
             )
         else:
             message += self.env._("; nothing else waiting in Pleo.")
-        return message, "warning" if tally["failed"] else "success"
+        return message, "warning" if tally["failed"] else "success", links
 
     def _export_again(self, items):
         """Have Pleo export the expenses of these failed ``items`` again, then fetch and book
@@ -395,7 +420,7 @@ class PleoConnection(models.Model):
         except errors.PleoError as error:
             return self._notification(title, self._user_message(error), "warning")
         press = self.env.ref(EXPORT_CRON_XMLID).sudo()._pleo_press(self.ids)
-        return self._notification(title, *self._press_message(press))
+        return self._press_notification(title, press)
 
     def action_open_export_jobs(self):
         self.ensure_one()

@@ -20,6 +20,8 @@ from ..models.pleo_connection import EXPORT_CRON_XMLID
 from .common import ExportCase
 from .test_export import item_line, make_item
 
+EXPORTS_URL = "/odoo/action-pleo_connector_export.pleo_export_job_action"
+
 ITEMS = "/v3/export-items"
 EVENTS = "/v3/export-job-events"
 
@@ -168,10 +170,36 @@ class TestExportPipeline(ExportCase):
         self.assertIn(
             "100 booked, 0 failed; 250 more follow in the background (%s).", params["message"]
         )
-        self.assertEqual(params["links"][0]["label"], "Pleo › Exports")
-        self.assertEqual(
-            params["links"][0]["url"], "/odoo/action-pleo_connector_export.pleo_export_job_action"
+        self.assertEqual(params["links"], [{"label": "Pleo › Exports", "url": EXPORTS_URL}])
+
+    def test_a_press_with_failures_links_to_why(self):
+        """ "1 failed" says where to read why: a link to the failed expenses (the item list
+        with its Failed filter on), before the link to what goes on in the background."""
+        self.add_job(items=[make_item(item_line(1000)), make_item(item_line(900, account="9999"))])
+        action = self.press(self.conn_a.with_user(self.manager_a).action_fetch_exports)
+        params = action["params"]
+        self.assertEqual(params["type"], "warning")
+        self.assertIn("1 booked, 1 failed (%s); nothing else waiting in Pleo.", params["message"])
+        url = "/odoo/action-pleo_connector_export.pleo_export_item_action_failed"
+        self.assertEqual(params["links"], [{"label": "see why", "url": url}])
+        failed = self.env["ir.actions.act_window"]._for_xml_id(url.split("action-")[1])
+        self.assertEqual(failed["res_model"], "pleo.export.item")
+        self.assertIn("'search_default_failed': 1", failed["context"])
+        search = self.env["pleo.export.item"].with_user(self.manager_a)
+        shown = search.search([("state", "=", "failed")])  # the view's Failed filter
+        self.assertEqual(shown.failure_type, "account_unknown")
+        self.assertIn("9999", shown.failure_reason)
+        # With work left in the background too: both links, in the message's order.
+        press = Press(EXPORT_CRON_XMLID, self.conn_a.ids, ran=True)
+        press.tally.add("booked", 10)
+        press.tally.add("failed", 2)
+        press.tally.add("waiting", 5)
+        with patch.object(type(self.env["ir.cron"]), "_pleo_press", lambda *a, **k: press):
+            params = self.conn_a.with_user(self.manager_a).action_fetch_exports()["params"]
+        self.assertIn(
+            "10 booked, 2 failed (%s); 5 more follow in the background (%s).", params["message"]
         )
+        self.assertEqual([link["url"] for link in params["links"]], [url, EXPORTS_URL])
 
     def test_create_pleo_journal(self):
         self.conn_a.export_journal_id = False

@@ -175,7 +175,7 @@ class PleoConnection(models.Model):
         """ "Fetch exports now" with the job queue: what the press queued."""
         if "queued" not in press.result:
             return super()._press_message(press)
-        return self._queue_press_message(press, "export"), "info"
+        return self._queue_press_message(press, "export"), "info", []
 
     def _queue_press_message(self, press, kind):
         """What a press queued: these companies' jobs, made now or already there."""
