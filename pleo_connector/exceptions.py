@@ -472,6 +472,10 @@ BOOKING_MESSAGES = {
         "so it books nothing: in Pleo's accounting settings, the contra account is "
         "the Pleo wallet and the transfer's account is the bank account."
     ),
+    "booked_receipt_failed": _lt(
+        "Entry %(move)s books this expense already and was left as it is: %(receipt)s Export "
+        "the expense again from Pleo once the receipt can be fetched."
+    ),
     "posted_and_changed": _lt(
         "Already booked as %(move)s and posted, and Pleo changed it since: reset "
         "it to draft or reverse it in Odoo, then export again."

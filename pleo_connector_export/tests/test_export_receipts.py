@@ -176,6 +176,28 @@ class TestExportReceiptTrail(ExportCase):
         self.assertEqual(move.state, "posted")
         self.assertFalse(self.attachments(move))
         self.assertEqual(self.pleo_job(job_uuid)["items"][0]["status"], "failed")
+        # Booked already: the failure says so, names the entry, and the item shows it.
+        self.assertEqual(record.move_id, move)
+        self.assertIn(f"Entry {move.name} books this expense already", record.failure_reason)
+        self.assertIn(
+            record.failure_reason[:200], self.pleo_job(job_uuid)["items"][0]["failureReason"]
+        )
+
+    def test_a_receipt_that_cannot_be_fetched_on_the_first_export_fails_the_item_alone(self):
+        """No entry is made without its receipt: the item fails with the receipt's reason, no
+        entry to name."""
+        item = make_item(item_line(1000), accountingEntryId=str(uuid.uuid4()))
+        url = self.sandbox.add_file(PDF, "application/pdf", "gone.pdf", fault="not_found")
+        item["files"] = [self.sandbox.file_entry(url)]
+        job_uuid = self.add_job(items=[item])
+        self.run_export()
+        record = self.job(job_uuid).item_ids
+        self.assertEqual(
+            (record.state, record.failure_type), ("failed", "receipt_download_failure")
+        )
+        self.assertFalse(record.move_id)
+        self.assertNotIn("books this expense already", record.failure_reason)
+        self.assertFalse(self.moves())
 
     def test_a_file_is_known_by_its_content_not_its_link(self):
         """Pleo lists a file twice, or under a new link: it is attached once."""

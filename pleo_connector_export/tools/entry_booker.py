@@ -27,7 +27,7 @@ from odoo import fields
 from odoo.tools import SQL, email_normalize
 
 from odoo.addons.pleo_connector.const import read_option
-from odoo.addons.pleo_connector.exceptions import booking_error
+from odoo.addons.pleo_connector.exceptions import booking_error, item_message
 from odoo.addons.pleo_connector.pleolib.currency import (
     currency_exponent,
     minor_to_float,
@@ -63,6 +63,8 @@ def book_error(summary, code, message, data=None):
     and "Map and re-export"."""
     data = data or {}
     values = {**summary, "state": "failed", "failure_type": code, "failure_reason": message}
+    if data.get("move_id"):  # booked already, by an earlier export: the item shows its entry
+        values["move_id"] = data["move_id"]
     if data.get("mapping_kind") and data.get("pleo_code"):
         values.update(
             {
@@ -165,7 +167,7 @@ class Booker:
         posting = self.posting(data)
         for receipt in receipts:
             if isinstance(receipt, ReceiptError):
-                raise receipt
+                raise self._receipt_failure(posting, receipt)
         summary = self.summary(data)
         if is_payable(posting):  # vendor bills, credit notes and their payments
             values = PayablesBooker(self).book(posting, receipts, summary)
@@ -209,6 +211,24 @@ class Booker:
             "failure_type": False,
             "failure_reason": False,
         }
+
+    def _receipt_failure(self, posting, error):
+        """The failure of an item whose receipt could not be fetched (``error``): the item
+        fails, so that Pleo knows the receipt did not arrive and a bookkeeper exports it again
+        once the file is fixed. An expense that an earlier export booked is left as it is (a
+        changed draft is not rewritten either): the failure names its entry, which the item
+        then shows."""
+        move = self.existing_move(posting.entry_uuid)
+        if not move:
+            return error
+        return booking_error(
+            self.env,
+            error.code,
+            "booked_receipt_failed",
+            move=move.name,
+            move_id=move.id,
+            receipt=item_message(self.env, error),
+        )
 
     def plan_new(self, data, receipts):
         """The values of a new journal entry for this item, or None to book it one by one.
