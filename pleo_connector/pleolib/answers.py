@@ -29,6 +29,20 @@ def storable(value):
     return value
 
 
+#: Digits of the longest integer read as a number. Python refuses to convert one of more than
+#: 4,300 digits (``sys.set_int_max_str_digits``), which would make the whole answer, a page of
+#: 100 expenses, unreadable; no value Pleo sends comes near this.
+MAX_INT_DIGITS = 100
+
+
+def _int_or_text(literal):
+    """A JSON integer as an ``int``, or, past :data:`MAX_INT_DIGITS`, as a short text that no
+    reader takes for a number: the item that holds it fails alone ("is not a number")."""
+    if len(literal.lstrip("-")) <= MAX_INT_DIGITS:
+        return int(literal)
+    return f"{literal[:12]}… ({len(literal)} characters)"
+
+
 def decode_json(body, content_type):
     """Return the JSON value of ``body`` (bytes) or raise :class:`UnexpectedResponseError`."""
     media = (content_type or "").split(";")[0].strip().lower()
@@ -43,7 +57,7 @@ def decode_json(body, content_type):
         )
     try:
         text = body.decode("utf-8")
-        return storable(json.loads(text))
+        return storable(json.loads(text, parse_int=_int_or_text))
     except json.JSONDecodeError as error:
         ended_early = error.pos >= len(error.doc.rstrip())
         truncated = ended_early or error.msg.startswith("Unterminated string")

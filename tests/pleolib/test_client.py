@@ -8,6 +8,7 @@ script; nothing of pleolib is mocked.
 import base64
 import gzip
 import io
+import json
 import logging
 import socket
 import traceback
@@ -42,6 +43,7 @@ from pleolib.connection_api import (
     parse_introspection,
     parse_urn,
 )
+from pleolib.items import ItemError, Reader
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3 import HTTPResponse
 
@@ -851,3 +853,18 @@ def test_decoded_answers_hold_only_storable_text():
     value = decode_json(body, "application/json")
     assert value == {"data": {"scope": "ab ?c", "k": ["x"]}, "n": 1}
     assert decode_json('{"name": "Ærø ApS"}'.encode(), "application/json") == {"name": "Ærø ApS"}
+
+
+def test_an_overlong_integer_fails_its_item_not_the_page():
+    """An integer of thousands of digits (Python refuses to convert one of more than 4,300)
+    leaves the rest of the answer readable: it is read as a text, which the item's reader
+    refuses as "not a number", so only that expense fails."""
+    page = {"items": [{"value": 1000}, {"value": 1}]}
+    body = json.dumps(page).replace('"value": 1}', '"value": ' + "9" * 5000 + "}").encode()
+    items = decode_json(body, "application/json")["items"]
+    assert items[0] == {"value": 1000}
+    assert isinstance(items[1]["value"], str) and "5000 characters" in items[1]["value"]
+    assert decode_json(b'{"n": -' + b"1" * 100 + b"}", "application/json")["n"] == -int("1" * 100)
+    with pytest.raises(ItemError) as info:  # the item's reader: that expense fails alone
+        Reader("e1").integer(items[1]["value"], "the amount")
+    assert info.value.reason == "field_not_number"
