@@ -175,6 +175,16 @@ say "lint: ruff"
 "$TOOLS_PY" -m ruff format --check . || { echo "ruff format: run 'ruff format .'"; exit 1; }
 say "lint: pylint-odoo (OCA checks)"
 "$TOOLS_PY" -m pylint --rcfile=setup.cfg $ADDONS pleo_connector_queue pleo_connector_webhook || { echo "pylint-odoo found problems"; exit 1; }
+# The checks of .pre-commit-config.yaml's OCA hooks (manifests, XML, CSV, translations), at its
+# pinned version (tests/requirements.txt), on the addons' files but the generated ones.
+say "lint: oca-checks-odoo-module, oca-checks-po (OCA's pre-commit hooks)"
+tools_bin=$(dirname "$TOOLS_PY")
+mapfile -t oca_files < <(find $ADDONS pleo_connector_queue pleo_connector_webhook -type f \
+    \( -name '*.xml' -o -name '*.csv' -o -name '*.py' -o -name '*.po' -o -name '*.rst' -o -name '*.md' \) \
+    ! -name README.rst ! -path '*/static/description/*' | sort)
+"$tools_bin/oca-checks-odoo-module" "${oca_files[@]}" || { echo "oca-checks-odoo-module found problems"; exit 1; }
+mapfile -t po_files < <(printf '%s\n' "${oca_files[@]}" | grep '\.po$')
+"$tools_bin/oca-checks-po" --disable=po-pretty-format "${po_files[@]}" || { echo "oca-checks-po found problems"; exit 1; }
 
 # ----------------------------------------------------------------- 3. find Odoo
 odoo_root=""
