@@ -3,7 +3,7 @@
 {
     "name": "Pleo Connector on Job Queue",
     "summary": "Book every company's Pleo exports in parallel, on OCA's queue_job",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "author": "pleo_connector authors",
     "license": "LGPL-3",

@@ -94,6 +94,29 @@ def without_gevent_failures(lines):
     return kept, dropped
 
 
+QUEUE_JOB_MISSING = (
+    "!!! QUEUE_JOB MISSING: the end-to-end test of pleo_connector_queue did NOT run: no "
+    "'queue_job' addon for {python} on the addons path ({path}) nor importable as "
+    "odoo.addons.queue_job. tests/run.sh installs odoo-addon-queue-job (19.0) into a directory "
+    "of its own and adds it; see README.md, 'Month-end on queue_job'. !!!"
+)
+
+
+def queue_job_found(settings):
+    """Whether the suite's Odoo can load ``queue_job`` (on its addons path, or pip-installed
+    into the ``odoo.addons`` namespace of its Python)."""
+    for folder in settings.addons_path.split(","):
+        if (Path(folder.strip()) / "queue_job" / "__manifest__.py").is_file():
+            return True
+    odoo_root = os.path.dirname(os.path.abspath(settings.odoo_bin.split()[-1]))
+    probe = (
+        "import importlib.util, sys; sys.path.insert(0, sys.argv[1]); "
+        "sys.exit(0 if importlib.util.find_spec('odoo.addons.queue_job') else 1)"
+    )
+    done = subprocess.run([settings.python, "-c", probe, odoo_root], check=False, timeout=60)
+    return done.returncode == 0
+
+
 GEVENT_CHECK = "import gevent.monkey; gevent.monkey.patch_all()"
 
 

@@ -13,40 +13,25 @@ loud reason (``tests/run.sh`` installs it: see README.md, "Month-end on queue_jo
 import os
 import shutil
 import signal
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 from .company import Site
 from .flows import EXPORT_CRON, assert_booked_once_and_reported, export_state, schedule_now
-from .harness import OdooServer, missing_settings, running_server, wait_until, watch
+from .harness import (
+    QUEUE_JOB_MISSING,
+    OdooServer,
+    missing_settings,
+    queue_job_found,
+    running_server,
+    wait_until,
+    watch,
+)
 
 pytestmark = pytest.mark.pleo_e2e
 
 CHANNELS = "root:4,root.pleo:4"
-QUEUE_JOB_MISSING = (
-    "!!! QUEUE_JOB MISSING: the end-to-end test of pleo_connector_queue did NOT run: no "
-    "'queue_job' addon for {python} on the addons path ({path}) nor importable as "
-    "odoo.addons.queue_job. tests/run.sh installs odoo-addon-queue-job (19.0) into a directory "
-    "of its own and adds it; see README.md, 'Month-end on queue_job'. !!!"
-)
-
-
-def queue_job_found(settings):
-    """Whether the suite's Odoo can load ``queue_job`` (on its addons path, or pip-installed
-    into the ``odoo.addons`` namespace of its Python)."""
-    for folder in settings.addons_path.split(","):
-        if (Path(folder.strip()) / "queue_job" / "__manifest__.py").is_file():
-            return True
-    odoo_root = os.path.dirname(os.path.abspath(settings.odoo_bin.split()[-1]))
-    probe = (
-        "import importlib.util, sys; sys.path.insert(0, sys.argv[1]); "
-        "sys.exit(0 if importlib.util.find_spec('odoo.addons.queue_job') else 1)"
-    )
-    done = subprocess.run([settings.python, "-c", probe, odoo_root], check=False, timeout=60)
-    return done.returncode == 0
 
 
 @pytest.fixture(scope="module")

@@ -44,9 +44,11 @@ from .flows import (
     write_cron,
 )
 from .harness import (
+    QUEUE_JOB_MISSING,
     Database,
     OdooServer,
     ServerError,
+    queue_job_found,
     server_options,
     utc_now_string,
     watch,
@@ -76,11 +78,12 @@ RECEIPT_TYPES = ("card_purchase", "out_of_pocket")
 
 
 def old_addon(workdir):
-    """The addon at :data:`OLD_COMMIT`, from the repository's history (never skipped)."""
+    """The addon at :data:`OLD_COMMIT`, from the repository's history (never skipped), with
+    the job-queue glue of that version beside it (installed only with ``queue_job``)."""
     target = workdir / f"pleo_connector-{OLD_COMMIT}"
     if not (target / "pleo_connector" / "__manifest__.py").is_file():
         archive = subprocess.run(
-            [GIT, "-C", str(REPO), "archive", OLD_COMMIT, "pleo_connector"],
+            [GIT, "-C", str(REPO), "archive", OLD_COMMIT, "pleo_connector", "pleo_connector_queue"],
             capture_output=True,
             check=False,
         )
@@ -495,3 +498,48 @@ def test_stored_keys_pass_save_and_test_and_new_exports_book(upgrade):
         (b.id,),
     )
     assert accounts == [(b.company.accounts["6840"],)], "the mapping of 9999 was not used"
+
+
+def test_the_job_queue_glue_is_upgraded_in_the_same_run(settings, sandbox):
+    """A database on the job queue (``pleo_connector_queue`` 19.0.1.0.0, which depended on
+    ``pleo_connector`` alone) upgrades the glue in the same ``-u pleo_connector``: its data and
+    translations, not only its code (Odoo reads the new manifests before it marks the upgraded
+    addon's dependents, so the migration marks it), and its views extend the moved forms."""
+    if not queue_job_found(settings):
+        pytest.skip(QUEUE_JOB_MISSING.format(python=settings.python, path=settings.addons_path))
+    old_path = ",".join(
+        [
+            str(old_addon(settings.workdir)),
+            *(p for p in settings.addons_path.split(",") if Path(p).resolve() != REPO),
+        ]
+    )
+    server = FreshServer(
+        dataclasses.replace(settings, addons_path=old_path),
+        "upgrade_queue",
+        options=server_options(sandbox),
+    )
+    versions = "SELECT name, latest_version FROM ir_module_module WHERE state = 'installed'"
+    try:
+        server.install(["pleo_connector", "pleo_connector_queue"], timeout=1800)
+        before = dict(server.db.rows(versions))
+        assert (before["pleo_connector"], before["pleo_connector_queue"]) == (
+            OLD_VERSION,
+            "19.0.1.0.0",
+        )
+        server.switch_code(settings)
+        log = server.run_once(("-u", "pleo_connector"), "upgrading pleo_connector", timeout=1800)
+        assert "Loading module pleo_connector_queue" in log, "its data was not loaded again"
+        after = dict(server.db.rows(versions))
+        for module in (*ADDONS, "pleo_connector_queue"):
+            manifest = (REPO / module / "__manifest__.py").read_text(encoding="utf-8")
+            assert f'"version": "{after[module]}"' in manifest, (module, after.get(module))
+        server.restart()
+        admin = server.rpc()
+        for model, field in (
+            ("pleo.connection", "export_queue_state"),
+            ("pleo.export.job", "queue_state"),
+        ):
+            views = admin.call(model, "get_views", [[False, "form"]])
+            assert f'name="{field}"' in views["views"]["form"]["arch"], model
+    finally:
+        server.destroy()

@@ -22,6 +22,10 @@ and sync settings), their views, menus, rules and access rights. So, before the 
   does): Odoo installs them in this same upgrade, right after this addon, and finds their
   records in place. An addon that is not on the addons path stops the upgrade here, before
   anything is lost;
+* an installed addon that now depends on the new addons (``pleo_connector_queue``, which
+  depended on this one alone) is marked ``to upgrade``: Odoo reads the new manifests before it
+  marks this addon's dependents, so it would only load that addon's code, not its data and
+  translations; marked, it is upgraded in this same run, after the new addons;
 * nothing is to be done for the records declared ``noupdate``: a new addon loads its data as a
   first install, which writes such records all the same, but the new addons declare none (the
   scheduled actions stay in this addon's data, as ``pleo_connector.ir_cron_*``), so the interval
@@ -72,10 +76,18 @@ def migrate(cr, version):
     if any(states.get(name) not in ("to install", "installed") for name in NEW_MODULES):
         # Read in the upgrade's log by the administrator who runs it: no translation loaded yet.
         raise UserError(f"pleo_connector 19.0.2.0.0: the new addons are not to install: {states}")  # pylint: disable=translation-required
+    dependents = (
+        env["ir.module.module.dependency"]
+        .search([("name", "in", NEW_MODULES), ("module_id.state", "=", "installed")])
+        .module_id
+    )
+    dependents.write({"state": "to upgrade"})
     _logger.info(
-        "pleo_connector 19.0.2.0.0: rows handed to the new addons %s; %s marked to install",
+        "pleo_connector 19.0.2.0.0: rows handed to the new addons %s; %s marked to install; "
+        "%s marked to upgrade",
         counts,
         ", ".join(NEW_MODULES),
+        ", ".join(dependents.mapped("name")) or "no other addon",
     )
 
 
