@@ -113,6 +113,20 @@ class FreshServer(OdooServer):
         self._write_conf()
 
 
+def old_server(settings, sandbox, label):
+    """A :class:`FreshServer` whose addons path has :data:`OLD_COMMIT`'s addons instead of
+    this checkout's (the rest of the suite's path behind them)."""
+    old_path = ",".join(
+        [
+            str(old_addon(settings.workdir)),
+            *(p for p in settings.addons_path.split(",") if Path(p).resolve() != REPO),
+        ]
+    )
+    return FreshServer(
+        dataclasses.replace(settings, addons_path=old_path), label, options=server_options(sandbox)
+    )
+
+
 def snapshot(db):
     """Every row the addons hold or link to, as ``{(table, id): {column: value}}``."""
     rows = {}
@@ -283,17 +297,8 @@ def crons(site):
 
 @pytest.fixture(scope="module")
 def upgrade(settings, sandbox):
-    old_path = ",".join(
-        [
-            str(old_addon(settings.workdir)),
-            *(p for p in settings.addons_path.split(",") if Path(p).resolve() != REPO),
-        ]
-    )
-    server = FreshServer(
-        dataclasses.replace(settings, addons_path=old_path),
-        "upgrade",
-        options=server_options(sandbox),
-    )
+    server = old_server(settings, sandbox, "upgrade")
+    old_path = server.settings.addons_path
     try:
         server.install(["l10n_dk", "pleo_connector"], timeout=1800)
         server.restart()
@@ -507,17 +512,7 @@ def test_the_job_queue_glue_is_upgraded_in_the_same_run(settings, sandbox):
     addon's dependents, so the migration marks it), and its views extend the moved forms."""
     if not queue_job_found(settings):
         pytest.skip(QUEUE_JOB_MISSING.format(python=settings.python, path=settings.addons_path))
-    old_path = ",".join(
-        [
-            str(old_addon(settings.workdir)),
-            *(p for p in settings.addons_path.split(",") if Path(p).resolve() != REPO),
-        ]
-    )
-    server = FreshServer(
-        dataclasses.replace(settings, addons_path=old_path),
-        "upgrade_queue",
-        options=server_options(sandbox),
-    )
+    server = old_server(settings, sandbox, "upgrade_queue")
     versions = "SELECT name, latest_version FROM ir_module_module WHERE state = 'installed'"
     try:
         server.install(["pleo_connector", "pleo_connector_queue"], timeout=1800)
