@@ -54,6 +54,9 @@ class _Job:
     pleo_company_uuid: str | None
     auth: PleoAuth = field(repr=False)
     scope_check: bool = False
+    #: What an addon's part of the health check needs of the connection, as plain values
+    #: (:meth:`PleoConnection._health_job_extra`).
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -123,6 +126,7 @@ class PleoConnection(models.Model):
                     or connection.state == "broken"
                     or not connection.last_scope_check_date
                     or connection.last_scope_check_date < scope_due,
+                    extra=connection._health_job_extra(),
                 )
             )
 
@@ -252,6 +256,26 @@ class PleoConnection(models.Model):
                 subject=self.env._("Pleo: the encryption key of this server is missing or changed"),
                 body=body,
             )
+
+    def _health_job_extra(self):
+        """What an addon's part of this connection's health check needs, as plain values (the
+        check runs in a worker thread, without the ORM): see :meth:`_health_call`."""
+        self.ensure_one()
+        return {}
+
+    @api.model
+    def _health_call(self, required):
+        """The health check's call for one connection, ``call(client, job)``, run in a worker
+        thread with the connection's client: no ORM, no ``self`` inside. An addon that checks
+        something more at Pleo wraps it (``super()._health_call(required)``), so that its call
+        runs in the same pool, on the same client, instead of one connection after another in
+        :meth:`_apply_outcomes`, which then reads what it brought."""
+
+        def health(client, job):
+            scopes = required if job.scope_check else None
+            return checks.check_health(client, job.pleo_company_uuid, scopes)
+
+        return health
 
     def _apply_outcomes(self, outcomes):
         """Store what Pleo answered; flag and notify transitions to and from ``broken``.
@@ -424,14 +448,10 @@ class PleoConnection(models.Model):
         job itself, until its checks are done, so that the runs continuing it check the same.
         """
         cron_model = self.env["ir.cron"]
-        required = self._required_scopes()
         workers = read_option("pleo_http_workers")
         batch_size = batch_size or HEALTH_BATCH_PER_WORKER * max(workers, 1)
 
-        def health(client, job):
-            scopes = required if job.scope_check else None
-            return checks.check_health(client, job.pleo_company_uuid, scopes)
-
+        health = self._health_call(self._required_scopes())
         params = self.env["ir.config_parameter"].sudo()
         press = pressed(CRON_XMLID)
         if press:

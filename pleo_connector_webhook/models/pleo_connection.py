@@ -25,8 +25,10 @@ import importlib.util
 import logging
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg2
@@ -60,8 +62,19 @@ EXPORT_CRON_XMLID = "pleo_connector.ir_cron_pleo_export"
 HEALTHY_POLL = timedelta(hours=1)
 TRUE_WORDS = ("1", "true", "yes", "on")
 #: A path token as Odoo makes them (``secrets.token_urlsafe(32)``: 43 characters).
+#: The subscription was not read in the health check's pool: :meth:`_webhook_sync_one` reads it.
+_NOT_READ = object()
+
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+@dataclass(frozen=True)
+class _CheckedWithSubscription:
+    """A health check's answer (``result``) and the subscription it read (``None``: none)."""
+
+    result: Any
+    subscription: Any
 
 
 def allow_http():
@@ -251,16 +264,18 @@ class PleoConnection(models.Model):
         made_in = self.webhook_database_uuid
         return bool(made_in) and made_in != self._database_uuid()
 
-    def _webhook_sync(self, person=False):
+    def _webhook_sync(self, person=False, fetched=None):
         """Create, repair or delete each connection's subscription as its settings want it.
 
         Never raises: a failure turns real-time off with the reason (and the export goes on
         polling every round). ``person``: a person's action (Save & Test, Rotate Key, Enable,
         the export switch), which may subscribe a copy of the database anew; the health check
-        only forgets a copy's subscription."""
+        only forgets a copy's subscription. ``fetched``: ``{connection id: subscription}`` read
+        by the health check's pool (``None``: Pleo has none)."""
+        fetched = fetched or {}
         for connection in self:
             try:
-                connection._webhook_sync_one(person)
+                connection._webhook_sync_one(person, fetched.get(connection.id, _NOT_READ))
             except errors.MissingScopesError:
                 connection._webhook_off("scope")
             except errors.PleoError as error:
@@ -268,7 +283,7 @@ class PleoConnection(models.Model):
             except UserError as error:
                 connection._webhook_off("pleo", error.args[0])
 
-    def _webhook_sync_one(self, person):
+    def _webhook_sync_one(self, person, fetched=_NOT_READ):
         self.ensure_one()
         if self._webhook_is_copy():
             self._webhook_forget("neutralized")
@@ -295,6 +310,17 @@ class PleoConnection(models.Model):
         endpoint = base + ROUTE + path_token
         types = self._webhook_event_types()
         stored = self._webhook_secret_row()
+        if (
+            fetched is not _NOT_READ
+            and fetched is not None
+            and fetched.id == self.webhook_subscription_uuid
+            and stored
+            and stored.secret_token
+            and not self._webhook_problem(fetched, endpoint, types)
+        ):
+            # As it should be, read by the health check's pool: no call of its own.
+            self._webhook_on(fetched)
+            return
         with self._open_client() as client:
             api = SubscriptionApi(client)
             current = self._webhook_fetch(api)
@@ -323,6 +349,10 @@ class PleoConnection(models.Model):
                     "The webhook subscription at Pleo was %s: Odoo repaired it.", problem
                 )
             )
+        self._webhook_on(current)
+
+    def _webhook_on(self, current):
+        """Record that the subscription ``current`` at Pleo is as it should be."""
         self.sudo().write(
             {
                 "webhook_subscription_uuid": current.id,
@@ -433,12 +463,48 @@ class PleoConnection(models.Model):
             self._webhook_sync(person=True)
         return result
 
+    def _health_job_extra(self):
+        extra = super()._health_job_extra()
+        if self.webhook_subscription_uuid and not self._webhook_is_copy():  # a copy never asks
+            extra["webhook_subscription_uuid"] = self.webhook_subscription_uuid
+        return extra
+
+    @api.model
+    def _health_call(self, required):
+        """The health check also reads the connection's subscription, in the check's pool of
+        threads on the same client: at hundreds of companies, one after another in
+        :meth:`_apply_outcomes` would take a Pleo call (and a TLS handshake) each."""
+        health = super()._health_call(required)
+
+        def call(client, job):
+            result = health(client, job)
+            uuid = job.extra.get("webhook_subscription_uuid")
+            if not uuid:
+                return result
+            try:
+                subscription = SubscriptionApi(client).fetch(uuid)
+            except errors.NotFoundError:
+                subscription = None
+            except errors.PleoError:  # read again where its failure is handled
+                return result
+            return _CheckedWithSubscription(result, subscription)
+
+        return call
+
     def _apply_outcomes(self, outcomes):
         """The health check: a connection Pleo answered well for has its subscription
-        checked (missing, inactive, pointed elsewhere: repaired)."""
+        checked (missing, inactive, pointed elsewhere: repaired) with what the check's pool
+        read of it; only one that needs repair calls Pleo again."""
+        fetched = {}
+        for connection, outcome in outcomes.items():
+            if isinstance(outcome.result, _CheckedWithSubscription):
+                fetched[connection.id] = outcome.result.subscription
+                outcome.result = outcome.result.result
         result = super()._apply_outcomes(outcomes)
         healthy = self.browse([c.id for c, outcome in outcomes.items() if outcome.ok])
-        healthy.filtered(lambda c: c.webhook_subscription_uuid or c.export_enabled)._webhook_sync()
+        healthy.filtered(lambda c: c.webhook_subscription_uuid or c.export_enabled)._webhook_sync(
+            fetched=fetched
+        )
         return result
 
     def _rotate_batch(self, vault, batch, report):

@@ -172,6 +172,27 @@ class TestSubscription(WebhookCase):
         due = self.env["pleo.connection"].search(self.env["pleo.connection"]._export_due_domain())
         self.assertIn(self.conn_a, due)
 
+    def test_the_health_check_reads_a_sound_subscription_in_its_pool_and_calls_no_more(self):
+        """At hundreds of companies the subscription is read beside the key's check, in the
+        check's threads: a sound one costs no client nor call of its own afterwards."""
+        sub_id = self.conn_a.webhook_subscription_uuid
+        checked_before = self.conn_a.webhook_checked_at
+        self.sandbox.reset_requests()
+        Connection = type(self.env["pleo.connection"])
+        with patch.object(Connection, "_open_client", side_effect=AssertionError("a client")):
+            self.health_check()
+        calls = [(r.method, r.path) for r in self.sandbox.requests]
+        self.assertEqual(calls.count(("GET", f"/v1/subscriptions/{sub_id}")), 1, calls)
+        self.assertEqual([c for c in calls if c[0] != "GET"], [], "nothing changed at Pleo")
+        self.assertEqual(self.conn_a.webhook_state, "on")
+        self.assertGreaterEqual(self.conn_a.webhook_checked_at, checked_before)
+        # One that needs repair is still repaired, by a call of its own.
+        self.assertEqual(self.pleo("DELETE", f"/v1/subscriptions/{sub_id}").status_code, 204)
+        self.health_check()
+        self.assertEqual(self.conn_a.webhook_state, "on")
+        self.assertNotEqual(self.conn_a.webhook_subscription_uuid, sub_id)
+        self.assertEqual(self.subscription()["status"], "ACTIVE")
+
     def test_a_healthy_subscription_is_polled_hourly_an_announced_job_at_once(self):
         Connection = self.env["pleo.connection"]
         self.conn_a.export_polled_at = fields.Datetime.now() - timedelta(minutes=11)
