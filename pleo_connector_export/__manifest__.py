@@ -4,7 +4,7 @@
     "name": "Pleo Connector: Export",
     "summary": "Book Pleo's export jobs in Odoo: card expenses as journal entries, invoices as "
     "vendor bills and payments, with receipts, mappings of Pleo's codes and drafts to review",
-    "version": "19.0.2.0.0",
+    "version": "19.0.2.1.0",
     "category": "Accounting/Accounting",
     "author": "pleo_connector authors",
     "website": "https://github.com/pleo-connector/pleo-connector",

@@ -73,6 +73,12 @@ class PleoExportJob(models.Model):
     item_count = fields.Integer(compute="_compute_counts", store=True)
     booked_count = fields.Integer(string="Booked", compute="_compute_counts", store=True)
     failed_count = fields.Integer(string="Failed", compute="_compute_counts", store=True)
+    resolved_count = fields.Integer(
+        string="Booked Later",
+        compute="_compute_counts",
+        store=True,
+        help="Expenses that failed here and were booked by a later export.",
+    )
 
     _job_uniq = models.Constraint(
         "UNIQUE (connection_id, pleo_job_uuid)", "Each Pleo export is recorded once."
@@ -85,6 +91,7 @@ class PleoExportJob(models.Model):
             job.item_count = len(states)
             job.booked_count = states.count("booked")
             job.failed_count = states.count("failed")
+            job.resolved_count = states.count("resolved")
 
     @api.depends("pleo_created_at", "company_id")
     @api.depends_context("tz", "lang")

@@ -506,6 +506,10 @@ class TestFailuresThatClear(ExportCase):
         self.assertEqual(old.resolved_by_id, later)
         self.assertEqual(Item.search_count([("state", "=", "failed")]), 0, "the Failed filter")
         self.assertEqual((job.state, job.failed_count), ("completed", 0))
+        # Its counters add up: 1 booked here, 1 booked later, 0 failed, of 2.
+        self.assertEqual(
+            (job.item_count, job.booked_count, job.resolved_count, job.failed_count), (2, 1, 1, 0)
+        )
         self.assertFalse(job.activity_ids, "the activity is closed")
         self.assertIn("booked by a later export", job.message_ids[0].body)
 
