@@ -52,7 +52,8 @@ function steps() {
                 expectEqual(
                     "Wallet rule",
                     text(this.anchor),
-                    "Pleo's contra account for the wallet is the Pleo journal's account."
+                    "The Pleo journal's account is the wallet account: the journal's balance " +
+                        "is then the wallet balance, and Odoo's balancing lines land on the wallet."
                 );
             },
         },
