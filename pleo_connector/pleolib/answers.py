@@ -6,6 +6,7 @@ for anything else; what an answer holds is read by the module of its endpoints
 """
 
 import json
+import sys
 
 from .errors import UnexpectedResponseError
 
@@ -29,16 +30,15 @@ def storable(value):
     return value
 
 
-#: Digits of the longest integer read as a number. Python refuses to convert one of more than
-#: 4,300 digits (``sys.set_int_max_str_digits``), which would make the whole answer, a page of
-#: 100 expenses, unreadable; no value Pleo sends comes near this.
-MAX_INT_DIGITS = 100
-
-
 def _int_or_text(literal):
-    """A JSON integer as an ``int``, or, past :data:`MAX_INT_DIGITS`, as a short text that no
-    reader takes for a number: the item that holds it fails alone ("is not a number")."""
-    if len(literal.lstrip("-")) <= MAX_INT_DIGITS:
+    """A JSON integer as an ``int``, or, past the digits Python converts
+    (``sys.get_int_max_str_digits()``, 4,300 by default), as a short text that no reader takes
+    for a number: the item that holds it fails alone ("is not a number") instead of the whole
+    answer, a page of 100 expenses, being unreadable. (A long number within the limit is read,
+    and refused by the item's reader as implausible.)"""
+    # A Python before 3.10.7 has no limit (and no such function): every integer is read.
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    if not limit or len(literal.lstrip("-")) <= limit:
         return int(literal)
     return f"{literal[:12]}… ({len(literal)} characters)"
 
