@@ -319,16 +319,18 @@ class TestExportPayables(ExportCase):
     # ------------------------------------------------------------------ vendors
 
     def test_vendor_matched_by_each_rule(self):
+        id_1, id_2, id_3 = (str(uuid.uuid4()) for _n in range(3))
         by_id = self.env["res.partner"].create({"name": "Matched by id", "is_company": True})
         by_vat = self.env["res.partner"].create(
             {"name": "Matched by VAT", "is_company": True, "vat": "SE 5560-1234 5601"}
         )
-        cases = {
-            "id": ({**VENDOR, "externalId": str(by_id.id), "code": "V1001"}, by_id),
-            "code": ({**VENDOR, "externalId": "V1001", "code": "V1001"}, self.vendor),
+        cases = {  # three vendors of Pleo (each its own id), each matched by another rule
+            "id": ({**VENDOR, "id": id_1, "externalId": str(by_id.id), "code": "V1001"}, by_id),
+            "code": ({**VENDOR, "id": id_2, "externalId": "V1001", "code": "V1001"}, self.vendor),
             "vat": (
                 {
                     **VENDOR,
+                    "id": id_3,
                     "externalId": "X-1",
                     "code": None,
                     "taxRegistrationNumber": "SE556012345601",
@@ -342,6 +344,32 @@ class TestExportPayables(ExportCase):
                 records, _job = self.book(item)
                 bill = self.assertBooked(records[item["accountingEntryId"]])
                 self.assertEqual(bill.partner_id, partner)
+
+    def test_a_matched_vendor_is_found_again_by_its_pleo_id_in_its_company(self):
+        """The vendor's Pleo id is kept on the partner a bill matched (in this company): the
+        next bill finds it though Pleo's vendor no longer has its reference or VAT number; in
+        another company the partner stands for no vendor yet."""
+        first = ap_item(item_line(1000), number="INV-A")
+        records, _job = self.book(first)
+        self.assertEqual(
+            self.assertBooked(records[first["accountingEntryId"]]).partner_id, self.vendor
+        )
+        self.assertEqual(self.vendor.with_company(self.company_a).pleo_vendor_id, VENDOR["id"])
+        self.assertFalse(self.vendor.with_company(self.company_b).pleo_vendor_id)
+        bare = {**VENDOR, "externalId": None, "code": None, "taxRegistrationNumber": None}
+        second = ap_item(item_line(2000), vendor=bare, number="INV-B")
+        records, _job = self.book(second)
+        self.assertEqual(
+            self.assertBooked(records[second["accountingEntryId"]]).partner_id, self.vendor
+        )
+        # Two partners claiming one vendor: named, never guessed.
+        twin = self.env["res.partner"].create({"name": "Office Depot (old)", "is_company": True})
+        twin.with_company(self.company_a).pleo_vendor_id = VENDOR["id"]
+        third = ap_item(item_line(3000), vendor=bare, number="INV-C")
+        records, _job = self.book(third)
+        record = records[third["accountingEntryId"]]
+        self.assertEqual((record.state, record.failure_type), ("failed", "vendor_unknown"))
+        self.assertIn("Office Depot (old)", record.failure_reason)
 
     def test_vendor_not_matched_fails_and_is_never_guessed_by_name(self):
         self.env["res.partner"].create({"name": "Unknown Supplier ApS", "is_company": True})
@@ -747,8 +775,14 @@ class TestPayablesInvoiceCurrency(DanishExportCase):
                     on="2025-03-20T08:00:00Z",
                     contra="6485",
                 )
+                vendor_id = str(uuid.uuid5(uuid.NAMESPACE_URL, number))  # a vendor of its own
                 for item in (invoice, paid):
-                    item["vendor"] = {**item["vendor"], "code": number, "externalId": number}
+                    item["vendor"] = {
+                        **item["vendor"],
+                        "id": vendor_id,
+                        "code": number,
+                        "externalId": number,
+                    }
                 items = [paid, invoice] if payment_first else [invoice, paid]
                 job_uuid = self.add_job(items=items, pleo_company=self.pleo_dk)
                 served = next(

@@ -17,14 +17,11 @@ import base64
 from datetime import timedelta
 from decimal import Decimal
 
-import psycopg2
-import psycopg2.errors
-import psycopg2.extensions
 import pytz
 from markupsafe import Markup
 
 from odoo import fields
-from odoo.tools import SQL, email_normalize
+from odoo.tools import email_normalize
 
 from odoo.addons.pleo_connector.const import read_option
 from odoo.addons.pleo_connector.exceptions import booking_error, item_message
@@ -49,7 +46,7 @@ from .payables_booker import (
     PayablesBooker,
     is_payable,
 )
-from .record_resolver import RecordResolver
+from .record_resolver import RecordResolver, remember_on_partner
 
 #: What Pleo said of a code to map, kept with a failure for the mapping's proposal (the rest of
 #: an error's data are the values of its message).
@@ -830,33 +827,12 @@ class Booker:
 
     def _remember_user(self, partner, user_id):
         """Keep Pleo's user id on the partner matched, unless another partner has it (or gets
-        it at the same moment in another export: then that one keeps it).
-
-        Remembering is a convenience for the next export, never worth waiting or failing for:
-        a partner shared by several companies may be written at this moment by another
-        company's export on another worker (queue_job), which would make this transaction wait
-        for its lock and then fail to serialize. So the row is locked without waiting, and any
-        of these conflicts leaves the id to be remembered by a later export."""
+        it at the same moment in another export: then that one keeps it); see
+        :func:`~.record_resolver.remember_on_partner`."""
         if self._user_partner(user_id):
             return
-        try:
-            with self.env.cr.savepoint():
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT 1 FROM res_partner WHERE id = %s FOR NO KEY UPDATE NOWAIT",
-                        partner.id,
-                    )
-                )
-                partner.write({"pleo_user_id": user_id})
-                partner.flush_recordset(["pleo_user_id"])
-        except (
-            psycopg2.IntegrityError,
-            psycopg2.errors.LockNotAvailable,
-            psycopg2.extensions.TransactionRollbackError,
-        ):
-            partner.invalidate_recordset(["pleo_user_id"])
-            return
-        self._cache[("pleo_user", user_id)] = partner
+        if remember_on_partner(partner, "pleo_user_id", user_id):
+            self._cache[("pleo_user", user_id)] = partner
 
     def _merchant(self, posting):
         """The partner of the vendor Pleo names, or ``None`` when it names none.

@@ -42,6 +42,8 @@ from odoo.addons.pleo_connector.exceptions import booking_error
 from odoo.addons.pleo_connector.pleolib.currency import currency_exponent, minor_to_float, spread
 from odoo.addons.pleo_connector.pleolib.items import compact as normalise  # as Pleo reads
 
+from .record_resolver import remember_on_partner
+
 BILL_TYPES = frozenset({"invoice", "card_invoice"})
 CREDIT_NOTE_TYPES = frozenset({"refund", "chargeback"})
 PAYMENT_TYPES = frozenset({"invoice_payment"})
@@ -119,6 +121,7 @@ class PayablesBooker:
             partner = self.find_vendor(vendor)
             if not partner and self.connection.export_create_vendors:
                 partner = self._create_vendor(vendor, posting.supplier_bank)
+            self.remember_vendor(partner, vendor)
             return partner
 
         partner = self.booker.resolver.cached(key, find)
@@ -148,9 +151,17 @@ class PayablesBooker:
         return Partner, [("company_id", "in", (False, self.company.id))]
 
     def find_vendor(self, vendor):
-        """The partner of Pleo's ``vendor``: by external id, reference, then VAT number (never by
-        name); an empty recordset if none, a failure if several."""
+        """The partner of Pleo's ``vendor``: the one that stands for it already
+        (``pleo_vendor_id``), else by external id, reference, then VAT number (never by name);
+        an empty recordset if none, a failure if several."""
         Partner, scope = self._partners()
+        if vendor.id:
+            partner = self._unique(
+                Partner.search([*scope, ("pleo_vendor_id", "=", vendor.id)], limit=10),
+                self.env._("Pleo vendor ID %s", vendor.id),
+            )
+            if partner:
+                return partner
         external = (vendor.external_id or "").strip()
         if external.isdigit() and len(external) < 10:
             partner = Partner.search([*scope, ("id", "=", int(external))])
@@ -177,6 +188,14 @@ class PayablesBooker:
             ids = [row[0] for row in self.env.cr.fetchall()]
             return self._unique(Partner.browse(ids), self.env._("VAT %s", vat))
         return Partner
+
+    def remember_vendor(self, partner, vendor):
+        """Keep Pleo's vendor id on the partner matched, in this company (see
+        :func:`~.record_resolver.remember_on_partner`)."""
+        if len(partner) == 1 and vendor.id:
+            partner = partner.with_company(self.company)
+            if partner.pleo_vendor_id != vendor.id:
+                remember_on_partner(partner, "pleo_vendor_id", vendor.id)
 
     def _unique(self, partners, what):
         partners = partners.commercial_partner_id

@@ -13,6 +13,12 @@ the bookkeeper what to create or map.
 
 from decimal import Decimal
 
+import psycopg2
+import psycopg2.errors
+import psycopg2.extensions
+
+from odoo.tools import SQL
+
 from odoo.addons.pleo_connector.exceptions import (
     CURRENCIES_MENU,
     JOURNALS_MENU,
@@ -20,6 +26,33 @@ from odoo.addons.pleo_connector.exceptions import (
     booking_error,
     menu_path,
 )
+
+
+def remember_on_partner(partner, field_name, value):
+    """Keep Pleo's ``value`` (a user's or a vendor's id) in ``field_name`` of the partner the
+    export matched, unless another partner holds it or the row is busy; ``True`` if kept.
+
+    Remembering is a convenience for the next export, never worth waiting or failing for: a
+    partner shared by several companies may be written at this moment by another company's
+    export on another worker (queue_job), which would make this transaction wait for its lock
+    and then fail to serialize. So the row is locked without waiting, and any of these
+    conflicts leaves the value to be remembered by a later export."""
+    env = partner.env
+    try:
+        with env.cr.savepoint():
+            env.cr.execute(
+                SQL("SELECT 1 FROM res_partner WHERE id = %s FOR NO KEY UPDATE NOWAIT", partner.id)
+            )
+            partner.write({field_name: value})
+            partner.flush_recordset([field_name])
+    except (
+        psycopg2.IntegrityError,
+        psycopg2.errors.LockNotAvailable,
+        psycopg2.extensions.TransactionRollbackError,
+    ):
+        partner.invalidate_recordset([field_name])
+        return False
+    return True
 
 
 class RecordResolver:

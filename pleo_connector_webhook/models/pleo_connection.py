@@ -688,8 +688,8 @@ class PleoConnection(models.Model):
     def _webhook_vendor_partner(self, vendor):
         """The partner of Pleo's new ``vendor`` (a :class:`VendorRef`): the export's own
         matching (id, reference, VAT), then name and country, else created if the connection
-        creates vendors. A partner matched by name gets the vendor's code as its reference
-        (when it has none), so that the export finds it."""
+        creates vendors. The partner keeps the vendor's id (and, matched by name, its code as
+        its reference when it has none), so that the export finds it."""
         payables = PayablesBooker(
             SimpleNamespace(env=self.env, company=self.company_id, connection=self)
         )
@@ -706,4 +706,5 @@ class PleoConnection(models.Model):
                     partner.ref = vendor.code
         if not partner and self.export_create_vendors:
             partner = payables._create_vendor(vendor, {})
+        payables.remember_vendor(partner, vendor)  # the export finds it by the vendor's id
         return partner

@@ -12,6 +12,7 @@ is ``test_route.py``, and a real server with its scheduler and the sandbox deliv
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from unittest.mock import patch
 
 import requests
@@ -22,12 +23,14 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import config, mute_logger
 
+from odoo.addons.pleo_connector.pleolib.items import Reader, read_vendor
 from odoo.addons.pleo_connector.tests.common import (
     HEALTH_LOGGER,
     LeakHunter,
     capture_every_log,
     database_texts,
 )
+from odoo.addons.pleo_connector_export.tools.payables_booker import PayablesBooker
 
 from ..hooks import uninstall_hook
 from ..models.pleo_connection import PUBLIC_URL_PARAM, ROUTE
@@ -352,3 +355,30 @@ class TestDelivery(WebhookCase):
         created = Partner.search([("ref", "=", "V-78")])
         self.assertEqual(created.name, "Nyt Firma ApS")
         self.assertEqual(self.events()[0].note, by_vat.display_name)
+        # Each partner keeps its vendor's id in this company: the export finds it by that id.
+        vendors = {event.data["name"]: event.data["id"] for event in self.events()}
+        mine = Partner.with_company(self.conn_a.company_id)
+        for name, partner in (
+            ("Kontor Land", by_vat),
+            ("café nord", by_name),
+            ("Nyt Firma ApS", created),
+        ):
+            self.assertEqual(mine.browse(partner.id).pleo_vendor_id, vendors[name], name)
+
+    def test_a_vendor_matched_by_name_alone_is_found_by_the_export(self):
+        """Neither code nor VAT number: Pleo's announcement matched it by name and country,
+        and the vendor's bill is booked on that partner (it would fail 'nothing to match it
+        by' otherwise)."""
+        partner = self.env["res.partner"].create(
+            {"name": "Bager Hansen", "country_id": self.env.ref("base.dk").id, "is_company": True}
+        )
+        payload = self.vendor_created(name="Bager Hansen", country="DK")
+        self.assertEqual(self.deliver(payload), (202, "accepted"))
+        with mute_logger(MODEL_LOGGER):
+            self.env["pleo.connection"]._cron_pleo_export()
+        vendor = payload["data"]
+        payables = PayablesBooker(
+            SimpleNamespace(env=self.env, company=self.conn_a.company_id, connection=self.conn_a)
+        )
+        found = payables.find_vendor(read_vendor(Reader("vendor"), vendor))
+        self.assertEqual(found, partner)
