@@ -38,6 +38,7 @@ class ResPartner(models.Model):
         "announcement of a new vendor first matched it; clear it to match again.",
     )
 
+    _pleo_vendor_id_idx = models.Index("USING gin (pleo_vendor_id jsonb_path_ops)")
     _pleo_user_once = models.UniqueIndex(
         "(COALESCE(company_id, 0), pleo_user_id) WHERE pleo_user_id IS NOT NULL",
         "Another partner of this company already stands for this Pleo user.",

@@ -32,6 +32,7 @@ Amounts are Pleo's integer minor units; floats only at the ORM.
 Exactly once as for entries: the bill's and the payment's move carry ``pleo_entry_uuid``.
 """
 
+import json
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -156,8 +157,18 @@ class PayablesBooker:
         an empty recordset if none, a failure if several."""
         Partner, scope = self._partners()
         if vendor.id:
+            # Containment, which the field's GIN index serves (the ORM's domain on a
+            # company-dependent field reads every partner's value).
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM res_partner WHERE active AND pleo_vendor_id @> %s::jsonb"
+                    " AND (company_id IS NULL OR company_id = %s) LIMIT 10",
+                    json.dumps({str(self.company.id): vendor.id}),
+                    self.company.id,
+                )
+            )
             partner = self._unique(
-                Partner.search([*scope, ("pleo_vendor_id", "=", vendor.id)], limit=10),
+                Partner.browse([row[0] for row in self.env.cr.fetchall()]),
                 self.env._("Pleo vendor ID %s", vendor.id),
             )
             if partner:
