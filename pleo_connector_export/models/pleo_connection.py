@@ -316,6 +316,13 @@ class PleoConnection(models.Model):
             notification["params"]["links"] = links
         return notification
 
+    def _exports_link(self):
+        """The link to Pleo's exports in Odoo, for a notification's ``links``."""
+        return {
+            "label": menu_path(self.env, EXPORTS_MENU),
+            "url": "/odoo/action-pleo_connector_export.pleo_export_job_action",
+        }
+
     def _press_message(self, press):
         """The notification of one press of "Fetch exports now": ``(message, kind, links)``,
         ``links`` the ``{label, url}`` that the web client shows in place of the message's
@@ -370,12 +377,7 @@ class PleoConnection(models.Model):
                 waiting=tally["waiting"],
                 path="%s",
             )
-            links.append(
-                {
-                    "label": menu_path(self.env, EXPORTS_MENU),
-                    "url": "/odoo/action-pleo_connector_export.pleo_export_job_action",
-                }
-            )
+            links.append(self._exports_link())
         else:
             message += self.env._("; nothing else waiting in Pleo.")
         return message, "warning" if tally["failed"] else "success", links

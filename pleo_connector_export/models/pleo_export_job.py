@@ -75,8 +75,7 @@ class PleoExportJob(models.Model):
     failed_count = fields.Integer(string="Failed", compute="_compute_counts", store=True)
     resolved_count = fields.Integer(
         string="Booked Later",
-        compute="_compute_counts",
-        store=True,
+        compute="_compute_resolved_count",
         help="Expenses that failed here and were booked by a later export.",
     )
 
@@ -91,7 +90,13 @@ class PleoExportJob(models.Model):
             job.item_count = len(states)
             job.booked_count = states.count("booked")
             job.failed_count = states.count("failed")
-            job.resolved_count = states.count("resolved")
+
+    @api.depends("item_ids.state")
+    def _compute_resolved_count(self):
+        """Not stored: an upgrade then writes no job (a new stored field is computed for every
+        row, which changes each one's write_date)."""
+        for job in self:
+            job.resolved_count = job.item_ids.mapped("state").count("resolved")
 
     @api.depends("pleo_created_at", "company_id")
     @api.depends_context("tz", "lang")

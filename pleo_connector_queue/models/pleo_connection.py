@@ -175,7 +175,8 @@ class PleoConnection(models.Model):
         """ "Fetch exports now" with the job queue: what the press queued."""
         if "queued" not in press.result:
             return super()._press_message(press)
-        return self._queue_press_message(press, "export"), "info", []
+        message = self._queue_press_message(press, "export")
+        return message, "info", [self._exports_link()] if "%s" in message else []
 
     def _queue_press_message(self, press, kind):
         """What a press queued: these companies' jobs, made now or already there."""
