@@ -124,6 +124,42 @@ def test_fetch_exports_now_books_vendor_bills(site, figures):
     assert {ref for _kind, ref in bills} <= {"V1001", "V1002", "V1003"}, bills
 
 
+def test_fetch_exports_now_links_its_failures_to_why(site):
+    """Three expenses on a Pleo account Odoo lacks: the press says so and links "see why" to
+    the failed expenses (the item list with its Failed filter), where their reasons are."""
+    tenant = site.tenant("Failures")
+    job = site.sandbox.add_export_job(
+        tenant.pleo,
+        n=3,
+        wallet_currency="USD",
+        accounts={"expense": [("9999", "Conferences")]},
+        types=("card_purchase",),
+    )
+    action = tenant.user.button(
+        "pleo.connection",
+        "action_fetch_exports",
+        [tenant.company.connection_id],
+        company=tenant.id,
+        timeout=120,
+    )
+    params = action["params"]
+    assert "0 booked, 3 failed (%s); nothing else waiting in Pleo." in params["message"], params
+    url = "/odoo/action-pleo_connector_export.pleo_export_item_action_failed"
+    assert params["links"] == [{"label": "see why", "url": url}], params
+    # what the web client loads when the link is followed
+    action = tenant.user.post("/web/action/load", {"action_id": url.split("action-")[1]})
+    assert (action["res_model"], action["name"]) == ("pleo.export.item", "Failed Pleo Expenses")
+    assert "'search_default_failed': 1" in action["context"], action
+    reasons = tenant.user.call(
+        "pleo.export.item",
+        "search_read",
+        [("state", "=", "failed"), ("job_id.pleo_job_uuid", "=", job)],
+        ["failure_reason"],
+        company=tenant.id,
+    )
+    assert len(reasons) == 3 and all("9999" in r["failure_reason"] for r in reasons), reasons
+
+
 def test_run_manually_twice_in_a_row_returns_promptly_and_checks(site, figures):
     """ "Run manually" on the health check, twice in a row, by a Settings administrator: each
     press returns promptly and checks the connection with Pleo (this one was checked when it
